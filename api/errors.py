@@ -1,0 +1,126 @@
+"""The one error map: every failure leaves as RFC 9457 problem+json, never a stack trace."""
+
+from __future__ import annotations
+
+import re
+import traceback
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from index import errors
+
+log = structlog.get_logger(__name__)
+
+PROBLEM = "application/problem+json"
+
+STATUS = {
+    errors.Invalid: 400,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Unavailable: 503,
+}
+
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+class UnsupportedMediaType(errors.DomainError):
+    """The body is not in a format the route accepts."""
+
+
+STATUS[UnsupportedMediaType] = 415
+
+
+def status_of(exc: errors.DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def problem(request: Request, status: int, detail: str, fields: list[dict] | None = None) -> Response:
+    body: dict = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = str(request_id)
+    if fields:
+        body["errors"] = fields
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def domain_error(request: Request, exc: errors.DomainError) -> Response:
+    status = status_of(exc)
+    fields = [{"field": exc.field, "message": exc.message}] if exc.field else None
+    detail = f"{exc.field}: {exc.message}" if exc.field and not exc.message.startswith(exc.field) else exc.message
+    return problem(request, status, detail, fields)
+
+
+_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+_AT = re.compile(r"at `\$\.?([^`]*)`")
+
+
+def _fields_from(exc: ValidationException) -> list[dict]:
+    out = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "invalid value"))
+        key = item.get("key")
+        if not key or key == "body":
+            unknown = _UNKNOWN.search(message)
+            at = _AT.search(message)
+            key = unknown[1] if unknown else (at[1] if at and at[1] else "body")
+            message = _AT.sub("", message).strip(" -")
+        out.append({"field": key, "message": message})
+    return out
+
+
+def validation_error(request: Request, exc: ValidationException) -> Response:
+    fields = _fields_from(exc)
+    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "the request is not valid"
+    return problem(request, 400, detail, fields)
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    detail = exc.detail if status < 500 else TITLES.get(status, "Error")
+    if status == 413:
+        detail = "the request body is larger than the service accepts"
+    return problem(request, status, detail)
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response:
+    # Frames only: an exception's message could carry personal data.
+    frames = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+    log.error("unhandled_error", error_class=type(exc).__name__, frames=frames[-6:])
+    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "the service could not complete the request")
+
+
+HANDLERS = {
+    errors.DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

@@ -1,0 +1,26 @@
+"""Structured logs that carry ids only: never a name, date of birth or address."""
+
+from __future__ import annotations
+
+import logging
+
+import structlog
+
+_done = False
+
+
+def configure(level: int = logging.INFO) -> None:
+    global _done
+    if _done:
+        return
+    _done = True
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        cache_logger_on_first_use=True,
+    )

@@ -1,0 +1,101 @@
+"""Practitioner routes: register or end their organisation's involvement, set or clear
+their own indicators. Bodies are structured; an unknown field is a 400."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar.params import FromPath, JSONBody
+from litestar import Request, post
+
+from api import audited, params
+from api.errors import UnsupportedMediaType
+from index import involvements
+
+Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()-]{6,20}$", description="UK phone number")]
+Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$", max_length=255)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f<>{}]+$")]
+IndicatorKind = Annotated[str, msgspec.Meta(pattern="^(" + "|".join(involvements.INDICATOR_KINDS) + ")$")]
+
+
+class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+
+
+class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
+    start_date: dt.date
+    contact: ContactIn | None = None
+
+
+class EndIn(msgspec.Struct, forbid_unknown_fields=True):
+    end_date: dt.date
+
+
+class IndicatorIn(msgspec.Struct, forbid_unknown_fields=True):
+    kind: IndicatorKind
+
+
+def _json_only(request: Request) -> None:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise UnsupportedMediaType("send the body as application/json")
+
+
+@post("/children/{child_id:str}/involvements", opt={"action": "involvement.register"}, status_code=201,
+      summary="Register your organisation's involvement", before_request=_json_only)
+async def register(request: Request, child_id: FromPath[str], data: JSONBody[RegisterIn]) -> involvements.Registered:
+    cid = params.index_id(child_id)
+    who = audited.principal_of(request)
+    contact = data.contact or ContactIn()
+
+    async def work(conn):
+        return await involvements.register(
+            conn, who, cid, start_date=data.start_date,
+            contact_name=contact.name, contact_phone=contact.phone, contact_email=contact.email,
+        )
+
+    return await audited.run(request, "involvement.register", work, lambda r: [r.child_id],
+                             query={"child_id": str(cid)}, status=201, about=cid)
+
+
+@post("/involvements/{involvement_id:str}/end", opt={"action": "involvement.end"}, status_code=200,
+      summary="End your organisation's involvement", before_request=_json_only)
+async def end(request: Request, involvement_id: FromPath[str], data: JSONBody[EndIn]) -> involvements.Ended:
+    iid = params.index_id(involvement_id, "involvement_id")
+    who = audited.principal_of(request)
+
+    async def work(conn):
+        return await involvements.end(conn, who, iid, end_date=data.end_date)
+
+    return await audited.run(request, "involvement.end", work, lambda r: [r.child_id],
+                             query={"involvement_id": str(iid)})
+
+
+@post("/involvements/{involvement_id:str}/indicators", opt={"action": "indicator.set"}, status_code=201,
+      summary="Set an indicator on your involvement", before_request=_json_only)
+async def set_indicator(request: Request, involvement_id: FromPath[str], data: JSONBody[IndicatorIn]) -> involvements.IndicatorSet:
+    iid = params.index_id(involvement_id, "involvement_id")
+    who = audited.principal_of(request)
+
+    async def work(conn):
+        return await involvements.set_indicator(conn, who, iid, kind=data.kind)
+
+    return await audited.run(request, "indicator.set", work, lambda r: [r.child_id],
+                             query={"involvement_id": str(iid), "kind": data.kind}, status=201)
+
+
+@post("/indicators/{indicator_id:str}/clear", opt={"action": "indicator.clear"}, status_code=200,
+      summary="Clear an indicator you set")
+async def clear_indicator(request: Request, indicator_id: FromPath[str]) -> involvements.IndicatorCleared:
+    did = params.index_id(indicator_id, "indicator_id")
+    who = audited.principal_of(request)
+
+    async def work(conn):
+        return await involvements.clear_indicator(conn, who, did)
+
+    return await audited.run(request, "indicator.clear", work, lambda r: [r.child_id],
+                             query={"indicator_id": str(did)})

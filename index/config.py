@@ -1,0 +1,44 @@
+"""Settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None
+    data_dir: Path
+    token_days: int
+    max_body_bytes: int
+    pool_min: int
+    pool_max: int
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SystemExit(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def load() -> Settings:
+    data_dir = os.environ.get("ISINDEX_DATA_DIR") or platformdirs.user_data_dir("isindex")
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or None,
+        data_dir=Path(data_dir).expanduser(),
+        token_days=_int("ISINDEX_TOKEN_DAYS", 90, 1, 3650),
+        max_body_bytes=_int("ISINDEX_MAX_BODY_BYTES", 64 * 1024, 1024, 64 * 1024 * 1024),
+        pool_min=_int("ISINDEX_POOL_MIN", 2, 1, 100),
+        pool_max=_int("ISINDEX_POOL_MAX", 20, 1, 500),
+    )

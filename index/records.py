@@ -1,0 +1,104 @@
+"""What the store returns: msgspec Structs, never driver rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+
+
+class Contact(msgspec.Struct, omit_defaults=True):
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    organisation: str | None = None
+
+
+class Organisation(msgspec.Struct):
+    code: str
+    kind: str
+    name: str
+    sensitive: bool
+    phone: str | None = None
+    email: str | None = None
+
+
+class Identifier(msgspec.Struct):
+    scheme: str
+    value: str
+    valid: bool
+    temporary: bool
+    source: str | None = None
+
+
+class FormerName(msgspec.Struct):
+    surname: str
+    forename: str | None = None
+
+
+class Carer(msgspec.Struct):
+    surname: str
+    forename: str | None = None
+    relationship: str = "OTH"
+    parental_responsibility: bool | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class Indicator(msgspec.Struct):
+    id: uuid.UUID
+    kind: str
+    set_at: dt.datetime
+    set_by: Contact
+
+
+class Involvement(msgspec.Struct):
+    id: uuid.UUID
+    organisation: Organisation | None
+    contact: Contact | None
+    start_date: dt.date
+    end_date: dt.date | None = None
+    indicators: list[Indicator] = []
+    notice: str | None = None
+
+
+class Address(msgspec.Struct):
+    state: str
+    line1: str | None = None
+    line2: str | None = None
+    town: str | None = None
+    postcode: str | None = None
+
+
+class ChildRecord(msgspec.Struct):
+    id: uuid.UUID
+    forename: str
+    surname: str
+    sex: str
+    dob: dt.date
+    owning_la: str
+    shielded: bool
+    middle_names: str | None = None
+    preferred_forename: str | None = None
+    preferred_surname: str | None = None
+    former_names: list[FormerName] = []
+    address: Address | None = None
+    identifiers: list[Identifier] = []
+    carers: list[Carer] = []
+    involvements: list[Involvement] = []
+    notice: str | None = None
+
+
+class SearchHit(msgspec.Struct):
+    id: uuid.UUID
+    score: float
+    forename: str
+    surname: str
+    sex: str
+    dob: dt.date
+    preferred_forename: str | None = None
+    preferred_surname: str | None = None
+    town: str | None = None
+    postcode_district: str | None = None
+    shielded: bool = False

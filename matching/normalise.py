@@ -1,0 +1,108 @@
+"""Normalisation of names, dates and sex values for matching."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+
+# Letters that NFKD does not decompose, folded by hand (after casefold).
+_SPECIAL = str.maketrans({
+    "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d",
+    "þ": "th", "ı": "i",
+})
+# Apostrophes vanish entirely: O'Brien -> obrien.
+_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`\u02bc\u00b4\u2032")
+
+
+def _fold_once(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    text = unicodedata.normalize("NFKD", text.casefold()).translate(_APOSTROPHES)
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Mn", "Me"):
+            continue  # combining accent
+        ch = ch.translate(_SPECIAL)
+        out.append(ch if ch.isalnum() or cat == "Mc" else " ")
+    return " ".join("".join(out).split())
+
+
+def fold(text: str | None) -> str:
+    """Fold a name for comparison: no accents, no case, punctuation as single spaces."""
+    if not text:
+        return ""
+    folded = _fold_once(text)
+    # A few exotic characters need a second pass to settle; stop at the fixed point.
+    for _ in range(3):
+        again = _fold_once(folded)
+        if again == folded:
+            break
+        folded = again
+    return folded
+
+
+def name_parts(text: str | None) -> list[str]:
+    """The folded words of a name, in order."""
+    return fold(text).split()
+
+
+def surname_variants(text: str | None) -> list[str]:
+    """Search keys for a surname: full folded form, each part, and Mc -> Mac forms."""
+    parts = name_parts(text)
+    if not parts:
+        return []
+    keys = [" ".join(parts)]
+    for part in parts if len(parts) > 1 else []:
+        keys.append(part)
+    for part in parts:
+        if part.startswith("mc") and len(part) > 2:
+            keys.append("mac" + part[2:])
+    return list(dict.fromkeys(keys))
+
+
+_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_UK = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+
+
+def parse_date(text: str) -> datetime.date:
+    """Parse 'YYYY-MM-DD' or 'DD/MM/YYYY'; ValueError otherwise."""
+    s = text.strip() if isinstance(text, str) else ""
+    if m := _ISO.fullmatch(s):
+        year, month, day = m.groups()
+    elif m := _UK.fullmatch(s):
+        day, month, year = m.groups()
+    else:
+        raise ValueError(f"not a date: expected YYYY-MM-DD or DD/MM/YYYY, got {text!r}")
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(f"no such date: {s}") from None
+
+
+def swap_day_month(d: datetime.date) -> datetime.date | None:
+    """The date with day and month swapped; None if impossible or the same date."""
+    if d.day == d.month or d.day > 12:
+        return None
+    try:
+        return d.replace(month=d.day, day=d.month)
+    except ValueError:
+        return None
+
+
+_SEX = {
+    "m": "male", "male": "male",
+    "f": "female", "female": "female",
+    "u": "not_specified", "unknown": "not_specified", "n": "not_specified",
+    "not specified": "not_specified", "not_specified": "not_specified",
+    "x": "not_specified", "": "not_specified",
+}
+
+
+def normalise_sex(text: str | None) -> str:
+    """'male', 'female' or 'not_specified'; ValueError for anything else."""
+    key = " ".join((text or "").split()).casefold()
+    try:
+        return _SEX[key]
+    except KeyError:
+        raise ValueError(f"unrecognised sex value {text!r}: expected M, F, U, N, X or blank") from None

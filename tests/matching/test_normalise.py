@@ -1,0 +1,167 @@
+import datetime
+
+import pytest
+from hypothesis import given, strategies as st
+
+from matching.normalise import (
+    fold, name_parts, normalise_sex, parse_date, surname_variants, swap_day_month,
+)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("O'Brien", "obrien"),
+    ("O’Brien", "obrien"),
+    ("O‘Brien", "obrien"),
+    ("O`Brien", "obrien"),
+    ("Smith-Jones", "smith jones"),
+    ("  SMITH   jones ", "smith jones"),
+    ("St. John-Smythe, Jr.", "st john smythe jr"),
+    ("Zoë", "zoe"),
+    ("José Núñez", "jose nunez"),
+    ("Dvořák", "dvorak"),
+    ("Straße", "strasse"),
+    ("Æsa", "aesa"),
+    ("Cœur", "coeur"),
+    ("Søren Ørsted", "soren orsted"),
+    ("Łukasz Wałęsa", "lukasz walesa"),
+    ("Đorđević", "dordevic"),
+    ("Þór", "thor"),
+    ("ﬁnn", "finn"),          # compatibility ligature
+    ("Anne_Marie", "anne marie"),
+    ("Mary-Jane (MJ)", "mary jane mj"),
+    ("", ""),
+    ("   ", ""),
+    ("-- ' --", ""),
+    (None, ""),
+])
+def test_fold(text, expected):
+    assert fold(text) == expected
+
+
+@given(st.text())
+def test_fold_idempotent(text):
+    once = fold(text)
+    assert fold(once) == once
+
+
+@given(st.text())
+def test_fold_shape(text):
+    out = fold(text)
+    assert out == out.strip()
+    assert "  " not in out
+    assert out == out.casefold()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mary-Jane  O'Neill", ["mary", "jane", "oneill"]),
+    ("Zoë", ["zoe"]),
+    ("", []),
+    (None, []),
+])
+def test_name_parts(text, expected):
+    assert name_parts(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Smith", ["smith"]),
+    ("Smith-Jones", ["smith jones", "smith", "jones"]),
+    ("McDonald", ["mcdonald", "macdonald"]),
+    ("MacDonald", ["macdonald"]),
+    ("McDonald-Smith", ["mcdonald smith", "mcdonald", "smith", "macdonald"]),
+    ("Smith Smith", ["smith smith", "smith"]),
+    ("O'Brien", ["obrien"]),
+    ("Mc", ["mc"]),
+    ("", []),
+    (None, []),
+])
+def test_surname_variants(text, expected):
+    assert surname_variants(text) == expected
+
+
+@given(st.text())
+def test_surname_variants_shape(text):
+    keys = surname_variants(text)
+    assert len(keys) == len(set(keys))
+    if keys:
+        assert keys[0] == fold(text)
+    else:
+        assert fold(text) == ""
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2015-02-28", datetime.date(2015, 2, 28)),
+    ("28/02/2015", datetime.date(2015, 2, 28)),
+    ("  2016-02-29\n", datetime.date(2016, 2, 29)),
+    ("1/2/2015", datetime.date(2015, 2, 1)),
+    ("01/12/2010", datetime.date(2010, 12, 1)),
+])
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("2015-02-30", "no such date: 2015-02-30"),
+    ("30/02/2015", "no such date: 30/02/2015"),
+    ("2015-13-01", "no such date: 2015-13-01"),
+    ("0000-01-01", "no such date: 0000-01-01"),
+    ("2015/02/28", "not a date: expected YYYY-MM-DD or DD/MM/YYYY"),
+    ("28-02-2015", "not a date: expected YYYY-MM-DD or DD/MM/YYYY"),
+    ("2015-2-28", "not a date: expected YYYY-MM-DD or DD/MM/YYYY"),
+    ("yesterday", "not a date: expected YYYY-MM-DD or DD/MM/YYYY"),
+    ("", "not a date: expected YYYY-MM-DD or DD/MM/YYYY"),
+    ("２０１５-02-28", "not a date: expected YYYY-MM-DD or DD/MM/YYYY"),  # full-width digits
+])
+def test_parse_date_errors(text, message):
+    with pytest.raises(ValueError) as info:
+        parse_date(text)
+    assert str(info.value).startswith(message)
+
+
+@given(st.text())
+def test_parse_date_only_value_error(text):
+    try:
+        parse_date(text)
+    except ValueError:
+        pass
+
+
+@given(st.dates(min_value=datetime.date(1000, 1, 1)))
+def test_parse_date_round_trip(d):
+    assert parse_date(d.isoformat()) == d
+    assert parse_date(d.strftime("%d/%m/") + f"{d.year:04d}") == d
+
+
+@pytest.mark.parametrize("d, expected", [
+    (datetime.date(2015, 3, 4), datetime.date(2015, 4, 3)),
+    (datetime.date(2015, 12, 1), datetime.date(2015, 1, 12)),
+    (datetime.date(2015, 3, 3), None),
+    (datetime.date(2015, 3, 13), None),
+    (datetime.date(2015, 2, 28), None),
+])
+def test_swap_day_month(d, expected):
+    assert swap_day_month(d) == expected
+
+
+@given(st.dates())
+def test_swap_day_month_is_an_involution(d):
+    swapped = swap_day_month(d)
+    if swapped is not None:
+        assert swapped != d
+        assert swap_day_month(swapped) == d
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("M", "male"), ("m", "male"), ("Male", "male"), ("male", "male"), (" MALE ", "male"),
+    ("F", "female"), ("f", "female"), ("Female", "female"),
+    ("U", "not_specified"), ("Unknown", "not_specified"), ("N", "not_specified"),
+    ("Not specified", "not_specified"), ("not  specified", "not_specified"),
+    ("X", "not_specified"), ("", "not_specified"), (None, "not_specified"),
+])
+def test_normalise_sex(text, expected):
+    assert normalise_sex(text) == expected
+
+
+@pytest.mark.parametrize("text", ["boy", "1", "Mal", "FM"])
+def test_normalise_sex_rejects(text):
+    with pytest.raises(ValueError, match=repr(text)):
+        normalise_sex(text)
