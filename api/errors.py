@@ -77,7 +77,7 @@ def domain_error(request: Request, exc: errors.DomainError) -> Response:
     return problem(request, status, detail, fields)
 
 
-_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+_UNKNOWN = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 _AT = re.compile(r"at `\$\.?([^`]*)`")
 
 
@@ -88,11 +88,16 @@ def _fields_from(exc: ValidationException) -> list[dict]:
             continue
         message = str(item.get("message", "invalid value"))
         key = item.get("key")
-        if not key or key == "body":
-            unknown = _UNKNOWN.search(message)
-            at = _AT.search(message)
-            key = unknown[1] if unknown else (at[1] if at and at[1] else "body")
-            message = _AT.sub("", message).strip(" -")
+        if key in (None, "", "body", "data"):
+            key = ""
+        named = _UNKNOWN.search(message)
+        at = _AT.search(message)
+        where = at[1] if at and at[1] else key
+        if named:
+            key = f"{where}.{named[1]}" if where else named[1]
+        else:
+            key = where or "body"
+        message = _AT.sub("", message).strip(" -")
         out.append({"field": key, "message": message})
     return out
 

@@ -60,14 +60,12 @@ async def ensure_database(url: str, name: str) -> None:
         await conn.close()
 
 
-def database_url(settings: Settings) -> str:
+async def database_url(settings: Settings) -> str:
     """The URL of the index database, creating it on the embedded server if needed."""
     if settings.database_url:
         return settings.database_url
-    import asyncio
-
     url = server_url(settings)
-    asyncio.run(ensure_database(url, DATABASE_NAME))
+    await ensure_database(url, DATABASE_NAME)
     return with_database(url, DATABASE_NAME)
 
 

@@ -277,7 +277,7 @@ ADULT_MALE_FORENAMES: tuple[tuple[str, int], ...] = (
     ("Adam", 28), ("Ryan", 26), ("Carl", 14), ("Dean", 14), ("Gary", 14),
     ("Jamie", 22), ("Kevin", 14), ("Neil", 12), ("Simon", 16), ("Robert", 22),
     ("John", 24), ("Peter", 14), ("Steven", 20), ("Luke", 22), ("Ashley", 12),
-    ("Thomas", 26), ("Liam", 18), ("Nathan", 16), ("Craig", 10), ("Anthony", 16),
+    ("Thomas", 26), ("Liam", 18), ("Nathan", 16), ("Joe", 10), ("Anthony", 16),
     ("Imran", 8), ("Asif", 6), ("Tariq", 5), ("Mohammed", 12), ("Imtiaz", 4),
     ("Amir", 5), ("Rajesh", 4), ("Sanjay", 4), ("Gurpreet", 4), ("Piotr", 6),
     ("Tomasz", 6), ("Marcin", 5), ("Krzysztof", 4), ("Chinedu", 3), ("Emeka", 3),

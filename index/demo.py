@@ -1,0 +1,130 @@
+"""Load synthetic demo data (index.demo_data) with COPY, and issue demo tokens."""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+
+import asyncpg
+
+from index import auth, registry
+from index.demo_data import DemoChild, generate
+
+BATCH = 5_000
+DEMO_USERS = {  # role -> (display name, organisation kind)
+    "practitioner": ("Demo Practitioner", "health_visiting"),
+    "school": ("Demo School Office", "school"),
+    "la_data_manager": ("Demo Data Manager", "local_authority"),
+    "auditor": ("Demo Auditor", "local_authority"),
+    "admin": ("Demo Administrator", "local_authority"),
+}
+
+ADDRESS_STATES = {"left_england": "left_england_expected_back"}
+CHILD_COLUMNS = ("id", "forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "sex",
+                 "dob", "address_state", "address_line1", "address_line2", "town", "postcode", "owning_la")
+INVOLVEMENT_COLUMNS = ("id", "child_id", "org_id", "contact_name", "contact_phone", "contact_email",
+                       "start_date", "end_date", "source")
+
+
+async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, progress: bool = False) -> dict:
+    """Load n_children synthetic children unless the index already holds children."""
+    existing = await conn.fetchval("SELECT count(*) FROM children")
+    if existing:
+        return {"children": existing, "loaded": False}
+    started = time.monotonic()
+    las, orgs, stream = generate(n_children, seed=seed)
+    async with conn.transaction():
+        await conn.executemany("INSERT INTO local_authorities (code, name) VALUES ($1, $2)",
+                               [(la.code, la.name) for la in las])
+        org_rows = [(f"LA{la.code}", "local_authority", f"{la.name} Council", la.code, None, None, None)
+                    for la in las]
+        org_rows += [(o.code, o.kind, o.name, o.la_code, o.urn, o.laestab, o.ods_code) for o in orgs]
+        await conn.copy_records_to_table("organisations", records=org_rows,
+                                         columns=("code", "kind", "name", "la_code", "urn", "laestab", "ods_code"))
+        contacts = [(o.phone, o.email, o.address_line1, o.town, o.postcode, o.code) for o in orgs]
+        await conn.executemany(
+            "UPDATE organisations SET phone = $1, email = $2, address_line1 = $3, town = $4, postcode = $5 "
+            "WHERE code = $6", contacts)
+        org_ids = {r["code"]: r["id"] for r in await conn.fetch("SELECT code, id FROM organisations")}
+        # One duty practitioner per organisation sets that organisation's demo indicators.
+        setters = {o.code: uuid.uuid4() for o in orgs}
+        await conn.copy_records_to_table(
+            "users", columns=("id", "name", "org_id", "role", "phone", "email"),
+            records=[(setters[o.code], "Duty Practitioner", org_ids[o.code], "practitioner", o.phone, o.email)
+                     for o in orgs])
+        done = 0
+        batch: list[DemoChild] = []
+        for child in stream:
+            batch.append(child)
+            if len(batch) >= BATCH:
+                await _copy_batch(conn, batch, org_ids, setters)
+                done += len(batch)
+                batch = []
+                if progress:
+                    print(f"\rdemo: {done:,}/{n_children:,} children", end="", file=sys.stderr, flush=True)
+        if batch:
+            await _copy_batch(conn, batch, org_ids, setters)
+            done += len(batch)
+    await conn.execute("ANALYZE")
+    if progress:
+        print(f"\rdemo: {done:,} children loaded in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return {"children": done, "loaded": True}
+
+
+async def _copy_batch(conn, batch: list[DemoChild], org_ids: dict[str, int], setters: dict[str, uuid.UUID]) -> None:
+    children, former, names, idents, carers, involvements, indicators = [], [], [], [], [], [], []
+    for c in batch:
+        cid = uuid.uuid4()
+        new = registry.NewChild(
+            forename=c.forename, middle_names=c.middle_names, surname=c.surname,
+            preferred_forename=c.preferred_forename, preferred_surname=c.preferred_surname,
+            former_surnames=list(c.former_surnames), sex=c.sex, dob=c.dob, owning_la=c.la_code,
+            upn=c.upn, former_upns=list(c.former_upns), uln=c.uln, nhs_number=c.nhs_number,
+        )
+        children.append((cid, c.forename, c.middle_names, c.surname, c.preferred_forename, c.preferred_surname,
+                         c.sex, c.dob, ADDRESS_STATES.get(c.address_state, c.address_state), c.address_line1, c.address_line2, c.town, c.postcode,
+                         c.la_code))
+        former.extend((cid, s) for s in c.former_surnames)
+        names.extend((cid, *row) for row in registry.search_name_rows(new))
+        idents.extend((cid, *row) for row in registry.identifier_rows(new))
+        carers.extend((cid, k.forename, k.surname, k.relationship, k.parental_responsibility, k.phone, k.email)
+                      for k in c.carers)
+        for inv in c.involvements:
+            iid = uuid.uuid4()
+            involvements.append((iid, cid, org_ids[inv.org_code], inv.contact_name, inv.contact_phone,
+                                 inv.contact_email, inv.start_date, inv.end_date, "demo"))
+            if inv.end_date is None:
+                indicators.extend((iid, kind, setters[inv.org_code]) for kind in inv.indicators)
+    await conn.copy_records_to_table("children", records=children, columns=CHILD_COLUMNS)
+    await conn.copy_records_to_table("child_former_names", records=former, columns=("child_id", "surname"))
+    await conn.copy_records_to_table("child_search_names", records=names,
+                                     columns=("child_id", "kind", "forename_key", "surname_key", "birth_year"))
+    await conn.copy_records_to_table("child_identifiers", records=idents,
+                                     columns=("child_id", "scheme", "raw_value", "value", "valid", "temporary"))
+    await conn.copy_records_to_table("carers", records=carers, columns=(
+        "child_id", "forename", "surname", "relationship", "parental_responsibility", "phone", "email"))
+    await conn.copy_records_to_table("involvements", records=involvements, columns=INVOLVEMENT_COLUMNS)
+    await conn.copy_records_to_table("indicators", records=indicators, columns=("involvement_id", "kind", "set_by"))
+
+
+async def issue_tokens(conn: asyncpg.Connection, *, days: int) -> dict[str, str]:
+    """A fresh token for each demo role's user (created on first use)."""
+    tokens = {}
+    for role, (name, kind) in DEMO_USERS.items():
+        user_id = await conn.fetchval("SELECT id FROM users WHERE name = $1 AND role = $2", name, role)
+        if user_id is None:
+            org = await conn.fetchrow(
+                "SELECT code, la_code FROM organisations WHERE kind = $1 ORDER BY code LIMIT 1", kind)
+            user_id = await auth.add_user(conn, name=name, org_code=org["code"], role=role, la_code=org["la_code"],
+                                          phone="01632 960999", email=f"{role}@demo.example.org")
+        tokens[role] = (await auth.issue_token(conn, user_id, days=days)).token
+    return tokens
+
+
+def print_tokens(summary: dict, tokens: dict[str, str]) -> None:
+    state = "loaded" if summary.get("loaded") else "already present"
+    print(f"demo data: {summary['children']:,} children ({state})")
+    print("demo tokens (use as 'Authorization: Bearer TOKEN'):")
+    for role, token in tokens.items():
+        print(f"  {role:<16} {token}")
