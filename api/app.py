@@ -76,3 +76,14 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         request_max_body_size=max_body_bytes,
         debug=False,
     )
+
+
+def from_env() -> Litestar:
+    """App factory for `uvicorn --factory` (used by `isindex serve --workers N`)."""
+    import os
+
+    from index import config
+
+    settings = config.load()
+    return create_app(os.environ["ISINDEX_RESOLVED_DATABASE_URL"], max_body_bytes=settings.max_body_bytes,
+                      pool_min=settings.pool_min, pool_max=settings.pool_max)

@@ -155,12 +155,10 @@ def cmd_serve(args, settings) -> int:
         return await db.database_url(settings)
 
     url = asyncio.run(prepare())
-    from api.app import create_app
-
-    app = create_app(url, max_body_bytes=settings.max_body_bytes, pool_min=settings.pool_min,
-                     pool_max=settings.pool_max)
+    os.environ["ISINDEX_RESOLVED_DATABASE_URL"] = url
     print(f"isindex listening on http://{args.host}:{args.port} (OpenAPI at /schema)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run("api.app:from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="warning", access_log=False)
     return 0
 
 
@@ -199,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the HTTP service (migrates first)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=_positive, default=1, help="server processes")
     s.add_argument("--demo", action="store_true", help="load synthetic demo data if absent and print demo tokens")
     s.add_argument("--demo-children", type=_positive, default=10_000, metavar="N")
     s.set_defaults(func=cmd_serve)

@@ -75,8 +75,6 @@ CREATE TABLE child_search_names (
 );
 CREATE INDEX child_search_names_child ON child_search_names (child_id);
 CREATE INDEX child_search_names_sound ON child_search_names (surname_sound, birth_year);
-CREATE INDEX child_search_names_trgm ON child_search_names
-    USING gin (birth_year, surname_key gin_trgm_ops);
 
 CREATE TABLE child_identifiers (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

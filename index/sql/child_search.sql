@@ -2,8 +2,11 @@
 -- $1 forename key ('' when not given)   $2 surname keys (full first, then parts)
 -- $3 dates of birth (as given, and day/month swapped)   $4 birth year
 -- $5 postcode ('' when not given)   $6 postcode district ('' when not given)
--- Candidates come from three indexed paths; every candidate is then scored on all of
--- its name forms (legal, preferred, former, surname parts).
+-- Candidates come from two indexed paths (date of birth as given or swapped: finds any
+-- misspelling; phonetic surname code within the birth year: finds a mistyped day or
+-- month); every candidate is then scored with pg_trgm similarity on all of its name
+-- forms (legal, preferred, former, surname parts). A third path, trigram similarity on
+-- the surname within the birth year, was measured at ~8 ms a query and removed.
 WITH sounds AS (
     SELECT DISTINCT dmetaphone(k) AS code FROM unnest($2::text[]) k
 ),
@@ -12,9 +15,6 @@ candidates AS (
     UNION
     SELECT n.child_id FROM child_search_names n
      WHERE n.surname_sound IN (SELECT code FROM sounds) AND n.birth_year = $4
-    UNION
-    SELECT n.child_id FROM child_search_names n
-     WHERE n.birth_year = $4 AND n.surname_key % ($2::text[])[1]
 ),
 names AS (
     SELECT n.child_id,
