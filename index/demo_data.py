@@ -519,38 +519,10 @@ class _World:
         return f"{fn} {sn}"
 
     @staticmethod
-    def _school_name(rng: random.Random, phase: str, town: tuple, used: set[str]) -> str:
-        locality = town[0]
+    def _unique_name(make, locality: str, used: set[str]) -> str:
+        """Draw names from make() until one is unused; qualify with the locality after 10 tries."""
         for attempt in range(20):
-            r = rng.random()
-            place = rng.choice(N.PLACE_WORDS)
-            saint = rng.choice(N.SAINTS)
-            if phase == "primary":
-                if r < 0.35:
-                    name = f"{place} Primary School"
-                elif r < 0.5:
-                    name = f"{saint} Church of England Primary School"
-                elif r < 0.6:
-                    name = f"{saint} Catholic Primary School"
-                elif r < 0.7:
-                    name = f"{place} Infant and Junior School"
-                elif r < 0.85:
-                    name = f"{place} Primary Academy"
-                else:
-                    name = f"{locality} {place} Community Primary School"
-            else:
-                if r < 0.3:
-                    name = f"{place} Academy"
-                elif r < 0.5:
-                    name = f"{locality} High School"
-                elif r < 0.62:
-                    name = f"{saint} Catholic High School"
-                elif r < 0.75:
-                    name = f"{place} School"
-                elif r < 0.9:
-                    name = f"{place} Community College"
-                else:
-                    name = f"{locality} {place} Academy"
+            name = make()
             if attempt >= 10:
                 name = f"{name} ({locality})"
             if name not in used:
@@ -561,29 +533,57 @@ class _World:
         return name
 
     @staticmethod
+    def _school_name(rng: random.Random, phase: str, town: tuple, used: set[str]) -> str:
+        locality = town[0]
+
+        def make() -> str:
+            r = rng.random()
+            place = rng.choice(N.PLACE_WORDS)
+            saint = rng.choice(N.SAINTS)
+            if phase == "primary":
+                if r < 0.35:
+                    return f"{place} Primary School"
+                if r < 0.5:
+                    return f"{saint} Church of England Primary School"
+                if r < 0.6:
+                    return f"{saint} Catholic Primary School"
+                if r < 0.7:
+                    return f"{place} Infant and Junior School"
+                if r < 0.85:
+                    return f"{place} Primary Academy"
+                return f"{locality} {place} Community Primary School"
+            if r < 0.3:
+                return f"{place} Academy"
+            if r < 0.5:
+                return f"{locality} High School"
+            if r < 0.62:
+                return f"{saint} Catholic High School"
+            if r < 0.75:
+                return f"{place} School"
+            if r < 0.9:
+                return f"{place} Community College"
+            return f"{locality} {place} Academy"
+
+        return _World._unique_name(make, locality, used)
+
+    @staticmethod
     def _gp_name(rng: random.Random, town: tuple, used: set[str]) -> str:
         locality = town[0]
-        for attempt in range(20):
+
+        def make() -> str:
             r = rng.random()
             place = rng.choice(N.PLACE_WORDS)
             if r < 0.3:
-                name = f"{place} Medical Centre"
-            elif r < 0.55:
-                name = f"{place} Surgery"
-            elif r < 0.7:
-                name = f"The {place} Practice"
-            elif r < 0.85:
-                name = f"{locality} {place} Health Centre"
-            else:
-                name = f"{rng.choice(N.STREET_WORDS)} Road Surgery"
-            if attempt >= 10:
-                name = f"{name} ({locality})"
-            if name not in used:
-                used.add(name)
-                return name
-        name = f"{name} {len(used)}"
-        used.add(name)
-        return name
+                return f"{place} Medical Centre"
+            if r < 0.55:
+                return f"{place} Surgery"
+            if r < 0.7:
+                return f"The {place} Practice"
+            if r < 0.85:
+                return f"{locality} {place} Health Centre"
+            return f"{rng.choice(N.STREET_WORDS)} Road Surgery"
+
+        return _World._unique_name(make, locality, used)
 
     # -- children ----------------------------------------------------------
 
