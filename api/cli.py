@@ -254,6 +254,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from api import logs
+
+    logs.configure()
     settings = config.load()
     try:
         return args.func(args, settings)
