@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -12,24 +13,26 @@ import uuid
 from index import config, db, errors, migrate
 
 
-async def _connect_migrated(settings: config.Settings):
+@contextlib.asynccontextmanager
+async def _migrated(settings: config.Settings):
+    """A connection to the index database, migrated, closed on exit."""
     import asyncpg
 
     try:
         conn = await asyncpg.connect(await db.database_url(settings))
     except (OSError, asyncpg.PostgresError) as exc:
         raise SystemExit(f"isindex: cannot connect to the database ({type(exc).__name__})") from None
-    await migrate.apply(conn)
-    return conn
+    try:
+        await migrate.apply(conn)
+        yield conn
+    finally:
+        await conn.close()
 
 
 def cmd_migrate(args, settings) -> int:
     async def run():
-        conn = await _connect_migrated(settings)
-        try:
+        async with _migrated(settings) as conn:
             rows = await migrate.status(conn)
-        finally:
-            await conn.close()
         if args.json:
             print(json.dumps([{"version": v, "name": n, "applied": a} for v, n, a in rows]))
         else:
@@ -44,15 +47,12 @@ def cmd_user_add(args, settings) -> int:
     from index import auth
 
     async def run():
-        conn = await _connect_migrated(settings)
-        try:
+        async with _migrated(settings) as conn:
             async with conn.transaction():
                 with db.translate_errors():
                     user_id = await auth.add_user(conn, name=args.name, org_code=args.org, role=args.role,
                                                   la_code=args.la, phone=args.phone, email=args.email)
                     issued = await auth.issue_token(conn, user_id, days=args.days or settings.token_days)
-        finally:
-            await conn.close()
         if args.json:
             print(json.dumps({"user_id": str(user_id), "token_id": str(issued.token_id), "token": issued.token,
                               "expires_at": issued.expires_at.isoformat()}))
@@ -69,14 +69,11 @@ def cmd_token_revoke(args, settings) -> int:
     from index import auth
 
     async def run():
-        conn = await _connect_migrated(settings)
-        try:
+        async with _migrated(settings) as conn:
             if args.user:
                 count = await auth.revoke_user_tokens(conn, _uuid(args.user, "--user"))
             else:
                 count = int(await auth.revoke_token(conn, _uuid(args.token_id, "--token-id")))
-        finally:
-            await conn.close()
         print(f"{count} token(s) revoked")
         return 0 if count else 1
 
@@ -87,12 +84,9 @@ def cmd_la_add(args, settings) -> int:
     from index import organisations
 
     async def run():
-        conn = await _connect_migrated(settings)
-        try:
+        async with _migrated(settings) as conn:
             with db.translate_errors():
                 await organisations.add_la(conn, args.code, args.name)
-        finally:
-            await conn.close()
         print(f"LA {args.code} registered")
         return 0
 
@@ -108,12 +102,9 @@ def cmd_org_add(args, settings) -> int:
     )
 
     async def run():
-        conn = await _connect_migrated(settings)
-        try:
+        async with _migrated(settings) as conn:
             with db.translate_errors():
                 org_id = await organisations.add(conn, org)
-        finally:
-            await conn.close()
         print(f"organisation {args.code} added (id {org_id})")
         return 0
 
@@ -124,12 +115,9 @@ def cmd_demo(args, settings) -> int:
     from index import demo
 
     async def run():
-        conn = await _connect_migrated(settings)
-        try:
+        async with _migrated(settings) as conn:
             summary = await demo.load(conn, n_children=args.children, seed=args.seed, progress=not args.json)
             tokens = await demo.issue_tokens(conn, days=settings.token_days)
-        finally:
-            await conn.close()
         if args.json:
             print(json.dumps({"loaded": summary, "tokens": tokens}))
         else:
@@ -143,15 +131,12 @@ def cmd_serve(args, settings) -> int:
     import uvicorn
 
     async def prepare() -> str:
-        conn = await _connect_migrated(settings)
-        try:
+        async with _migrated(settings) as conn:
             if args.demo:
                 from index import demo
 
                 summary = await demo.load(conn, n_children=args.demo_children, seed=1, progress=True)
                 demo.print_tokens(summary, await demo.issue_tokens(conn, days=settings.token_days))
-        finally:
-            await conn.close()
         return await db.database_url(settings)
 
     url = asyncio.run(prepare())

@@ -83,29 +83,20 @@ async def search(request: Request) -> SearchResults:
     if by_identifier is not None:
         key, value = by_identifier
         query: dict = {key: value}
-
-        async def work(conn):
-            return await children.search_by_identifier(conn, IDENTIFIER_PARAMS[key], value)
-
+        find = lambda conn: children.search_by_identifier(conn, IDENTIFIER_PARAMS[key], value)  # noqa: E731
     else:
         q = _name_query(given)
         query = {k: v for k, v in msgspec.to_builtins(q).items() if v is not None}
+        find = lambda conn: children.search_by_name(conn, q)  # noqa: E731
 
-        async def work(conn):
-            return await children.search_by_name(conn, q)
-
-    def shown(hits: list[SearchHit]) -> list[SearchHit]:
-        return policy.visible_hits(
-            who, hits, used_hidden_field="postcode" in query, limit=children.MAX_RESULTS
-        )
-
-    async def audited_work(conn):
-        return shown(await work(conn))
+    async def work(conn) -> list[SearchHit]:
+        hits = await find(conn)
+        return policy.visible_hits(who, hits, used_hidden_field="postcode" in query, limit=children.MAX_RESULTS)
 
     hits = await audited.run(
         request,
         "child.search",
-        audited_work,
+        work,
         lambda found: [h.id for h in found],
         reason=reason,
         case_ref=case_ref,
