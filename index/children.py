@@ -51,7 +51,7 @@ async def search_by_name(conn: asyncpg.Connection, q: NameQuery) -> list[SearchH
         normalise.fold(q.forename or ""),
         keys,
         dobs,
-        q.dob.year,
+        normalise.near_dates(q.dob),
         parts.unit if parts else "",
         parts.district if parts else "",
     )

@@ -99,7 +99,7 @@ async def _copy_batch(conn, batch: list[DemoChild], org_ids: dict[str, int], set
     await conn.copy_records_to_table("children", records=children, columns=CHILD_COLUMNS)
     await conn.copy_records_to_table("child_former_names", records=former, columns=("child_id", "surname"))
     await conn.copy_records_to_table("child_search_names", records=names,
-                                     columns=("child_id", "kind", "forename_key", "surname_key", "birth_year"))
+                                     columns=("child_id", "kind", "forename_key", "surname_key", "dob"))
     await conn.copy_records_to_table("child_identifiers", records=idents,
                                      columns=("child_id", "scheme", "raw_value", "value", "valid", "temporary"))
     await conn.copy_records_to_table("carers", records=carers, columns=(

@@ -48,8 +48,8 @@ class NewChild(msgspec.Struct, kw_only=True):
     shielded: bool = False
 
 
-def search_name_rows(child: NewChild) -> list[tuple[str, str, str, int]]:
-    """(kind, forename_key, surname_key, birth_year) for every name form of the child."""
+def search_name_rows(child: NewChild) -> list[tuple[str, str, str, dt.date]]:
+    """(kind, forename_key, surname_key, dob) for every name form of the child."""
     legal_fore = normalise.fold(child.forename)
     forms = [("legal", legal_fore, child.surname)]
     if child.preferred_forename or child.preferred_surname:
@@ -59,7 +59,7 @@ def search_name_rows(child: NewChild) -> list[tuple[str, str, str, int]]:
             child.preferred_surname or child.surname,
         ))
     forms.extend(("former", legal_fore, former) for former in child.former_surnames)
-    rows: list[tuple[str, str, str, int]] = []
+    rows: list[tuple[str, str, str, dt.date]] = []
     seen: set[tuple[str, str]] = set()
     for kind, fore, surname in forms:
         variants = normalise.surname_variants(surname)
@@ -67,7 +67,7 @@ def search_name_rows(child: NewChild) -> list[tuple[str, str, str, int]]:
             if (fore, key) in seen or not key:
                 continue
             seen.add((fore, key))
-            rows.append((kind if i == 0 else "part", fore, key[:100], child.dob.year))
+            rows.append((kind if i == 0 else "part", fore, key[:100], child.dob))
     return rows
 
 
@@ -109,7 +109,7 @@ async def create_child(conn: asyncpg.Connection, child: NewChild, *, source_org_
         [(child_id, s) for s in child.former_surnames],
     )
     await conn.executemany(
-        "INSERT INTO child_search_names (child_id, kind, forename_key, surname_key, birth_year) "
+        "INSERT INTO child_search_names (child_id, kind, forename_key, surname_key, dob) "
         "VALUES ($1, $2, $3, $4, $5)",
         [(child_id, *row) for row in search_name_rows(child)],
     )

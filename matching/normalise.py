@@ -90,6 +90,23 @@ def swap_day_month(d: datetime.date) -> datetime.date | None:
         return None
 
 
+def near_dates(d: datetime.date) -> list[datetime.date]:
+    """Dates one slip away from d: another day of the same month, the same day of
+    another month, or the same day and month a year either side. Excludes d itself."""
+    out = [d.replace(day=day) for day in range(1, 32) if _valid(d.year, d.month, day)]
+    out += [d.replace(month=month) for month in range(1, 13) if _valid(d.year, month, d.day)]
+    out += [d.replace(year=year) for year in (d.year - 1, d.year + 1) if _valid(year, d.month, d.day)]
+    return [x for x in dict.fromkeys(out) if x != d]
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 _SEX = {
     "m": "male", "male": "male",
     "f": "female", "female": "female",

@@ -48,6 +48,9 @@ async def search(client, tokens, **params):
     ({"surname": "Brackley", "dob": "2016-11-05"}, "renamed"),                           # former surname
     ({"surname": "Holly", "dob": "2016-11-05"}, "renamed"),                              # preferred surname
     ({"surname": "Holoway", "dob": "2016-05-11", "forename": "Grace"}, "renamed"),      # misspelt and swapped
+    ({"surname": "Holloway", "dob": "2016-11-15", "forename": "Grace"}, "renamed"),   # mistyped day
+    ({"surname": "Holloway", "dob": "2016-01-05", "forename": "Grace"}, "renamed"),   # mistyped month
+    ({"surname": "Holloway", "dob": "2017-11-05", "forename": "Grace"}, "renamed"),   # mistyped year
     ({"upn": factories.upn(serial=3)}, "hyphen"),
     ({"nhs_number": "999 000 0018"}, "amelia"),
 ])

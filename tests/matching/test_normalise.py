@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from matching.normalise import (
-    fold, name_parts, normalise_sex, parse_date, surname_variants, swap_day_month,
+    fold, name_parts, near_dates, normalise_sex, parse_date, surname_variants, swap_day_month,
 )
 
 
@@ -165,3 +165,28 @@ def test_normalise_sex(text, expected):
 def test_normalise_sex_rejects(text):
     with pytest.raises(ValueError, match=repr(text)):
         normalise_sex(text)
+
+
+@pytest.mark.parametrize("d, present, absent", [
+    (datetime.date(2015, 3, 4), [datetime.date(2015, 3, 31), datetime.date(2015, 11, 4),
+                                 datetime.date(2014, 3, 4), datetime.date(2016, 3, 4)],
+     [datetime.date(2015, 3, 4), datetime.date(2015, 4, 5), datetime.date(2017, 3, 4)]),
+    (datetime.date(2016, 2, 29), [datetime.date(2016, 2, 1), datetime.date(2016, 12, 29)],
+     [datetime.date(2015, 2, 28), datetime.date(2016, 2, 29)]),
+    (datetime.date(2015, 1, 31), [datetime.date(2015, 12, 31), datetime.date(2015, 1, 1)],
+     [datetime.date(2015, 12, 30)]),
+])
+def test_near_dates(d, present, absent):
+    near = near_dates(d)
+    for x in present:
+        assert x in near
+    for x in absent:
+        assert x not in near
+
+
+@given(st.dates(min_value=datetime.date(1001, 1, 1), max_value=datetime.date(9998, 12, 31)))
+def test_near_dates_differ_in_one_part(d):
+    near = near_dates(d)
+    assert d not in near and len(near) == len(set(near)) and 28 <= len(near) <= 44
+    for x in near:
+        assert sum((x.year != d.year, x.month != d.month, x.day != d.day)) == 1
