@@ -234,6 +234,10 @@ def parser() -> argparse.ArgumentParser:
     oa.add_argument("--phone")
     oa.add_argument("--email")
     oa.set_defaults(func=cmd_org_add)
+
+    from api import matchcmd
+
+    matchcmd.add_parsers(sub, _positive)
     return p
 
 

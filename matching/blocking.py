@@ -1,0 +1,151 @@
+"""Blocking rules, as data: which pairs are worth comparing at all.
+
+A rule is a tuple of key parts; a part names one column, or several alternative
+columns (a UPN meets a former UPN). Two records share a block when every part agrees.
+Every block is capped on the existing side: an oversized block is skipped, counted and
+reported rather than silently dropped or allowed to blow up memory.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matching.table import MISSING, Table
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    parts: tuple[tuple[str, ...], ...]   # each part: alternative columns
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("upn", (("upn", "former_upn"),)),
+    Rule("nhs_number", (("nhs_number",),)),
+    Rule("uln", (("uln",),)),
+    Rule("dob_surname_sound", (("dob",), ("surname_sound", "preferred_surname_sound", "former_surname_sound"))),
+    Rule("dob_unordered_surname_sound", (("dob_unordered",), ("surname_sound",))),
+    Rule("dob_forename", (("dob",), ("forename",))),
+    Rule("postcode_initial_year", (("pc_unit",), ("initial",), ("year",))),
+    Rule("sounds_year", (("forename_sound",), ("surname_sound",), ("year",))),
+)
+DEFAULT_CAP = 500
+
+
+@dataclass
+class Blocked:
+    left: np.ndarray                 # row numbers in the existing table
+    right: np.ndarray                # row numbers in the incoming table
+    pairs_by_rule: dict[str, int] = field(default_factory=dict)
+    capped_blocks: dict[str, int] = field(default_factory=dict)   # blocks skipped per rule
+    capped_pairs: dict[str, int] = field(default_factory=dict)    # pairs they would have given
+
+
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+
+
+def column(table: Table, name: str) -> np.ndarray:
+    """A key column; a few are derived here from the table's own columns."""
+    if name == "dob_unordered":
+        dob = table["dob"]
+        y, m, d = table["year"], table["month"], table["day"]
+        key = y.astype(np.int64) * 10000 + np.minimum(m, d) * 100 + np.maximum(m, d)
+        return np.where(dob == MISSING, MISSING, key)
+    if name == "initial":
+        values = table.vocabs.names.values
+        first = np.array([ord(v[0]) for v in values] + [MISSING], dtype=np.int64)
+        return first[table["forename"]]
+    return table[name].astype(np.int64)
+
+
+def _keys(table: Table, rule: Rule) -> tuple[np.ndarray, np.ndarray]:
+    """(row, key) for every combination of the rule's alternatives with no part missing.
+    Keys are 64-bit mixes: a collision only adds a pair to compare, never hides one."""
+    rows = np.arange(len(table), dtype=np.int64)
+    combos = [(rows, np.zeros(len(table), dtype=np.uint64))]
+    for k, part in enumerate(rule.parts):
+        grown = []
+        for names in part:
+            col = column(table, names)
+            for r, key in combos:
+                v = col[r]
+                ok = v != MISSING
+                mixed = (key[ok] ^ (v[ok].astype(np.uint64) + np.uint64(k + 1))) * _MIX[k % 3]
+                grown.append((r[ok], mixed))
+        combos = grown
+    r = np.concatenate([c[0] for c in combos])
+    key = np.concatenate([c[1] for c in combos])
+    pair = np.unique(np.stack([r.astype(np.uint64), key]), axis=1) if len(r) else np.zeros((2, 0), np.uint64)
+    return pair[0].astype(np.int64), pair[1]
+
+
+def _join(lrows, lkeys, rrows, rkeys, cap: int):
+    order = np.argsort(lkeys, kind="stable")
+    lrows, lkeys = lrows[order], lkeys[order]
+    start = np.searchsorted(lkeys, rkeys, side="left")
+    stop = np.searchsorted(lkeys, rkeys, side="right")
+    size = stop - start
+    over = size > cap
+    capped_keys = np.unique(rkeys[over])
+    capped_pairs = int(size[over].sum())
+    size = np.where(over, 0, size)
+    right = np.repeat(rrows, size)
+    offsets = np.repeat(start - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
+    return lrows[offsets], right, len(capped_keys), capped_pairs
+
+
+def block(existing: Table, incoming: Table, rules: tuple[Rule, ...] = RULES, *,
+          cap: int = DEFAULT_CAP) -> Blocked:
+    """Candidate pairs (existing row, incoming row) from every rule, each pair once."""
+    lefts, rights = [], []
+    out = Blocked(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    for rule in rules:
+        lrows, lkeys = _keys(existing, rule)
+        rrows, rkeys = _keys(incoming, rule)
+        left, right, n_capped, n_capped_pairs = _join(lrows, lkeys, rrows, rkeys, cap)
+        lefts.append(left)
+        rights.append(right)
+        out.pairs_by_rule[rule.name] = len(left)
+        out.capped_blocks[rule.name] = n_capped
+        out.capped_pairs[rule.name] = n_capped_pairs
+    left = np.concatenate(lefts) if lefts else np.zeros(0, np.int64)
+    right = np.concatenate(rights) if rights else np.zeros(0, np.int64)
+    pair = np.unique(right * max(len(existing), 1) + left)
+    out.left, out.right = pair % max(len(existing), 1), pair // max(len(existing), 1)
+    return out
+
+
+def record_keys(table: Table, row: int, rules: tuple[Rule, ...] = RULES) -> list[tuple[str, str]]:
+    """(rule, key) pairs of one record as readable strings, for storage in an index table.
+    Two records share a string key exactly when they share the rule's block."""
+    out = []
+    for rule in rules:
+        parts: list[list[str]] = [[]]
+        for part in rule.parts:
+            values = sorted({_readable(table, name, row) for name in part} - {None})
+            parts = [p + [v] for p in parts for v in values]
+        out.extend((rule.name, "|".join(p)) for p in parts if len(p) == len(rule.parts))
+    return sorted(set(out))
+
+
+def _readable(table: Table, name: str, row: int) -> str | None:
+    value = int(column(table, name)[row])
+    if value == MISSING:
+        return None
+    v = table.vocabs
+    if name == "dob":
+        return datetime.date.fromordinal(value).isoformat()
+    if name in ("dob_unordered", "year"):
+        return str(value)
+    if name == "initial":
+        return chr(value)
+    if name.endswith("_sound"):
+        return v.sounds.values[value]
+    if name in ("upn", "former_upn", "uln", "nhs_number"):
+        return v.ids.values[value].split(":", 1)[1]
+    if name in ("pc_unit",):
+        return v.places.values[value]
+    return v.names.values[value]

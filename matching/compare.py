@@ -1,0 +1,244 @@
+"""Comparisons with levels, as data (Splink-style), computed over arrays of pairs.
+
+A pair is (row i of table L, row j of table R). Each comparison maps every pair to a
+level: 0 means no data on one side (it adds no weight), 1.. are the labels in
+COMPARISONS from strongest to weakest; the last label is the catch-all. One function
+serves one pair and a million pairs alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
+
+from matching import variants
+from matching.table import MISSING, Table
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    levels: tuple[str, ...]          # labels, strongest first; level k is levels[k - 1]
+    # Exact agreement is weighted by how common the agreeing value is: (column that
+    # agrees, column whose value frequency counts) for each place the value can sit.
+    tf: tuple[tuple[str, str], ...] = ()
+
+
+JW_TIERS = (0.92, 0.88)
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison("forename", ("exact", "variant", "alternate", "jaro_winkler_0.92", "jaro_winkler_0.88",
+                            "initial", "else"), tf=(("forename", "forename"),)),
+    Comparison("middle_names", ("agree", "disagree")),
+    Comparison("surname", ("exact", "alternate", "variant", "jaro_winkler_0.92", "jaro_winkler_0.88", "else"),
+               tf=(("surname", "surname"),)),
+    Comparison("dob", ("exact", "day_month_swapped", "one_digit", "within_month", "else")),
+    Comparison("address", ("line_and_postcode", "similar_line_and_postcode", "postcode", "line", "sector",
+                           "district_or_town", "else")),
+    Comparison("sex", ("agree", "disagree")),
+    Comparison("upn", ("agree", "conflict", "else")),
+    Comparison("nhs_number", ("agree", "conflict")),
+    Comparison("uln", ("agree", "conflict")),
+    # Only full names: a carer's surname agrees whenever the child's does, so it adds
+    # nothing; for the same reason the carer's forename frequency weighs the agreement.
+    Comparison("carers", ("full_name", "else"),
+               tf=(("carer1", "carer1_forename"), ("carer2", "carer2_forename"))),
+)
+BY_NAME = {c.name: c for c in COMPARISONS}
+
+
+def level_of(name: str, label: str) -> int:
+    return BY_NAME[name].levels.index(label) + 1
+
+
+def _present(*cols: np.ndarray) -> np.ndarray:
+    out = cols[0] != MISSING
+    for col in cols[1:]:
+        out &= col != MISSING
+    return out
+
+
+def _eq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a == b) & (a != MISSING)
+
+
+def _assign(levels: np.ndarray, mask: np.ndarray, level: int) -> None:
+    """Set `level` where mask holds and no stronger level is set yet."""
+    levels[mask & (levels == 0)] = level
+
+
+def _pairwise(table_vocab: list[str], a: np.ndarray, b: np.ndarray, fn) -> np.ndarray:
+    """fn over distinct (a, b) code pairs, mapped back to every pair."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.float32)
+    key = a.astype(np.int64) * (len(table_vocab) + 1) + b
+    uniq, inverse = np.unique(key, return_inverse=True)
+    ua, ub = uniq // (len(table_vocab) + 1), uniq % (len(table_vocab) + 1)
+    return fn(ua, ub)[inverse]
+
+
+def jaro_winkler(vocab: list[str], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ok = _present(a, b)
+    out = np.zeros(len(a), dtype=np.float32)
+    if ok.any():
+        def score(ua, ub):
+            return process.cpdist([vocab[i] for i in ua], [vocab[i] for i in ub],
+                                  scorer=JaroWinkler.normalized_similarity, workers=-1, dtype=np.float32)
+        out[ok] = _pairwise(vocab, a[ok], b[ok], score)
+    return out
+
+
+def _variant(vocab: list[str], a: np.ndarray, b: np.ndarray, table: variants.Variants) -> np.ndarray:
+    ok = _present(a, b) & (a != b)
+    out = np.zeros(len(a), dtype=bool)
+    if ok.any():
+        def check(ua, ub):
+            return np.fromiter((table.are_variants(vocab[x], vocab[y]) for x, y in zip(ua, ub)),
+                               dtype=bool, count=len(ua))
+        out[ok] = _pairwise(vocab, a[ok], b[ok], check)
+    return out
+
+
+def _any_equal(L: Table, R: Table, li, ri, left: tuple[str, ...], right: tuple[str, ...]) -> np.ndarray:
+    out = np.zeros(len(li), dtype=bool)
+    for x in left:
+        lx = L[x][li]
+        for y in right:
+            out |= _eq(lx, R[y][ri])
+    return out
+
+
+def _first_letter(vocab: list[str], codes: np.ndarray) -> np.ndarray:
+    letters = np.array([ord(v[0]) for v in vocab] + [0], dtype=np.int32)
+    return letters[codes]  # MISSING (-1) picks the trailing 0
+
+
+FORENAMES = ("forename", "preferred_forename", "middle1", "middle2")
+SURNAMES = ("surname", "preferred_surname", "former_surname", "surname_part1", "surname_part2")
+
+
+def forename(L: Table, R: Table, li, ri) -> np.ndarray:
+    a, b = L["forename"][li], R["forename"][ri]
+    vocab = L.vocabs.names.values
+    levels = np.zeros(len(li), dtype=np.int8)
+    _assign(levels, _eq(a, b), 1)
+    _assign(levels, _variant(vocab, a, b, variants.load("forename")), 2)
+    _assign(levels, _present(a, b) & _any_equal(L, R, li, ri, FORENAMES, FORENAMES), 3)
+    jw = jaro_winkler(vocab, a, b)
+    _assign(levels, jw >= JW_TIERS[0], 4)
+    _assign(levels, jw >= JW_TIERS[1], 5)
+    _assign(levels, _present(a, b) & (_first_letter(vocab, a) == _first_letter(vocab, b)), 6)
+    _assign(levels, _present(a, b), 7)
+    return levels
+
+
+def middle_names(L: Table, R: Table, li, ri) -> np.ndarray:
+    """Agree when any middle name is shared; no data unless both sides have one."""
+    has = _present(L["middle1"][li], R["middle1"][ri])
+    agree = _any_equal(L, R, li, ri, ("middle1", "middle2"), ("middle1", "middle2"))
+    return np.where(has, np.where(agree, 1, 2), 0).astype(np.int8)
+
+
+def surname(L: Table, R: Table, li, ri) -> np.ndarray:
+    a, b = L["surname"][li], R["surname"][ri]
+    vocab = L.vocabs.names.values
+    levels = np.zeros(len(li), dtype=np.int8)
+    _assign(levels, _eq(a, b), 1)
+    _assign(levels, _present(a, b) & _any_equal(L, R, li, ri, SURNAMES, SURNAMES), 2)
+    _assign(levels, _variant(vocab, a, b, variants.load("surname")), 3)
+    jw = jaro_winkler(vocab, a, b)
+    _assign(levels, jw >= JW_TIERS[0], 4)
+    _assign(levels, jw >= JW_TIERS[1], 5)
+    _assign(levels, _present(a, b), 6)
+    return levels
+
+
+_DIGIT_PLACES = 10 ** np.arange(8, dtype=np.int64)
+
+
+def dob(L: Table, R: Table, li, ri) -> np.ndarray:
+    a, b = L["dob"][li], R["dob"][ri]
+    ya, ma, da = L["year"][li], L["month"][li], L["day"][li]
+    yb, mb, db = R["year"][ri], R["month"][ri], R["day"][ri]
+    ok = _present(a, b)
+    levels = np.zeros(len(li), dtype=np.int8)
+    _assign(levels, ok & (a == b), 1)
+    _assign(levels, ok & (ya == yb) & (ma == db) & (da == mb), 2)
+    na = ya.astype(np.int64) * 10000 + ma * 100 + da
+    nb = yb.astype(np.int64) * 10000 + mb * 100 + db
+    digits_differ = ((na[:, None] // _DIGIT_PLACES) % 10 != (nb[:, None] // _DIGIT_PLACES) % 10).sum(axis=1)
+    _assign(levels, ok & (digits_differ == 1), 3)
+    _assign(levels, ok & ((np.abs(a - b) <= 1) | ((ya == yb) & (ma == mb))), 4)
+    _assign(levels, ok, 5)
+    return levels
+
+
+def address(L: Table, R: Table, li, ri) -> np.ndarray:
+    la, ra = L["address"][li], R["address"][ri]
+    lp, rp = L["pc_unit"][li], R["pc_unit"][ri]
+    has = ((la != MISSING) | (lp != MISSING)) & ((ra != MISSING) | (rp != MISSING))
+    same_pc = _eq(lp, rp)
+    same_line = _eq(la, ra)
+    levels = np.zeros(len(li), dtype=np.int8)
+    _assign(levels, has & same_line & same_pc, 1)
+    if same_pc.any():
+        similar = np.zeros(len(li), dtype=bool)
+        similar[same_pc] = jaro_winkler(L.vocabs.lines.values, la[same_pc], ra[same_pc]) >= JW_TIERS[0]
+        _assign(levels, similar, 2)
+    _assign(levels, same_pc, 3)
+    _assign(levels, has & same_line, 4)
+    _assign(levels, _eq(L["pc_sector"][li], R["pc_sector"][ri]), 5)
+    _assign(levels, _eq(L["pc_district"][li], R["pc_district"][ri]) | (has & _eq(L["town"][li], R["town"][ri])), 6)
+    _assign(levels, has, 7)
+    return levels
+
+
+def sex(L: Table, R: Table, li, ri) -> np.ndarray:
+    a, b = L["sex"][li], R["sex"][ri]
+    ok = (a != 0) & (b != 0)
+    return np.where(ok, np.where(a == b, 1, 2), 0).astype(np.int8)
+
+
+def upn(L: Table, R: Table, li, ri) -> np.ndarray:
+    a, b = L["upn"][li], R["upn"][ri]
+    agree = _any_equal(L, R, li, ri, ("upn", "former_upn"), ("upn", "former_upn"))
+    permanent = L["upn_permanent"][li] & R["upn_permanent"][ri]
+    levels = np.zeros(len(li), dtype=np.int8)
+    _assign(levels, agree, 1)
+    _assign(levels, _present(a, b) & permanent & (a != b), 2)
+    _assign(levels, _present(a, b), 3)
+    return levels
+
+
+def _identifier(column: str):
+    def compare(L: Table, R: Table, li, ri) -> np.ndarray:
+        a, b = L[column][li], R[column][ri]
+        return np.where(_present(a, b), np.where(a == b, 1, 2), 0).astype(np.int8)
+    return compare
+
+
+def carers(L: Table, R: Table, li, ri) -> np.ndarray:
+    has = _present(L["carer1_surname"][li], R["carer1_surname"][ri])
+    levels = np.zeros(len(li), dtype=np.int8)
+    _assign(levels, _any_equal(L, R, li, ri, ("carer1", "carer2"), ("carer1", "carer2")), 1)
+    _assign(levels, has, 2)
+    return levels
+
+
+FUNCTIONS = {
+    "forename": forename, "middle_names": middle_names, "surname": surname, "dob": dob, "address": address, "sex": sex, "upn": upn,
+    "nhs_number": _identifier("nhs_number"), "uln": _identifier("uln"), "carers": carers,
+}
+
+
+def compare(L: Table, R: Table, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+    """Levels of every comparison for pairs (li[k], ri[k]): shape (pairs, comparisons)."""
+    li = np.asarray(li, dtype=np.int64)
+    ri = np.asarray(ri, dtype=np.int64)
+    out = np.empty((len(li), len(COMPARISONS)), dtype=np.int8)
+    for k, comparison in enumerate(COMPARISONS):
+        out[:, k] = FUNCTIONS[comparison.name](L, R, li, ri)
+    return out
