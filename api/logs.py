@@ -10,6 +10,20 @@ import structlog
 _done = False
 
 
+class _StderrLogger:
+    """Writes each line to whatever sys.stderr is at the time (it can be swapped)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+class _StderrLoggerFactory:
+    def __call__(self, *args) -> _StderrLogger:
+        return _StderrLogger()
+
+
 def configure(level: int = logging.INFO) -> None:
     global _done
     if _done:
@@ -23,6 +37,6 @@ def configure(level: int = logging.INFO) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_StderrLoggerFactory(),
         cache_logger_on_first_use=True,
     )

@@ -13,13 +13,12 @@ MAX_ERRORS_SHOWN = 50
 
 def _read(path: str, vocabs):
     """A prepared table from a census CSV; row errors go to stderr and the rows are skipped."""
-    from matching import census, table
+    from matching import census, census_columns, table
 
-    rows, errors = [], []
     try:
         with open(path, "rb") as f:
-            for item in census.read(f):
-                (rows if isinstance(item, census.CensusRow) else errors).append(item)
+            data = f.read()
+        source, errors = census_columns.read(data)
     except OSError as exc:
         raise SystemExit(f"isindex: cannot read {path}: {exc.strerror}") from None
     except census.FileError as exc:
@@ -28,7 +27,7 @@ def _read(path: str, vocabs):
         print(f"{path}: {error}", file=sys.stderr)
     if len(errors) > MAX_ERRORS_SHOWN:
         print(f"{path}: ... and {len(errors) - MAX_ERRORS_SHOWN} more row errors", file=sys.stderr)
-    return table.build(vocabs, rows), errors
+    return table.build(vocabs, source=source), errors
 
 
 def _model(path: str | None):

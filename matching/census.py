@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterable, Iterator
 
 import msgspec
@@ -109,8 +110,28 @@ def _decoded_lines(chunks: Iterable[bytes | str]) -> Iterator[str]:
         yield text.removeprefix("\ufeff") if first else text
 
 
+_BAD_BYTES = re.compile("[\udc80-\udcff]")
+
+
 def _has_bad_bytes(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return _BAD_BYTES.search(text) is not None
+
+
+def check_header(header: list[str]) -> list[str]:
+    """The header's column names; FileError when any is unknown, missing or repeated."""
+    if any(_has_bad_bytes(h) for h in header):
+        raise FileError("row 1: the header is not UTF-8")
+    columns = [h.strip() for h in header]
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown:
+        raise FileError(f"row 1: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}")
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise FileError(f"row 1: missing required column(s) {', '.join(missing)}")
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise FileError(f"row 1: column(s) {', '.join(repeated)} appear more than once")
+    return columns
 
 
 def read(chunks: Iterable[bytes | str]) -> Iterator[CensusRow | RowError]:
@@ -124,18 +145,7 @@ def read(chunks: Iterable[bytes | str]) -> Iterator[CensusRow | RowError]:
         raise FileError("the file is empty: a header row is required") from None
     except csv.Error as exc:
         raise FileError(f"row 1: the header is not valid CSV ({exc})") from None
-    if any(_has_bad_bytes(h) for h in header):
-        raise FileError("row 1: the header is not UTF-8")
-    columns = [h.strip() for h in header]
-    unknown = [c for c in columns if c not in COLUMNS]
-    if unknown:
-        raise FileError(f"row 1: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}")
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise FileError(f"row 1: missing required column(s) {', '.join(missing)}")
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
-    if repeated:
-        raise FileError(f"row 1: column(s) {', '.join(repeated)} appear more than once")
+    columns = check_header(header)
     seen: set[str] = set()
     line = 1
     while True:
@@ -159,56 +169,71 @@ def read(chunks: Iterable[bytes | str]) -> Iterator[CensusRow | RowError]:
         yield result
 
 
+def _gender(value: str) -> str:
+    code = _GENDER.get(value.casefold())
+    if code is None:
+        raise ValueError(f"unrecognised value {value!r}: expected M, F or U")
+    return code
+
+
+def _relationship(value: str) -> str:
+    code = value.upper() if value.upper() in RELATIONSHIP_CODES else \
+        RELATIONSHIP_WORDS.get(" ".join(value.replace("-", " ").casefold().split()))
+    if code is None:
+        raise ValueError(f"unrecognised relationship {value!r}")
+    return code
+
+
+def _yes_no(value: str) -> bool:
+    if value.casefold() not in _YES_NO:
+        raise ValueError(f"expected Y or N, got {value!r}")
+    return _YES_NO[value.casefold()]
+
+
+# Columns whose non-empty values are checked and converted; the same rules serve the
+# row-by-row reader and the columnar one.
+CONVERT = {
+    "dob": normalise.parse_date,
+    "gender": _gender,
+    **{f"carer{i}_relationship": _relationship for i in (1, 2)},
+    **{f"carer{i}_parental_responsibility": _yes_no for i in (1, 2)},
+}
+
+
 def parse_row(line: int, columns: list[str], cells: list[str]) -> CensusRow | RowError:
     if len(cells) != len(columns):
         return RowError(line, None, f"{len(cells)} cells where the header has {len(columns)}")
-    raw: dict[str, str] = {}
-    for column, cell in zip(columns, cells):
-        if _has_bad_bytes(cell):
-            return RowError(line, column, "bytes that are not UTF-8")
-        cell = cell.strip()
-        if len(cell) > MAX_CELL:
-            return RowError(line, column, f"longer than {MAX_CELL} characters")
-        raw[column] = cell
+    raw: dict = dict(zip(columns, map(str.strip, cells)))
+    if _BAD_BYTES.search("".join(cells)):
+        bad = next(c for c, v in raw.items() if _BAD_BYTES.search(v))
+        return RowError(line, bad, "bytes that are not UTF-8")
+    if max(map(len, cells), default=0) > MAX_CELL:
+        long = next(c for c, v in raw.items() if len(v) > MAX_CELL)
+        return RowError(line, long, f"longer than {MAX_CELL} characters")
     for column in REQUIRED:
         if not raw.get(column):
             return RowError(line, column, "required, but empty")
-    try:
-        dob = normalise.parse_date(raw["dob"])
-    except ValueError as exc:
-        return RowError(line, "dob", str(exc))
-    gender = raw.get("gender") or None
-    if gender is not None:
-        gender = _GENDER.get(gender.casefold())
-        if gender is None:
-            return RowError(line, "gender", f"unrecognised value {raw['gender']!r}: expected M, F or U")
+    for column, convert in CONVERT.items():
+        value = raw.get(column)
+        if value:
+            try:
+                raw[column] = convert(value)
+            except ValueError as exc:
+                return RowError(line, column, str(exc))
     carers = []
     for i in (1, 2):
-        values = {f: raw.get(f"carer{i}_{f}") or None for f in CARER_FIELDS}
-        if not any(values.values()):
-            continue
-        relationship = values["relationship"]
-        if relationship is not None:
-            code = relationship.upper() if relationship.upper() in RELATIONSHIP_CODES else \
-                RELATIONSHIP_WORDS.get(" ".join(relationship.replace("-", " ").casefold().split()))
-            if code is None:
-                return RowError(line, f"carer{i}_relationship", f"unrecognised relationship {relationship!r}")
-            relationship = code
-        pr = values["parental_responsibility"]
-        if pr is not None:
-            if pr.casefold() not in _YES_NO:
-                return RowError(line, f"carer{i}_parental_responsibility", f"expected Y or N, got {pr!r}")
-            pr = _YES_NO[pr.casefold()]
-        carers.append(Carer(values["forename"], values["surname"], relationship, pr, values["phone"]))
+        values = {f: raw.get(f"carer{i}_{f}") for f in CARER_FIELDS}
+        if any(v not in (None, "") for v in values.values()):
+            carers.append(Carer(*(None if values[f] == "" else values[f] for f in CARER_FIELDS)))
+    get = raw.get
     return CensusRow(
-        row=line, record_id=raw["record_id"], forename=raw["forename"], surname=raw["surname"], dob=dob,
-        upn=raw.get("upn") or None, former_upn=raw.get("former_upn") or None, uln=raw.get("uln") or None,
-        nhs_number=raw.get("nhs_number") or None, middle_names=raw.get("middle_names") or None,
-        preferred_forename=raw.get("preferred_forename") or None,
-        preferred_surname=raw.get("preferred_surname") or None,
-        former_surname=raw.get("former_surname") or None, gender=gender,
-        address_line1=raw.get("address_line1") or None, address_line2=raw.get("address_line2") or None,
-        town=raw.get("town") or None, postcode=raw.get("postcode") or None, carers=tuple(carers),
+        row=line, record_id=raw["record_id"], forename=raw["forename"], surname=raw["surname"], dob=raw["dob"],
+        upn=get("upn") or None, former_upn=get("former_upn") or None, uln=get("uln") or None,
+        nhs_number=get("nhs_number") or None, middle_names=get("middle_names") or None,
+        preferred_forename=get("preferred_forename") or None, preferred_surname=get("preferred_surname") or None,
+        former_surname=get("former_surname") or None, gender=get("gender") or None,
+        address_line1=get("address_line1") or None, address_line2=get("address_line2") or None,
+        town=get("town") or None, postcode=get("postcode") or None, carers=tuple(carers),
     )
 
 

@@ -126,7 +126,10 @@ def forename(L: Table, R: Table, li, ri) -> np.ndarray:
     levels = np.zeros(len(li), dtype=np.int8)
     _assign(levels, _eq(a, b), 1)
     _assign(levels, _variant(vocab, a, b, variants.load("forename")), 2)
-    _assign(levels, _present(a, b) & _any_equal(L, R, li, ri, FORENAMES, FORENAMES), 3)
+    others = FORENAMES[1:]
+    swapped = (_any_equal(L, R, li, ri, ("forename",), others) | _any_equal(L, R, li, ri, others, ("forename",))
+               | _eq(L["preferred_forename"][li], R["preferred_forename"][ri]))
+    _assign(levels, _present(a, b) & swapped, 3)
     jw = jaro_winkler(vocab, a, b)
     _assign(levels, jw >= JW_TIERS[0], 4)
     _assign(levels, jw >= JW_TIERS[1], 5)
@@ -147,7 +150,12 @@ def surname(L: Table, R: Table, li, ri) -> np.ndarray:
     vocab = L.vocabs.names.values
     levels = np.zeros(len(li), dtype=np.int8)
     _assign(levels, _eq(a, b), 1)
-    _assign(levels, _present(a, b) & _any_equal(L, R, li, ri, SURNAMES, SURNAMES), 2)
+    alternate = np.zeros(len(li), dtype=bool)
+    for x in SURNAMES:
+        for y in SURNAMES:
+            if not x == y == "former_surname":   # two children who once shared a surname: no evidence
+                alternate |= _eq(L[x][li], R[y][ri])
+    _assign(levels, _present(a, b) & alternate, 2)
     _assign(levels, _variant(vocab, a, b, variants.load("surname")), 3)
     jw = jaro_winkler(vocab, a, b)
     _assign(levels, jw >= JW_TIERS[0], 4)

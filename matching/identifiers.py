@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
+
+import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,3 +268,163 @@ def check(scheme: str, raw: str) -> Checked | None:
     except (KeyError, TypeError):
         raise ValueError(f"unknown identifier scheme {scheme!r}") from None
     return checker(raw)
+
+
+# --- Vectorised checks ---------------------------------------------------------
+#
+# check_many() validates a whole column at once. The values are joined with NUL
+# separators into one byte buffer; values that are already clean (only ASCII digits
+# and capitals) are used as they are, the rest go through normalise_identifier. The
+# values of the scheme's length are then gathered into a (k, width) uint8 matrix and
+# checked with the same rules as the scalar functions above, using lookup tables
+# built from the same constants (LA_CODES, UPN_ALPHABET, NHS_RANGES).
+
+_VECTOR_WIDTH = {"upn": 13, "uln": 10, "nhs_number": 10}
+
+
+def _byte_table(chars: str, dtype=bool, values=None) -> np.ndarray:
+    table = np.zeros(256, dtype=dtype)
+    for i, ch in enumerate(chars):
+        table[ord(ch)] = True if values is None else values[i]
+    return table
+
+
+_ASCII_DIGITS = "0123456789"
+# Bytes that normalise_identifier leaves unchanged (NUL is the separator in packed buffers).
+_IS_CLEAN_OR_SEP = _byte_table(_ASCII_DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_IS_CLEAN_OR_SEP[0] = True
+_DIGIT_VALUE = _byte_table(_ASCII_DIGITS, np.int32, range(10))
+_IS_UPN_TEMP_LETTER = _byte_table(UPN_ALPHABET)
+# UPN position 13: a digit counts its value, a letter its index in UPN_ALPHABET.
+_UPN_LAST_VALUE = _DIGIT_VALUE + _byte_table(UPN_ALPHABET, np.int32, range(len(UPN_ALPHABET)))
+_UPN_LETTER_BYTE = np.frombuffer(UPN_ALPHABET.encode("ascii"), dtype=np.uint8)
+_UPN_WEIGHTS = np.arange(2, 13, dtype=np.float32)          # positions 2..12
+_LA_TABLE = np.zeros(1000, dtype=bool)
+_LA_TABLE[[int(code) for code in LA_CODES]] = True
+_ULN_WEIGHTS = np.arange(10, 0, -1, dtype=np.float32)      # all ten digits
+_NHS_WEIGHTS = np.arange(10, 1, -1, dtype=np.float32)      # digits 1..9
+_NHS_PREFIX_TABLE = np.zeros(1000, dtype=bool)
+for _lo, _hi in NHS_RANGES:
+    _NHS_PREFIX_TABLE[_lo:_hi + 1] = True
+del _lo, _hi
+
+
+def _pack(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join strings with NUL separators into one uint8 buffer.
+
+    Returns (buf, starts, lengths), offsets in bytes of the UTF-8 encoding (lone
+    surrogates pass through). A NUL inside a string becomes \\x01 so that separators stay
+    unambiguous; both are non-clean bytes, so such a string is never valid.
+    """
+    n = len(strings)
+    buf = np.frombuffer("\x00".join(strings).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    seps = np.flatnonzero(buf == 0)
+    if len(seps) != n - 1:
+        strings = [s.replace("\x00", "\x01") for s in strings]
+        buf = np.frombuffer("\x00".join(strings).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        seps = np.flatnonzero(buf == 0)
+    starts = np.empty(n, dtype=np.intp)
+    starts[0] = 0
+    starts[1:] = seps + 1
+    ends = np.empty(n, dtype=np.intp)
+    ends[:-1] = seps
+    ends[-1] = len(buf)
+    return buf, starts, ends - starts
+
+
+def _normalise_many(raws: Sequence[str]) -> tuple[list[str], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """normalise_identifier over a column, and the packed buffer of the results."""
+    try:
+        strings = list(raws)
+        packed = _pack(strings)
+    except TypeError:                     # None (or another falsy non-string) in the column
+        strings = [raw or "" for raw in raws]
+        packed = _pack(strings)
+    buf, starts, _ = packed
+    dirty_pos = np.flatnonzero(~_IS_CLEAN_OR_SEP.take(buf))
+    if dirty_pos.size == 0:
+        return strings, packed
+    dirty = np.unique(np.searchsorted(starts, dirty_pos, side="right") - 1)
+    for i in dirty.tolist():
+        strings[i] = normalise_identifier(strings[i])
+    return strings, _pack(strings)
+
+
+def _rows(packed: tuple[np.ndarray, np.ndarray, np.ndarray], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the values that are `width` bytes long, and those values as a (k, width) matrix."""
+    buf, starts, lengths = packed
+    rows = np.flatnonzero(lengths == width)
+    first = starts[rows]
+    matrix = np.empty((len(rows), width), dtype=np.uint8)
+    for j in range(width):
+        matrix[:, j] = buf.take(first + j)
+    return rows, matrix
+
+
+def _digit_values(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Byte - ord('0') (wrapping, so any non-digit byte gives > 9), and whether each row is all digits."""
+    d = m - np.uint8(48)
+    return d, (d <= 9).all(axis=1)
+
+
+def _weighted_sum(d: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    # float32 matrix-vector product (BLAS); exact, as every sum is far below 2**24.
+    return (d.astype(np.float32) @ weights).astype(np.int32)
+
+
+def _prefix(d: np.ndarray) -> np.ndarray:
+    """Digits 1-3 of each row as a number (only meaningful for digit rows; clipped into 0..999)."""
+    d3 = d[:, :3].astype(np.int32)
+    return np.minimum(d3[:, 0] * 100 + d3[:, 1] * 10 + d3[:, 2], 999)
+
+
+def _upn_rows(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """valid, temporary for 13-byte values, as check_upn."""
+    first, last = m[:, 0], m[:, 12]
+    d, mid_digits = _digit_values(m[:, 1:12])
+    shape = (first - np.uint8(65) <= 25) & mid_digits                 # [A-Z][0-9]{11}
+    temporary = shape & _IS_UPN_TEMP_LETTER.take(last)                 # ...[A-HJ-NP-RT-Z]
+    pattern = temporary | (shape & (last - np.uint8(48) <= 9))         # ...[0-9]
+    la_ok = _LA_TABLE.take(_prefix(d))
+    total = _weighted_sum(d, _UPN_WEIGHTS) + 13 * _UPN_LAST_VALUE.take(last)
+    letter_ok = _UPN_LETTER_BYTE.take(total % 23) == first
+    return pattern & la_ok & letter_ok, temporary
+
+
+def _uln_rows(m: np.ndarray) -> np.ndarray:
+    """valid for 10-byte values, as check_uln."""
+    d, digits = _digit_values(m)
+    return digits & (d[:, 0] != 0) & (_weighted_sum(d, _ULN_WEIGHTS) % 11 == 10)
+
+
+def _nhs_rows(m: np.ndarray) -> np.ndarray:
+    """valid for 10-byte values, as check_nhs_number."""
+    d, digits = _digit_values(m)
+    in_range = _NHS_PREFIX_TABLE.take(_prefix(d))
+    check = 11 - _weighted_sum(d[:, :9], _NHS_WEIGHTS) % 11           # 1..11
+    check[check == 11] = 0                                             # 10 never equals a digit
+    return digits & in_range & (check == d[:, 9])
+
+
+def check_many(scheme: str, raws: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """For scheme in ('upn', 'uln', 'nhs_number'): (normalised values, valid bool array, temporary bool array),
+    element-for-element identical to check(scheme, raw).value / .valid / .temporary (for '' or None: '', False, False)."""
+    width = _VECTOR_WIDTH.get(scheme) if isinstance(scheme, str) else None
+    if width is None:
+        if isinstance(scheme, str) and scheme in SCHEMES:
+            raise ValueError(f"check_many supports {', '.join(_VECTOR_WIDTH)}; use check() for {scheme!r}")
+        raise ValueError(f"unknown identifier scheme {scheme!r}")
+    n = len(raws)
+    valid = np.zeros(n, dtype=bool)
+    temporary = np.zeros(n, dtype=bool)
+    if n == 0:
+        return [], valid, temporary
+    values, packed = _normalise_many(raws)
+    rows, m = _rows(packed, width)
+    if scheme == "upn":
+        valid[rows], temporary[rows] = _upn_rows(m)
+    elif scheme == "uln":
+        valid[rows] = _uln_rows(m)
+    else:
+        valid[rows] = _nhs_rows(m)
+    return values, valid, temporary

@@ -59,7 +59,9 @@ class Scorer:
                     agree = (L[match_l][pl] == R[match_r][pr]) & (L[match_l][pl] != MISSING)
                     tf = np.where(agree, np.maximum(tf, self.freq.frequency(c.name, L[value_l][pl])), tf)
             adjust = np.log2(self.model.exact_u(c.name) / np.maximum(tf, 1e-12))
-            bits[exact, j] += np.clip(adjust, -self.model.tf_max_bits, self.model.tf_max_bits)
+            adjusted = bits[exact, j] + np.clip(adjust, -self.model.tf_max_bits, self.model.tf_max_bits)
+            # Agreeing exactly on a common name is never weaker than agreeing on a variant.
+            bits[exact, j] = np.maximum(adjusted, self.table[j, 2:].max(initial=0.0))
         return bits
 
     def weights(self, contributions: np.ndarray) -> np.ndarray:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import jellyfish
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from matching import identifiers, normalise
 from matching.census import CensusRow
@@ -140,18 +142,14 @@ class Table:
         raise KeyError(name)
 
 
-def _ordinal(value: datetime.date | str | None) -> int:
-    if not value:
+def _ordinal(value: str) -> int:
+    try:
+        return normalise.parse_date(value).toordinal() if value else MISSING
+    except ValueError:
         return MISSING
-    if isinstance(value, str):
-        try:
-            value = normalise.parse_date(value)
-        except ValueError:
-            return MISSING
-    return value.toordinal()
 
 
-def _identifier(vocabs: Vocabs, scheme: str, raw: str | None) -> tuple[int, bool]:
+def _identifier(vocabs: Vocabs, scheme: str, raw: str) -> tuple[int, bool]:
     """(code, permanent) of a valid identifier; invalid ones are never used for matching."""
     if not raw:
         return MISSING, False
@@ -161,55 +159,103 @@ def _identifier(vocabs: Vocabs, scheme: str, raw: str | None) -> tuple[int, bool
     return vocabs.ids.code(f"{scheme}:{checked.value}"), not checked.temporary
 
 
-def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict]) -> Table:
-    """A Table from parsed census rows, or from dicts with the census column names
-    (carer columns flattened; dob a date, an ISO/UK string or '')."""
-    ids: list[str] = []
-    data: dict[str, list] = {name: [] for name in COLUMNS}
-    fold, name, pc = vocabs.fold, vocabs.name, vocabs.postcode
-    for row in rows:
-        get = row.get if isinstance(row, dict) else row.__getattribute__
-        ids.append(get("record_id"))
-        fore = fold(get("forename"))
-        middles = fold(get("middle_names")).split()
-        data["forename"].append(vocabs.names.code(fore))
-        data["preferred_forename"].append(name(get("preferred_forename")))
-        data["middle1"].append(vocabs.names.code(middles[0] if middles else ""))
-        data["middle2"].append(vocabs.names.code(middles[1] if len(middles) > 1 else ""))
-        surname = fold(get("surname"))
-        parts = surname.split()
-        data["surname"].append(vocabs.names.code(surname))
-        data["preferred_surname"].append(name(get("preferred_surname")))
-        data["former_surname"].append(name(get("former_surname")))
-        data["surname_part1"].append(vocabs.names.code(parts[0] if len(parts) > 1 else ""))
-        data["surname_part2"].append(vocabs.names.code(parts[-1] if len(parts) > 1 else ""))
-        data["dob"].append(_ordinal(get("dob")))
-        data["sex"].append(_SEX.get((get("gender") or "").upper()[:1], 0))
-        unit, sector, district = pc(get("postcode"))
-        data["pc_unit"].append(unit)
-        data["pc_sector"].append(sector)
-        data["pc_district"].append(district)
-        data["address"].append(vocabs.lines.code(fold(get("address_line1"))))
-        data["town"].append(vocabs.places.code(fold(get("town"))))
-        upn, permanent = _identifier(vocabs, "upn", get("upn"))
-        data["upn"].append(upn)
-        data["upn_permanent"].append(permanent)
-        data["former_upn"].append(_identifier(vocabs, "upn", get("former_upn"))[0])
-        data["uln"].append(_identifier(vocabs, "uln", get("uln"))[0])
-        data["nhs_number"].append(_identifier(vocabs, "nhs_number", get("nhs_number"))[0])
-        carers = _carers(row)
-        for i in (1, 2):
-            fore_c, sur_c = carers[i - 1] if len(carers) >= i else ("", "")
-            sur_f = fold(sur_c)
-            data[f"carer{i}_forename"].append(name(fore_c) if sur_f else MISSING)
-            data[f"carer{i}"].append(vocabs.full_names.code(f"{fold(fore_c)} {sur_f}" if fore_c and sur_f else ""))
-            data[f"carer{i}_surname"].append(vocabs.names.code(sur_f))
-    columns = {k: np.asarray(v, dtype=COLUMNS[k]) for k, v in data.items()}
+Source = dict[str, "list[str] | pa.Array | pa.ChunkedArray"]
+
+
+def columns_of(rows: Iterable[CensusRow | dict]) -> Source:
+    """Census columns (strings, '' when empty) from parsed rows or from plain dicts."""
+    rows = list(rows)
+    if rows and not isinstance(rows[0], dict):
+        from matching.census_columns import rows_to_columns
+
+        return rows_to_columns(rows)
+    names = {k for r in rows[:1] for k in r}
+    return {name: [str(r.get(name) or "") for r in rows] for name in names}
+
+
+def _map(values, fn, width: int = 1) -> np.ndarray:
+    """fn over the distinct values only, spread back to every row (via Arrow's dictionary encoding)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(values, type=pa.string())
+    encoded = pc.dictionary_encode(pc.fill_null(values, ""))
+    mapped = [fn(v) for v in encoded.dictionary.to_pylist()]
+    table = np.array(mapped, dtype=object if width > 1 else np.int64).reshape(len(mapped), width) \
+        if mapped else np.zeros((0, width), dtype=np.int64)
+    out = table[encoded.indices.to_numpy(zero_copy_only=False)]
+    return out[:, 0] if width == 1 else out
+
+
+def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, source: Source | None = None) -> Table:
+    """A Table from parsed census rows, from dicts with the census column names (carer
+    columns flattened; dob an ISO or UK date string or ''), or from a column source."""
+    if source is None:
+        source = columns_of(rows or [])
+    n = len(source["record_id"])
+    blank = [""] * n
+
+    def col(name: str):
+        return source.get(name, blank)
+
+    fold, names = vocabs.fold, vocabs.names
+    data: dict[str, np.ndarray] = {}
+    data["forename"] = _map(col("forename"), vocabs.name)
+    middles = _map(col("middle_names"), lambda v: tuple((fold(v).split() + ["", ""])[:2]), 2)
+    data["middle1"] = _map(list(middles[:, 0]), names.code) if n else np.zeros(0, np.int64)
+    data["middle2"] = _map(list(middles[:, 1]), names.code) if n else np.zeros(0, np.int64)
+    data["preferred_forename"] = _map(col("preferred_forename"), vocabs.name)
+    data["surname"] = _map(col("surname"), vocabs.name)
+    parts = _map(col("surname"), lambda v: _parts(names, fold(v)), 2).astype(np.int64)
+    data["surname_part1"], data["surname_part2"] = parts[:, 0], parts[:, 1]
+    data["preferred_surname"] = _map(col("preferred_surname"), vocabs.name)
+    data["former_surname"] = _map(col("former_surname"), vocabs.name)
+    data["dob"] = _map(col("dob"), _ordinal)
+    data["sex"] = _map(col("gender"), lambda v: _SEX.get(v.strip().upper()[:1], 0))
+    pcs = _map(col("postcode"), vocabs.postcode, 3).astype(np.int64)
+    data["pc_unit"], data["pc_sector"], data["pc_district"] = pcs[:, 0], pcs[:, 1], pcs[:, 2]
+    data["address"] = _map(col("address_line1"), lambda v: vocabs.lines.code(fold(v)))
+    data["town"] = _map(col("town"), lambda v: vocabs.places.code(fold(v)))
+    upn = _map(col("upn"), lambda v: _identifier(vocabs, "upn", v), 2)
+    data["upn"], data["upn_permanent"] = upn[:, 0].astype(np.int64), upn[:, 1].astype(bool)
+    data["former_upn"] = _map(col("former_upn"), lambda v: _identifier(vocabs, "upn", v)[0])
+    data["uln"] = _map(col("uln"), lambda v: _identifier(vocabs, "uln", v)[0])
+    data["nhs_number"] = _map(col("nhs_number"), lambda v: _identifier(vocabs, "nhs_number", v)[0])
+    carers = {}
+    for i in (1, 2):
+        carers[i] = (_map(col(f"carer{i}_forename"), vocabs.name), _map(col(f"carer{i}_surname"), vocabs.name))
+    # A carer without a surname is no carer; the second moves up when the first is absent.
+    move_up = (carers[1][1] == MISSING) & (carers[2][1] != MISSING)
+    for k in (0, 1):
+        first, second = carers[1][k].copy(), carers[2][k].copy()
+        first[move_up], second[move_up] = carers[2][k][move_up], MISSING
+        carers[1], carers[2] = (carers[1][:k] + (first,) + carers[1][k + 1:],
+                                carers[2][:k] + (second,) + carers[2][k + 1:])
+    for i in (1, 2):
+        fore, sur = carers[i]
+        fore = np.where(sur == MISSING, MISSING, fore)
+        data[f"carer{i}_forename"], data[f"carer{i}_surname"] = fore, sur
+        data[f"carer{i}"] = _full_names(vocabs, fore, sur)
+    ids = source["record_id"]
+    ids = ids.to_pylist() if isinstance(ids, (pa.Array, pa.ChunkedArray)) else list(ids)
+    columns = {k: np.asarray(data[k], dtype=COLUMNS[k]) for k in COLUMNS}
     return Table(vocabs, ids, columns)
 
 
-def _carers(row: CensusRow | dict) -> list[tuple[str, str]]:
-    if isinstance(row, dict):
-        return [(row.get(f"carer{i}_forename") or "", row.get(f"carer{i}_surname") or "") for i in (1, 2)
-                if row.get(f"carer{i}_surname")]
-    return [(c.forename or "", c.surname or "") for c in row.carers if c.surname]
+def _parts(names: Vocab, surname: str) -> tuple[int, int]:
+    parts = surname.split()
+    return (names.code(parts[0]), names.code(parts[-1])) if len(parts) > 1 else (MISSING, MISSING)
+
+
+def _full_names(vocabs: Vocabs, fore: np.ndarray, sur: np.ndarray) -> np.ndarray:
+    """Codes of "forename surname" where both are known."""
+    both = (fore != MISSING) & (sur != MISSING)
+    out = np.full(len(fore), MISSING, dtype=np.int64)
+    if both.any():
+        size = len(vocabs.names) + 1
+        key = fore[both].astype(np.int64) * size + sur[both]
+        uniq, inverse = np.unique(key, return_inverse=True)
+        values = vocabs.names.values
+        codes = np.array([vocabs.full_names.code(f"{values[k // size]} {values[k % size]}") for k in uniq])
+        out[both] = codes[inverse]
+    return out

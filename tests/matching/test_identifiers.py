@@ -1,9 +1,10 @@
+import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
 from matching.identifiers import (
     NHS_RANGES,
-    LA_CODES, SCHEMES, UPN_ALPHABET, Checked, PostcodeParts, check, check_gp_practice,
+    LA_CODES, SCHEMES, UPN_ALPHABET, Checked, PostcodeParts, check, check_gp_practice, check_many,
     check_laestab, check_ni_number, check_nhs_number, check_postcode, check_uln, check_upn,
     check_urn, nhs_check_digit, normalise_identifier, normalise_postcode, postcode_parts,
     upn_check_letter,
@@ -375,3 +376,205 @@ def test_any_text_never_raises(scheme, raw):
     assert c.valid is (c.error is None)
     if c.valid:
         assert c.value.isascii()
+
+
+# --- check_many (vectorised) ---------------------------------------------------
+
+def assert_matches_scalar(scheme, raws):
+    values, valid, temporary = check_many(scheme, raws)
+    assert isinstance(values, list)
+    assert isinstance(valid, np.ndarray) and valid.dtype == bool and valid.shape == (len(raws),)
+    assert isinstance(temporary, np.ndarray) and temporary.dtype == bool and temporary.shape == (len(raws),)
+    got = list(zip(values, valid.tolist(), temporary.tolist()))
+    expected = [(c.value, c.valid, c.temporary) for c in (check(scheme, raw) for raw in raws)]
+    assert got == expected
+
+
+# Every worked example above, with what the scalar checkers give for it.
+CHECK_MANY_EXAMPLES = [
+    # scheme, raw, value, valid, temporary
+    ("upn", "B801200005001", "B801200005001", True, False),
+    ("upn", "G80120000101A", "G80120000101A", True, True),
+    ("upn", "X00180001701A", "X00180001701A", True, True),
+    ("upn", "H801200001001", "H801200001001", True, False),
+    ("upn", "b801 2000 0500 1", "B801200005001", True, False),
+    ("upn", "g8012-0000-101a", "G80120000101A", True, True),
+    ("upn", "A801200005001", "A801200005001", False, False),
+    ("upn", "Z801200001001", "Z801200001001", False, False),
+    ("upn", "G80120000101S", "G80120000101S", False, False),
+    ("upn", "G80120000101I", "G80120000101I", False, False),
+    ("upn", "R900400001001", "R900400001001", False, False),
+    ("upn", "B80120000500", "B80120000500", False, False),
+    ("upn", "B8012000050011", "B8012000050011", False, False),
+    ("upn", "1801200005001", "1801200005001", False, False),
+    ("upn", "B8012000050A1", "B8012000050A1", False, False),
+    ("upn", "Q207000016049", "Q207000016049", False, False),   # the vendor page's wrong letter
+    ("upn", "P207000016049", "P207000016049", True, False),    # sum 266 -> P
+    ("upn", "A80120000101A", "A80120000101A", False, True),    # wrong letter: temporary, invalid
+    ("upn", "G90040000101A", "G90040000101A", False, True),    # no LA code: temporary, invalid
+    ("upn", "180120000101A", "180120000101A", False, False),   # digit first: not even temporary
+    ("upn", "G8012000010", "G8012000010", False, False),
+    ("upn", "", "", False, False),
+    ("upn", None, "", False, False),
+    ("uln", "9276308686", "9276308686", True, False),
+    ("uln", " 92763 08686 ", "9276308686", True, False),
+    ("uln", "9276308685", "9276308685", False, False),
+    ("uln", "0276308686", "0276308686", False, False),
+    ("uln", "927630868", "927630868", False, False),
+    ("uln", "92763086861", "92763086861", False, False),
+    ("uln", "927630868X", "927630868X", False, False),
+    ("uln", "", "", False, False),
+    ("uln", None, "", False, False),
+    ("nhs_number", "9434765919", "9434765919", True, False),
+    ("nhs_number", "4010232137", "4010232137", True, False),
+    ("nhs_number", "401 023 2137", "4010232137", True, False),
+    ("nhs_number", "401-023-2137", "4010232137", True, False),
+    ("nhs_number", "6000000006", "6000000006", True, False),
+    ("nhs_number", "3000000003", "3000000003", True, False),
+    ("nhs_number", "9990000018", "9990000018", True, False),
+    ("nhs_number", "999 999 9999", "9999999999", True, False),
+    ("nhs_number", "9434765918", "9434765918", False, False),
+    ("nhs_number", "0000000000", "0000000000", False, False),
+    ("nhs_number", "5000000000", "5000000000", False, False),
+    ("nhs_number", "8000000000", "8000000000", False, False),
+    ("nhs_number", "4010232136", "4010232136", False, False),
+    ("nhs_number", "9990000017", "9990000017", False, False),
+    ("nhs_number", "4000000080", "4000000080", False, False),  # check digit would be 10
+    ("nhs_number", "401023213", "401023213", False, False),
+    ("nhs_number", "40102321370", "40102321370", False, False),
+    ("nhs_number", "401O232137", "401O232137", False, False),
+    ("nhs_number", "", "", False, False),
+    ("nhs_number", None, "", False, False),
+]
+
+
+@pytest.mark.parametrize("scheme, raw, value, valid, temporary", CHECK_MANY_EXAMPLES)
+def test_check_many_worked_examples(scheme, raw, value, valid, temporary):
+    c = check(scheme, raw)
+    assert (c.value, c.valid, c.temporary) == (value, valid, temporary)
+    values, valid_arr, temporary_arr = check_many(scheme, [raw])
+    assert (values[0], bool(valid_arr[0]), bool(temporary_arr[0])) == (value, valid, temporary)
+
+
+@pytest.mark.parametrize("scheme", ["upn", "uln", "nhs_number"])
+def test_check_many_worked_examples_as_one_column(scheme):
+    rows = [r for r in CHECK_MANY_EXAMPLES if r[0] == scheme]
+    # Every example of every scheme in one column: the other schemes' values are near-misses.
+    raws = [r[1] for r in CHECK_MANY_EXAMPLES] * 3
+    assert_matches_scalar(scheme, raws)
+    values, valid, temporary = check_many(scheme, [r[1] for r in rows])
+    assert values == [r[2] for r in rows]
+    assert valid.tolist() == [r[3] for r in rows]
+    assert temporary.tolist() == [r[4] for r in rows]
+
+
+def test_check_many_edge_cases():
+    for scheme in ("upn", "uln", "nhs_number"):
+        values, valid, temporary = check_many(scheme, [])
+        assert values == [] and valid.shape == (0,) and temporary.shape == (0,)
+        assert_matches_scalar(scheme, [None])
+        assert_matches_scalar(scheme, [""] * 5)
+        assert_matches_scalar(scheme, ["9434765919", "\x00", "9434765919\x00", "92763\x0008686", "B801200005001"])
+        assert_matches_scalar(scheme, ["\ud800", "9276308686\udfff", "943\u00a0476\u20105919", "B801200005001"])
+        assert_matches_scalar(scheme, ("9276308686", "X00180001701A", "9434765919"))   # any sequence
+
+
+def test_check_many_does_not_modify_input():
+    raws = ["b801 2000 0500 1", None, "9276308686"]
+    check_many("upn", raws)
+    assert raws == ["b801 2000 0500 1", None, "9276308686"]
+
+
+def test_check_many_rejects_other_schemes():
+    with pytest.raises(ValueError, match="unknown identifier scheme 'passport'"):
+        check_many("passport", ["123"])
+    with pytest.raises(ValueError, match="use check\\(\\) for 'postcode'"):
+        check_many("postcode", ["BA21 4PJ"])
+
+
+# Characters a near-miss may contain: separators the normaliser strips (ASCII and
+# Unicode), lower case, letters that are never UPN check letters, non-ASCII letters and
+# digits (some upper-case to ASCII: 'ı' -> 'I', 'ſ' -> 'S', 'ﬁ' -> 'FI'; 'ß' -> 'SS'),
+# NUL and lone surrogates.
+NOISE = " -\t\n\u00a0\u2010\u2013\u2212abcxyzIOSÉéßıſﬁ٣０\x00\ud800"
+
+@st.composite
+def near_miss(draw, valid_identifier, alphabet):
+    """A valid identifier, or one with a few small corruptions."""
+    value = draw(valid_identifier)
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["replace", "delete", "insert", "lower", "noise", "swap",
+                                     "first", "last"]))
+        if kind in ("first", "last") and value:
+            # The ends carry the UPN pattern rules (check letter; digit or temporary letter).
+            ch = draw(st.sampled_from(alphabet + "IOS" + NOISE))
+            value = ch + value[1:] if kind == "first" else value[:-1] + ch
+            continue
+        if kind == "lower":
+            value = value.lower()
+            continue
+        if kind == "swap" and len(value) >= 2:
+            i = draw(st.integers(0, len(value) - 2))
+            value = value[:i] + value[i + 1] + value[i] + value[i + 2:]
+            continue
+        i = draw(st.integers(0, len(value)))
+        if kind == "delete":
+            value = value[:i] + value[i + 1:]
+        else:
+            ch = draw(st.sampled_from(alphabet) if kind != "noise" else st.sampled_from(NOISE))
+            if kind == "replace":
+                value = value[:i] + ch + value[i + 1:]
+            else:
+                value = value[:i] + ch + value[i:]
+    return value
+
+
+def valid_upns():
+    return upn_bodies.map(lambda body: upn_check_letter(body) + body)
+
+
+def valid_ulns():
+    # Pick nine digits, then the tenth that makes the weighted sum 10 mod 11 (when a digit can).
+    def complete(first9):
+        rest = (10 - sum(int(c) * w for c, w in zip(first9, range(10, 1, -1)))) % 11
+        return first9 + str(rest) if rest <= 9 else first9 + "0"
+    return st.text(DIGITS, min_size=9, max_size=9).map(complete)
+
+
+def valid_nhs_numbers():
+    prefixes = [p for lo, hi in NHS_RANGES for p in range(lo, hi + 1)] + [0, 5, 312, 500, 800]
+    def complete(t):
+        first9 = f"{t[0]:03d}" + t[1]
+        digit = nhs_check_digit(first9)
+        return first9 + str(digit if digit is not None else 0)
+    return st.tuples(st.sampled_from(prefixes), st.text(DIGITS, min_size=6, max_size=6)).map(complete)
+
+
+UPN_CHARS = DIGITS + UPN_ALPHABET + "IOS"
+ANY_INPUT = st.one_of(st.none(), st.just(""), st.text(max_size=15), st.text(NOISE + DIGITS, max_size=14))
+
+
+@given(st.lists(st.one_of(near_miss(valid_upns(), UPN_CHARS), ANY_INPUT), max_size=40))
+def test_check_many_upn_matches_scalar(raws):
+    assert_matches_scalar("upn", raws)
+
+
+@given(st.lists(st.one_of(near_miss(valid_ulns(), DIGITS + "OIl"), ANY_INPUT), max_size=40))
+def test_check_many_uln_matches_scalar(raws):
+    assert_matches_scalar("uln", raws)
+
+
+@given(st.lists(st.one_of(near_miss(valid_nhs_numbers(), DIGITS + "OIl"), ANY_INPUT), max_size=40))
+def test_check_many_nhs_number_matches_scalar(raws):
+    assert_matches_scalar("nhs_number", raws)
+
+
+@given(st.lists(valid_upns(), min_size=1, max_size=20), st.lists(valid_ulns(), max_size=20),
+       st.lists(valid_nhs_numbers(), max_size=20), st.randoms())
+def test_check_many_mixed_valid_columns(upns, ulns, nhs_numbers, rnd):
+    # Mostly well-formed values of all three schemes, shuffled: each is a near-miss for the others.
+    raws = upns + ulns + nhs_numbers
+    rnd.shuffle(raws)
+    for scheme in ("upn", "uln", "nhs_number"):
+        assert_matches_scalar(scheme, raws)
+    assert check_many("upn", upns)[1].all()

@@ -28,12 +28,9 @@ import pyarrow.compute as pc
 STR = "string[pyarrow]"
 LOW_WEIGHT = -5.0  # keep predicted pairs with match_weight above this
 
-CENSUS_COLUMNS = [
-    "record_id", "upn", "former_upn", "uln", "nhs_number", "forename", "middle_names",
-    "surname", "preferred_forename", "preferred_surname", "former_surname", "dob",
-    "gender", "address_line1", "address_line2", "town", "postcode",
-    "carer1_forename", "carer1_surname",
-]
+# census columns the model reads (the others in a canonical census CSV are ignored)
+CENSUS_USED = ["record_id", "upn", "uln", "nhs_number", "forename", "surname", "dob",
+               "gender", "address_line1", "address_line2", "postcode"]
 
 
 @dataclass
@@ -74,6 +71,7 @@ def _run(
     from splink import DuckDBAPI, Linker
 
     quiet_splink()
+    pa.default_memory_pool().release_unused()  # hand back what the cleaning used
     started = time.perf_counter()
     db_api = DuckDBAPI()
     con = db_api.duckdb_con
@@ -92,16 +90,11 @@ def _run(
     predictions = linker.inference.predict(
         threshold_match_weight=LOW_WEIGHT, warning_mode="never"
     )
+    left_first = f"source_dataset_l = '{names[0]}'"
     pairs = con.sql(
-        f"""
-        select
-            case when source_dataset_l = '{names[0]}' then unique_id_l
-                 else unique_id_r end as left_id,
-            case when source_dataset_l = '{names[0]}' then unique_id_r
-                 else unique_id_l end as right_id,
-            match_probability, match_weight
-        from {predictions.physical_name}
-        """
+        f"select case when {left_first} then unique_id_l else unique_id_r end as left_id,"
+        f" case when {left_first} then unique_id_r else unique_id_l end as right_id,"
+        f" match_probability, match_weight from {predictions.physical_name}"
     ).df()
     predict_seconds = time.perf_counter() - started
     pairs["left_id"] = pairs["left_id"].astype(str)
@@ -113,11 +106,9 @@ def _run(
         peak_rss_mb=peak_rss_mb(),
         splink_version=splink.__version__,
         prep_seconds=prep_seconds,
-        details={
-            "prior": linker._settings_obj._probability_two_random_records_match,
-            "left_rows": left.num_rows,
-            "right_rows": right.num_rows,
-        },
+        details={"left_rows": left.num_rows, "right_rows": right.num_rows,
+                 "prior": linker.misc.save_model_to_json()[
+                     "probability_two_random_records_match"]},
     )
 
 
@@ -231,9 +222,10 @@ def _census_frame(df: pd.DataFrame) -> pd.DataFrame:
     def ident(n: str) -> pd.Series:
         return col(n).str.upper().str.replace(r"[\s-]+", "", regex=True)
 
+    gender = col("gender").str.lower().str[:1]
     pcode = col("postcode").str.upper().str.replace(r"\s+", "", regex=True)
     pcode = (pcode.str[:-3] + " " + pcode.str[-3:]).where(pcode.str.len() >= 5, pcode)
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "unique_id": col("record_id"),
         "upn": ident("upn"),
         "uln": ident("uln"),
@@ -241,13 +233,12 @@ def _census_frame(df: pd.DataFrame) -> pd.DataFrame:
         "forename": name("forename"),
         "surname": name("surname"),
         "dob": iso_dates(col("dob")),
-        "gender": col("gender").str.lower().str[:1],
+        "gender": gender.where(gender.isin(["m", "f"]), ""),  # U = not known
         "address": (col("address_line1") + " " + col("address_line2")).str.lower()
         .str.replace(r"[^a-z0-9 ]+", "", regex=True).str.replace(r"\s+", " ", regex=True)
         .str.strip(),
         "postcode": pcode,
     })
-    return out
 
 
 def _census_settings() -> Any:
@@ -263,7 +254,6 @@ def _census_settings() -> Any:
             block_on("dob", "surname"),
             block_on("dob", "forename"),
             block_on("postcode", "forename"),
-            block_on("postcode", "surname"),
             block_on("postcode", "dob"),
             block_on("forename", "surname", "substr(dob, 1, 4)"),
         ],
@@ -274,7 +264,7 @@ def _census_settings() -> Any:
                 "dob", input_is_string=True, datetime_format="%Y-%m-%d"
             ),
             cl.PostcodeComparison("postcode"),
-            cl.LevenshteinAtThresholds("address", [2, 5]).configure(
+            cl.JaroWinklerAtThresholds("address", [0.95, 0.88]).configure(
                 term_frequency_adjustments=True
             ),
             cl.ExactMatch("gender"),
@@ -362,8 +352,7 @@ def best_f1(pairs: pd.DataFrame, true_links: set[tuple[str, str]]) -> dict[str, 
     last = np.r_[weights[1:] != weights[:-1], True] if len(weights) else np.array([])
     precision = tp / np.maximum(tp + fp, 1)
     recall = tp / max(n_true, 1)
-    f1 = np.where(precision + recall > 0,
-                  2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
     f1 = np.where(last, f1, -1.0)
     if not len(f1):
         return {"f1": 0.0, "precision": 1.0, "recall": 0.0, "tp": 0, "fp": 0,
@@ -392,7 +381,7 @@ def summary(result: PeerResult, true_links: set[tuple[str, str]]) -> dict[str, A
         "peak_rss_mb": round(result.peak_rss_mb, 1),
         "pairs": len(result.pairs),
         "true_links": len(true_links),
-        **{k: v for k, v in result.details.items()},
+        **result.details,
         "at_0_5": r(evaluate(result.pairs, true_links, 0.5)),
         "best_f1_tuned_on_labels": r(best_f1(result.pairs, true_links)),
     }
@@ -400,10 +389,8 @@ def summary(result: PeerResult, true_links: set[tuple[str, str]]) -> dict[str, A
 
 def read_census_csv(path: str) -> pd.DataFrame:
     """Only the columns the model uses, as compact Arrow-backed strings."""
-    wanted = {"record_id", "upn", "uln", "nhs_number", "forename", "surname", "dob",
-              "gender", "address_line1", "address_line2", "postcode"}
-    return pd.read_csv(path, dtype="string[pyarrow]", keep_default_na=False,
-                       usecols=lambda c: c in wanted)
+    return pd.read_csv(path, dtype=STR, keep_default_na=False,
+                       usecols=lambda c: c in CENSUS_USED)
 
 
 def read_truth(path: str) -> set[tuple[str, str]]:

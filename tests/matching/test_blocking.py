@@ -1,0 +1,63 @@
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching import blocking, table
+from tests.factories import upn
+from tests.matching.conftest import record
+
+pool = st.fixed_dictionaries({
+    "record_id": st.just("x"),
+    "forename": st.sampled_from(["Amelia", "Olivia", "Oliver", ""]),
+    "surname": st.sampled_from(["Smith", "Smyth", "Jones", "Fenwick-Ashby"]),
+    "former_surname": st.sampled_from(["", "Jones"]),
+    "dob": st.sampled_from(["2015-03-04", "2015-04-03", "2015-03-05", "2016-01-01", ""]),
+    "postcode": st.sampled_from(["PE1 1AA", "CB2 1AA", ""]),
+    "upn": st.sampled_from(["", upn(serial=1), upn(serial=2)]),
+    "former_upn": st.sampled_from(["", upn(serial=1)]),
+    "nhs_number": st.just(""), "uln": st.just(""),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(left=st.lists(pool, min_size=1, max_size=6), right=st.lists(pool, min_size=1, max_size=6))
+def test_string_keys_and_array_blocking_agree(left, right):
+    """The readable keys stored by the index and the in-memory join select the same pairs."""
+    vocabs = table.Vocabs()
+    L, R = table.build(vocabs, left), table.build(vocabs, right)
+    blocked = blocking.block(L, R, cap=1000)
+    got = set(zip(blocked.left.tolist(), blocked.right.tolist()))
+    keys_l = [set(blocking.record_keys(table.build(vocabs, [r]), 0)) for r in left]
+    keys_r = [set(blocking.record_keys(table.build(vocabs, [r]), 0)) for r in right]
+    expected = {(i, j) for i in range(len(left)) for j in range(len(right)) if keys_l[i] & keys_r[j]}
+    assert got == expected
+
+
+def test_day_month_swap_and_former_upn_share_a_block():
+    vocabs = table.Vocabs()
+    L = table.build(vocabs, [record(dob="2015-03-04", upn="")])
+    R = table.build(vocabs, [record(dob="2015-04-03", upn="", forename="Zed"),
+                             record(dob="2001-01-01", forename="Q", surname="Q", postcode="", former_upn=upn(serial=1)),
+                             record(dob="2001-01-01", forename="Q", surname="Q", postcode="")])
+    L2 = table.build(vocabs, [record(upn=upn(serial=1))])
+    assert set(blocking.block(L, R).right.tolist()) == {0}
+    assert 1 in set(blocking.block(L2, R).right.tolist())
+
+
+def test_oversized_blocks_are_skipped_and_counted():
+    vocabs = table.Vocabs()
+    L = table.build(vocabs, [record(record_id=str(i)) for i in range(5)])
+    R = table.build(vocabs, [record(record_id="in")])
+    blocked = blocking.block(L, R, cap=4)
+    assert len(blocked.left) == 0
+    assert blocked.capped_blocks["dob_surname_sound"] == 1 and blocked.capped_pairs["dob_surname_sound"] == 5
+    assert len(blocking.block(L, R, cap=5).left) == 5
+
+
+def test_record_keys_are_readable():
+    vocabs = table.Vocabs()
+    keys = dict(blocking.record_keys(table.build(vocabs, [record(upn=upn(serial=1))]), 0))
+    assert keys["upn"] == upn(serial=1)
+    assert keys["dob_forename"] == "2015-03-14|amelia"
+    assert keys["postcode_initial_year"] == "PE1 1AA|a|2015"
+    assert np.all([isinstance(v, str) for v in keys.values()])

@@ -1,0 +1,129 @@
+"""Decisions on hand-made hard cases, with the shipped model."""
+
+import pytest
+
+from matching import linker, model, table
+from matching.identifiers import upn_check_letter
+from tests.factories import nhs_number, upn
+from tests.matching.conftest import record
+
+MODEL = model.load()
+
+
+def temp_upn(serial: int) -> str:
+    body = f"80120000{serial:03d}A"
+    return upn_check_letter(body) + body
+
+
+def background(n: int = 30) -> list[dict]:
+    """Unrelated children, so that the index is not just the cases under test."""
+    names = ["Oscar", "Isla", "Freddie", "Poppy", "Arthur", "Ivy", "Theo", "Rosie", "Jack", "Evie"]
+    return [record(record_id=f"bg{i}", forename=names[i % 10], surname=f"Bystander{i}", middle_names="",
+                   dob=f"20{10 + i % 8}-0{1 + i % 9}-1{i % 10}", address_line1=f"{i} High Street",
+                   postcode="CB1 1AA", carer1_forename="Pat", carer1_surname=f"Bystander{i}")
+            for i in range(n)]
+
+
+def run(existing: list[dict], incoming: list[dict]):
+    vocabs = table.Vocabs()
+    L = table.build(vocabs, existing + background())
+    R = table.build(vocabs, incoming)
+    linked = linker.link(L, R, MODEL)
+    return {R.ids[d.incoming]: (d.decision, L.ids[d.existing] if d.existing is not None else None, d)
+            for d in linked.decisions}, linked
+
+
+AMELIA = record(record_id="amelia", forename="Amelia", middle_names="Rose", upn=upn(serial=1))
+OLIVIA = record(record_id="olivia", forename="Olivia", middle_names="Grace", upn=upn(serial=2))
+
+
+def test_twin_missing_from_the_index_is_never_linked_to_the_other_twin():
+    got, _ = run([AMELIA], [record(record_id="in", forename="Olivia", middle_names="", upn="")])
+    decision, candidate, d = got["in"]
+    assert decision != "auto"
+    assert decision == "new" or "twins_guard" in d.reasons
+
+
+def test_each_twin_links_to_itself_when_both_are_present():
+    incoming = [record(record_id="in1", forename="Amelia", middle_names="", upn=""),
+                record(record_id="in2", forename="Olivia", middle_names="", upn="")]
+    got, _ = run([AMELIA, OLIVIA], incoming)
+    assert got["in1"][:2] == ("auto", "amelia")
+    assert got["in2"][:2] == ("auto", "olivia")
+
+
+def test_twins_both_called_muhammad_with_different_middle_names_are_held_back():
+    existing = [record(record_id="m1", forename="Muhammad", middle_names="Ali", gender="M")]
+    got, _ = run(existing, [record(record_id="in", forename="Muhammad", middle_names="Hassan", gender="M")])
+    decision, _, d = got["in"]
+    assert decision == "review" and "twins_guard" in d.reasons
+
+
+def test_name_change_links():
+    existing = [record(record_id="grace", forename="Grace", surname="Holloway", nhs_number=nhs_number(4))]
+    incoming = [record(record_id="in", forename="Grace", surname="Brackley", former_surname="Holloway",
+                       nhs_number=nhs_number(4))]
+    got, _ = run(existing, incoming)
+    assert got["in"][:2] == ("auto", "grace")
+
+
+def test_temporary_upn_replaced_by_a_permanent_one_links():
+    existing = [record(record_id="t", upn=temp_upn(7))]
+    incoming = [record(record_id="in", upn=upn(serial=7), former_upn=temp_upn(7), middle_names="")]
+    got, linked = run(existing, incoming)
+    assert got["in"][:2] == ("auto", "t")
+    assert dict((n, lv) for n, lv, _ in linked.explanation(got["in"][2]))["upn"] == "agree"
+
+
+def test_child_who_moved_house_links_on_name_date_of_birth_and_nhs_number():
+    existing = [record(record_id="mover", nhs_number=nhs_number(9))]
+    incoming = [record(record_id="in", address_line1="3 New Road", postcode="NR1 1AA", town="Norwich",
+                       carer1_forename="", carer1_surname="", nhs_number=nhs_number(9))]
+    got, _ = run(existing, incoming)
+    assert got["in"][:2] == ("auto", "mover")
+
+
+def test_two_different_permanent_upns_are_never_auto_linked():
+    existing = [record(record_id="e", upn=upn(serial=1))]
+    got, _ = run(existing, [record(record_id="in", upn=upn(serial=2))])
+    decision, _, d = got["in"]
+    assert decision == "review" and "identifier_conflict" in d.reasons
+
+
+def test_two_equally_good_candidates_go_to_review():
+    existing = [record(record_id="dup1"), record(record_id="dup2")]
+    got, _ = run(existing, [record(record_id="in")])
+    decision, _, d = got["in"]
+    assert decision == "review" and "close_candidates" in d.reasons
+    assert {c for c, _ in d.candidates} >= {0, 1}
+
+
+def test_one_existing_record_claimed_twice_in_a_batch_goes_to_review():
+    existing = [record(record_id="e", nhs_number=nhs_number(3))]
+    incoming = [record(record_id="in1", nhs_number=nhs_number(3)), record(record_id="in2", nhs_number=nhs_number(3))]
+    got, _ = run(existing, incoming)
+    assert got["in1"][0] == got["in2"][0] == "review"
+    assert "same_existing_record" in got["in1"][2].reasons
+
+
+def test_a_stranger_is_new():
+    got, _ = run([AMELIA], [record(record_id="in", forename="Zachary", surname="Quill", dob="2009-11-30",
+                                   gender="M", address_line1="1 Far Away", postcode="TR1 1AA", town="Truro",
+                                   carer1_forename="Jo", carer1_surname="Quill")])
+    assert got["in"][0] == "new"
+
+
+@pytest.mark.parametrize("changes", [
+    {"surname": "Testwod"}, {"dob": "2015-03-19"}, {"postcode": "PE1 1AB"},
+    {"forename": "Amellia", "upn": upn(serial=1)}, {"forename": "Rose", "middle_names": "", "upn": upn(serial=1)},
+])
+def test_small_slips_still_link(changes):
+    got, _ = run([AMELIA], [record(record_id="in", **changes)])
+    assert got["in"][:2] == ("auto", "amelia")
+
+
+@pytest.mark.parametrize("changes", [{"forename": "Amellia"}, {"forename": "Rose", "middle_names": ""}])
+def test_a_different_forename_in_the_same_household_on_the_same_day_needs_a_person(changes):
+    """Without an identifier, a misspelt forename cannot be told from a twin's."""
+    got, _ = run([AMELIA], [record(record_id="in", **changes)])
+    assert got["in"][0] == "review" and "twins_guard" in got["in"][2].reasons
