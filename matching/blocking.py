@@ -31,6 +31,9 @@ RULES: tuple[Rule, ...] = (
     Rule("dob_forename", (("dob",), ("forename",))),
     Rule("postcode_initial_year", (("pc_unit",), ("initial",), ("year",))),
     Rule("sounds_year", (("forename_sound",), ("surname_sound",), ("year",))),
+    Rule("names", (("forename",), ("surname",))),
+    Rule("postcode_surname_sound", (("pc_unit",), ("surname_sound",))),
+    Rule("dob_postcode", (("dob",), ("pc_unit",))),
 )
 DEFAULT_CAP = 500
 

@@ -36,8 +36,8 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("surname", ("exact", "alternate", "variant", "jaro_winkler_0.92", "jaro_winkler_0.88", "else"),
                tf=(("surname", "surname"),)),
     Comparison("dob", ("exact", "day_month_swapped", "one_digit", "within_month", "else")),
-    Comparison("address", ("line_and_postcode", "similar_line_and_postcode", "postcode", "line", "sector",
-                           "district_or_town", "else")),
+    Comparison("address", ("line_and_postcode", "similar_line_and_postcode", "postcode", "line", "similar_line",
+                           "sector", "district_or_town", "else")),
     Comparison("sex", ("agree", "disagree")),
     Comparison("upn", ("agree", "conflict", "else")),
     Comparison("nhs_number", ("agree", "conflict")),
@@ -70,36 +70,40 @@ def _assign(levels: np.ndarray, mask: np.ndarray, level: int) -> None:
     levels[mask & (levels == 0)] = level
 
 
-def _pairwise(table_vocab: list[str], a: np.ndarray, b: np.ndarray, fn) -> np.ndarray:
-    """fn over distinct (a, b) code pairs, mapped back to every pair."""
-    if len(a) == 0:
-        return np.zeros(0, dtype=np.float32)
-    key = a.astype(np.int64) * (len(table_vocab) + 1) + b
-    uniq, inverse = np.unique(key, return_inverse=True)
-    ua, ub = uniq // (len(table_vocab) + 1), uniq % (len(table_vocab) + 1)
-    return fn(ua, ub)[inverse]
+class Distinct:
+    """The distinct (a, b) code pairs among the pairs where both sides are known, so
+    that string work (Jaro-Winkler, variant lookups) runs once per distinct pair."""
+
+    def __init__(self, vocab: list[str], a: np.ndarray, b: np.ndarray) -> None:
+        self.vocab, self.n = vocab, len(a)
+        self.ok = _present(a, b)
+        width = len(vocab) + 1
+        uniq, self.inverse = np.unique(a[self.ok].astype(np.int64) * width + b[self.ok], return_inverse=True)
+        self.a, self.b = uniq // width, uniq % width
+
+    def spread(self, values: np.ndarray, fill=0) -> np.ndarray:
+        out = np.full(self.n, fill, dtype=values.dtype)
+        out[self.ok] = values[self.inverse]
+        return out
+
+    def jaro_winkler(self) -> np.ndarray:
+        if len(self.a) == 0:
+            return np.zeros(self.n, dtype=np.float32)
+        scores = process.cpdist([self.vocab[i] for i in self.a], [self.vocab[i] for i in self.b],
+                                scorer=JaroWinkler.normalized_similarity, workers=-1, dtype=np.float32)
+        return self.spread(scores)
+
+    def variants(self, table: variants.Variants) -> np.ndarray:
+        listed = np.fromiter((bool(table.groups(v)) for v in self.vocab), dtype=bool, count=len(self.vocab))
+        check = (self.a != self.b) & listed[self.a] & listed[self.b] if len(self.a) else np.zeros(0, bool)
+        found = np.zeros(len(self.a), dtype=bool)
+        found[check] = [table.are_variants(self.vocab[x], self.vocab[y])
+                        for x, y in zip(self.a[check], self.b[check])]
+        return self.spread(found, False)
 
 
 def jaro_winkler(vocab: list[str], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ok = _present(a, b)
-    out = np.zeros(len(a), dtype=np.float32)
-    if ok.any():
-        def score(ua, ub):
-            return process.cpdist([vocab[i] for i in ua], [vocab[i] for i in ub],
-                                  scorer=JaroWinkler.normalized_similarity, workers=-1, dtype=np.float32)
-        out[ok] = _pairwise(vocab, a[ok], b[ok], score)
-    return out
-
-
-def _variant(vocab: list[str], a: np.ndarray, b: np.ndarray, table: variants.Variants) -> np.ndarray:
-    ok = _present(a, b) & (a != b)
-    out = np.zeros(len(a), dtype=bool)
-    if ok.any():
-        def check(ua, ub):
-            return np.fromiter((table.are_variants(vocab[x], vocab[y]) for x, y in zip(ua, ub)),
-                               dtype=bool, count=len(ua))
-        out[ok] = _pairwise(vocab, a[ok], b[ok], check)
-    return out
+    return Distinct(vocab, a, b).jaro_winkler()
 
 
 def _any_equal(L: Table, R: Table, li, ri, left: tuple[str, ...], right: tuple[str, ...]) -> np.ndarray:
@@ -123,14 +127,15 @@ SURNAMES = ("surname", "preferred_surname", "former_surname", "surname_part1", "
 def forename(L: Table, R: Table, li, ri) -> np.ndarray:
     a, b = L["forename"][li], R["forename"][ri]
     vocab = L.vocabs.names.values
+    distinct = Distinct(vocab, a, b)
     levels = np.zeros(len(li), dtype=np.int8)
     _assign(levels, _eq(a, b), 1)
-    _assign(levels, _variant(vocab, a, b, variants.load("forename")), 2)
+    _assign(levels, distinct.variants(variants.load("forename")), 2)
     others = FORENAMES[1:]
     swapped = (_any_equal(L, R, li, ri, ("forename",), others) | _any_equal(L, R, li, ri, others, ("forename",))
                | _eq(L["preferred_forename"][li], R["preferred_forename"][ri]))
     _assign(levels, _present(a, b) & swapped, 3)
-    jw = jaro_winkler(vocab, a, b)
+    jw = distinct.jaro_winkler()
     _assign(levels, jw >= JW_TIERS[0], 4)
     _assign(levels, jw >= JW_TIERS[1], 5)
     _assign(levels, _present(a, b) & (_first_letter(vocab, a) == _first_letter(vocab, b)), 6)
@@ -147,7 +152,7 @@ def middle_names(L: Table, R: Table, li, ri) -> np.ndarray:
 
 def surname(L: Table, R: Table, li, ri) -> np.ndarray:
     a, b = L["surname"][li], R["surname"][ri]
-    vocab = L.vocabs.names.values
+    distinct = Distinct(L.vocabs.names.values, a, b)
     levels = np.zeros(len(li), dtype=np.int8)
     _assign(levels, _eq(a, b), 1)
     alternate = np.zeros(len(li), dtype=bool)
@@ -156,15 +161,15 @@ def surname(L: Table, R: Table, li, ri) -> np.ndarray:
             if not x == y == "former_surname":   # two children who once shared a surname: no evidence
                 alternate |= _eq(L[x][li], R[y][ri])
     _assign(levels, _present(a, b) & alternate, 2)
-    _assign(levels, _variant(vocab, a, b, variants.load("surname")), 3)
-    jw = jaro_winkler(vocab, a, b)
+    _assign(levels, distinct.variants(variants.load("surname")), 3)
+    jw = distinct.jaro_winkler()
     _assign(levels, jw >= JW_TIERS[0], 4)
     _assign(levels, jw >= JW_TIERS[1], 5)
     _assign(levels, _present(a, b), 6)
     return levels
 
 
-_DIGIT_PLACES = 10 ** np.arange(8, dtype=np.int64)
+_DIGIT_PLACES = [10 ** k for k in range(8)]
 
 
 def dob(L: Table, R: Table, li, ri) -> np.ndarray:
@@ -175,9 +180,11 @@ def dob(L: Table, R: Table, li, ri) -> np.ndarray:
     levels = np.zeros(len(li), dtype=np.int8)
     _assign(levels, ok & (a == b), 1)
     _assign(levels, ok & (ya == yb) & (ma == db) & (da == mb), 2)
-    na = ya.astype(np.int64) * 10000 + ma * 100 + da
-    nb = yb.astype(np.int64) * 10000 + mb * 100 + db
-    digits_differ = ((na[:, None] // _DIGIT_PLACES) % 10 != (nb[:, None] // _DIGIT_PLACES) % 10).sum(axis=1)
+    na = ya * 10000 + ma * 100 + da
+    nb = yb * 10000 + mb * 100 + db
+    digits_differ = np.zeros(len(li), dtype=np.int8)
+    for place in _DIGIT_PLACES:
+        digits_differ += (na // place) % 10 != (nb // place) % 10
     _assign(levels, ok & (digits_differ == 1), 3)
     _assign(levels, ok & ((np.abs(a - b) <= 1) | ((ya == yb) & (ma == mb))), 4)
     _assign(levels, ok, 5)
@@ -192,15 +199,14 @@ def address(L: Table, R: Table, li, ri) -> np.ndarray:
     same_line = _eq(la, ra)
     levels = np.zeros(len(li), dtype=np.int8)
     _assign(levels, has & same_line & same_pc, 1)
-    if same_pc.any():
-        similar = np.zeros(len(li), dtype=bool)
-        similar[same_pc] = jaro_winkler(L.vocabs.lines.values, la[same_pc], ra[same_pc]) >= JW_TIERS[0]
-        _assign(levels, similar, 2)
+    similar = jaro_winkler(L.vocabs.lines.values, la, ra) >= JW_TIERS[0]
+    _assign(levels, similar & same_pc, 2)
     _assign(levels, same_pc, 3)
     _assign(levels, has & same_line, 4)
-    _assign(levels, _eq(L["pc_sector"][li], R["pc_sector"][ri]), 5)
-    _assign(levels, _eq(L["pc_district"][li], R["pc_district"][ri]) | (has & _eq(L["town"][li], R["town"][ri])), 6)
-    _assign(levels, has, 7)
+    _assign(levels, similar, 5)
+    _assign(levels, _eq(L["pc_sector"][li], R["pc_sector"][ri]), 6)
+    _assign(levels, _eq(L["pc_district"][li], R["pc_district"][ri]) | (has & _eq(L["town"][li], R["town"][ri])), 7)
+    _assign(levels, has, 8)
     return levels
 
 

@@ -59,10 +59,11 @@ class Decision:
 
 
 def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.ndarray,
-           n_incoming: int, thresholds: Thresholds, *, max_candidates: int = 5) -> list[Decision]:
+           n_incoming: int, thresholds: Thresholds, *, twins_guard: bool = True,
+           max_candidates: int = 5) -> list[Decision]:
     """One decision per incoming row, from scored candidate pairs (right[k], left[k])."""
     auto_bits, review_bits = bits(thresholds.auto), bits(thresholds.review)
-    held = twins(levels)
+    held = twins(levels) if twins_guard else np.zeros(len(levels), dtype=bool)
     conflict = identifier_conflict(levels)
     order = np.lexsort((-weights, right))   # by incoming row, best first
     bounds = np.searchsorted(right[order], np.arange(n_incoming + 1))

@@ -63,7 +63,8 @@ def link(existing: Table, incoming: Table, model: Model, *, cap: int = blocking.
     weights = scorer.weights(contributions)
     seconds["score"] = time.perf_counter() - t
     t = time.perf_counter()
-    decisions = decide.decide(right, left, weights, levels, len(incoming), model.thresholds)
+    decisions = decide.decide(right, left, weights, levels, len(incoming), model.thresholds,
+                              twins_guard=model.rules.twins_guard)
     seconds["decide"] = time.perf_counter() - t
     log.info("linked", pairs=len(left), **{k: round(v, 3) for k, v in seconds.items()})
     return Linked(existing, incoming, decisions, levels, contributions, left, right, blocked, seconds)

@@ -36,6 +36,12 @@ class Thresholds(msgspec.Struct, forbid_unknown_fields=True):
     margin: float = 3.0       # two auto-band candidates within this many bits of each other: review
 
 
+class Rules(msgspec.Struct, forbid_unknown_fields=True):
+    # Children's records keep it on; a data set with no households of children (FEBRL)
+    # may turn it off in its own model.
+    twins_guard: bool = True
+
+
 class Model(msgspec.Struct, forbid_unknown_fields=True):
     format: str
     version: str
@@ -44,6 +50,7 @@ class Model(msgspec.Struct, forbid_unknown_fields=True):
     match_rate: float
     fields: list[Field]
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
+    rules: Rules = msgspec.field(default_factory=Rules)
     tf_max_bits: float = 4.0    # term-frequency adjustment is clipped to +/- this many bits
     trained_on: dict[str, str | int | float] = {}
 

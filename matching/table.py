@@ -214,7 +214,7 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
     data["sex"] = _map(col("gender"), lambda v: _SEX.get(v.strip().upper()[:1], 0))
     pcs = _map(col("postcode"), vocabs.postcode, 3).astype(np.int64)
     data["pc_unit"], data["pc_sector"], data["pc_district"] = pcs[:, 0], pcs[:, 1], pcs[:, 2]
-    data["address"] = _map(col("address_line1"), lambda v: vocabs.lines.code(fold(v)))
+    data["address"] = _map(_joined(col("address_line1"), col("address_line2")), lambda v: vocabs.lines.code(fold(v)))
     data["town"] = _map(col("town"), lambda v: vocabs.places.code(fold(v)))
     upn = _map(col("upn"), lambda v: _identifier(vocabs, "upn", v), 2)
     data["upn"], data["upn_permanent"] = upn[:, 0].astype(np.int64), upn[:, 1].astype(bool)
@@ -240,6 +240,12 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
     ids = ids.to_pylist() if isinstance(ids, (pa.Array, pa.ChunkedArray)) else list(ids)
     columns = {k: np.asarray(data[k], dtype=COLUMNS[k]) for k in COLUMNS}
     return Table(vocabs, ids, columns)
+
+
+def _joined(a, b) -> pa.Array:
+    """Address lines 1 and 2 as one string (a second line is often a locality or a flat)."""
+    a, b = (x if isinstance(x, (pa.Array, pa.ChunkedArray)) else pa.array(x, type=pa.string()) for x in (a, b))
+    return pc.utf8_trim_whitespace(pc.binary_join_element_wise(pc.fill_null(a, ""), pc.fill_null(b, ""), " "))
 
 
 def _parts(names: Vocab, surname: str) -> tuple[int, int]:

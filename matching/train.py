@@ -121,6 +121,9 @@ def train(L: Table, R: Table, *, version: str | None = None, seed: int = 1, u_pa
             keep = left != rows[right]
             left, right = left[keep], right[keep]
         levels = compare.compare(L, sub, left, right)
+        if len(levels) == 0:
+            log.info("em_skipped", rule=training.rule.name, reason="no pairs")
+            continue
         patterns, counts = _patterns(levels)
         fixed = {names.index(f) for f in training.fixed}
         new_m, lam, posterior = expectation_maximisation(patterns, counts, m, u, fixed)
@@ -133,7 +136,7 @@ def train(L: Table, R: Table, *, version: str | None = None, seed: int = 1, u_pa
         if estimates[k]:
             m[k] = np.mean(estimates[k], axis=0)
     dob_recall = float(m[names.index("dob")][0])
-    match_rate = min(expected["dob"] / max(dob_recall, 1e-6) / max(len(sub), 1), 1.0)
+    match_rate = min(expected.get("dob", 0.0) / max(dob_recall, 1e-6) / max(len(sub), 1), 1.0)
     fields = [Field(c.name, [Level(label, float(mi), float(ui)) for label, mi, ui in zip(c.levels, m[k], u[k])])
               for k, c in enumerate(COMPARISONS)]
     model = Model(

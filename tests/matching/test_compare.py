@@ -85,6 +85,7 @@ def test_dob_levels(tables, left, right, expected):
     ({}, {"address_line1": "12 Mill Lne"}, "similar_line_and_postcode"),
     ({}, {"address_line1": "Flat 3"}, "postcode"),
     ({}, {"postcode": "PE1 1AB"}, "line"),
+    ({}, {"postcode": "CB2 1AB", "address_line1": "12 Mil Lane"}, "similar_line"),
     ({}, {"address_line1": "Flat 3", "postcode": "PE1 1ZZ"}, "sector"),
     ({}, {"address_line1": "Flat 3", "postcode": "PE1 9ZZ"}, "district_or_town"),
     ({}, {"address_line1": "Flat 3", "postcode": "CB2 1AA", "town": "Peterborough"}, "district_or_town"),
