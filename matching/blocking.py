@@ -31,7 +31,6 @@ RULES: tuple[Rule, ...] = (
     Rule("dob_forename", (("dob",), ("forename",))),
     Rule("postcode_initial_year", (("pc_unit",), ("initial",), ("year",))),
     Rule("sounds_year", (("forename_sound",), ("surname_sound",), ("year",))),
-    Rule("names", (("forename",), ("surname",))),
     Rule("postcode_surname_sound", (("pc_unit",), ("surname_sound",))),
     Rule("dob_postcode", (("dob",), ("pc_unit",))),
 )
@@ -79,10 +78,17 @@ def _keys(table: Table, rule: Rule) -> tuple[np.ndarray, np.ndarray]:
                 mixed = (key[ok] ^ (v[ok].astype(np.uint64) + np.uint64(k + 1))) * _MIX[k % 3]
                 grown.append((r[ok], mixed))
         combos = grown
+    if len(combos) == 1:
+        return combos[0]
+    # Alternatives can give one row the same key twice (surname sound = former surname
+    # sound); keep it once so that it is neither paired nor counted twice.
     r = np.concatenate([c[0] for c in combos])
     key = np.concatenate([c[1] for c in combos])
-    pair = np.unique(np.stack([r.astype(np.uint64), key]), axis=1) if len(r) else np.zeros((2, 0), np.uint64)
-    return pair[0].astype(np.int64), pair[1]
+    order = np.lexsort((r, key))
+    r, key = r[order], key[order]
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = (r[1:] != r[:-1]) | (key[1:] != key[:-1])
+    return r[first], key[first]
 
 
 def _join(lrows, lkeys, rrows, rkeys, cap: int):

@@ -47,7 +47,7 @@ class Scorer:
                       ri: np.ndarray) -> np.ndarray:
         """Bits per pair and comparison, term-frequency adjustment included."""
         k = np.arange(levels.shape[1])
-        bits = self.table[k[None, :], levels]
+        bits = self.table.astype(np.float32)[k[None, :], levels]
         for j, c in enumerate(COMPARISONS):
             exact = levels[:, j] == 1
             if not c.tf or not exact.any():
@@ -65,7 +65,7 @@ class Scorer:
         return bits
 
     def weights(self, contributions: np.ndarray) -> np.ndarray:
-        return self.prior + contributions.sum(axis=1)
+        return self.prior + contributions.sum(axis=1, dtype=np.float64)
 
 
 def explain(levels_row: np.ndarray, bits_row: np.ndarray) -> list[tuple[str, str, float]]:

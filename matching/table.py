@@ -149,14 +149,14 @@ def _ordinal(value: str) -> int:
         return MISSING
 
 
-def _identifier(vocabs: Vocabs, scheme: str, raw: str) -> tuple[int, bool]:
-    """(code, permanent) of a valid identifier; invalid ones are never used for matching."""
-    if not raw:
-        return MISSING, False
-    checked = identifiers.check(scheme, raw)
-    if checked is None or not checked.valid:
-        return MISSING, False
-    return vocabs.ids.code(f"{scheme}:{checked.value}"), not checked.temporary
+def _identifiers(vocabs: Vocabs, scheme: str, values) -> tuple[np.ndarray, np.ndarray]:
+    """(code, permanent) per row for valid identifiers; invalid ones are never used for matching."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = values.to_pylist()
+    normalised, valid, temporary = identifiers.check_many(scheme, values)
+    codes = np.fromiter((vocabs.ids.code(f"{scheme}:{v}") if ok else MISSING for v, ok in zip(normalised, valid)),
+                        dtype=np.int64, count=len(normalised))
+    return codes, valid & ~temporary
 
 
 Source = dict[str, "list[str] | pa.Array | pa.ChunkedArray"]
@@ -216,11 +216,10 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
     data["pc_unit"], data["pc_sector"], data["pc_district"] = pcs[:, 0], pcs[:, 1], pcs[:, 2]
     data["address"] = _map(_joined(col("address_line1"), col("address_line2")), lambda v: vocabs.lines.code(fold(v)))
     data["town"] = _map(col("town"), lambda v: vocabs.places.code(fold(v)))
-    upn = _map(col("upn"), lambda v: _identifier(vocabs, "upn", v), 2)
-    data["upn"], data["upn_permanent"] = upn[:, 0].astype(np.int64), upn[:, 1].astype(bool)
-    data["former_upn"] = _map(col("former_upn"), lambda v: _identifier(vocabs, "upn", v)[0])
-    data["uln"] = _map(col("uln"), lambda v: _identifier(vocabs, "uln", v)[0])
-    data["nhs_number"] = _map(col("nhs_number"), lambda v: _identifier(vocabs, "nhs_number", v)[0])
+    data["upn"], data["upn_permanent"] = _identifiers(vocabs, "upn", col("upn"))
+    data["former_upn"] = _identifiers(vocabs, "upn", col("former_upn"))[0]
+    data["uln"] = _identifiers(vocabs, "uln", col("uln"))[0]
+    data["nhs_number"] = _identifiers(vocabs, "nhs_number", col("nhs_number"))[0]
     carers = {}
     for i in (1, 2):
         carers[i] = (_map(col(f"carer{i}_forename"), vocabs.name), _map(col(f"carer{i}_surname"), vocabs.name))
