@@ -25,6 +25,7 @@ class Comparison:
     # Exact agreement is weighted by how common the agreeing value is: (column that
     # agrees, column whose value frequency counts) for each place the value can sit.
     tf: tuple[tuple[str, str], ...] = ()
+    tf_level: int = 1                # the level that term frequency adjusts
 
 
 JW_TIERS = (0.92, 0.88)
@@ -36,16 +37,15 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("surname", ("exact", "alternate", "variant", "jaro_winkler_0.92", "jaro_winkler_0.88", "else"),
                tf=(("surname", "surname"),)),
     Comparison("dob", ("exact", "day_month_swapped", "one_digit", "within_month", "else")),
-    Comparison("address", ("line_and_postcode", "similar_line_and_postcode", "postcode", "line", "similar_line",
-                           "sector", "district_or_town", "else")),
+    # One household comparison: address line, postcode and carers are correlated (a
+    # sibling shares all three), so they are levels of one comparison, never summed.
+    Comparison("address", ("line_postcode_and_carer", "line_and_postcode", "similar_line_and_postcode",
+                           "postcode", "line", "similar_line", "carer", "sector", "district_or_town", "else"),
+               tf=(("carer1", "carer1_forename"), ("carer2", "carer2_forename")), tf_level=7),
     Comparison("sex", ("agree", "disagree")),
     Comparison("upn", ("agree", "conflict", "else")),
     Comparison("nhs_number", ("agree", "conflict")),
     Comparison("uln", ("agree", "conflict")),
-    # Only full names: a carer's surname agrees whenever the child's does, so it adds
-    # nothing; for the same reason the carer's forename frequency weighs the agreement.
-    Comparison("carers", ("full_name", "else"),
-               tf=(("carer1", "carer1_forename"), ("carer2", "carer2_forename"))),
 )
 BY_NAME = {c.name: c for c in COMPARISONS}
 
@@ -192,21 +192,27 @@ def dob(L: Table, R: Table, li, ri) -> np.ndarray:
 
 
 def address(L: Table, R: Table, li, ri) -> np.ndarray:
+    """The household: address line and postcode, and carers' full names (a carer's
+    surname is left out: it agrees whenever the child's does)."""
     la, ra = L["address"][li], R["address"][ri]
     lp, rp = L["pc_unit"][li], R["pc_unit"][ri]
     has = ((la != MISSING) | (lp != MISSING)) & ((ra != MISSING) | (rp != MISSING))
+    has_carers = _present(L["carer1_surname"][li], R["carer1_surname"][ri])
+    carer = _any_equal(L, R, li, ri, ("carer1", "carer2"), ("carer1", "carer2"))
     same_pc = _eq(lp, rp)
     same_line = _eq(la, ra)
     levels = np.zeros(len(li), dtype=np.int8)
-    _assign(levels, has & same_line & same_pc, 1)
+    _assign(levels, has & same_line & same_pc & carer, 1)
+    _assign(levels, has & same_line & same_pc, 2)
     similar = jaro_winkler(L.vocabs.lines.values, la, ra) >= JW_TIERS[0]
-    _assign(levels, similar & same_pc, 2)
-    _assign(levels, same_pc, 3)
-    _assign(levels, has & same_line, 4)
-    _assign(levels, similar, 5)
-    _assign(levels, _eq(L["pc_sector"][li], R["pc_sector"][ri]), 6)
-    _assign(levels, _eq(L["pc_district"][li], R["pc_district"][ri]) | (has & _eq(L["town"][li], R["town"][ri])), 7)
-    _assign(levels, has, 8)
+    _assign(levels, similar & same_pc, 3)
+    _assign(levels, same_pc, 4)
+    _assign(levels, has & same_line, 5)
+    _assign(levels, similar, 6)
+    _assign(levels, carer, 7)
+    _assign(levels, _eq(L["pc_sector"][li], R["pc_sector"][ri]), 8)
+    _assign(levels, _eq(L["pc_district"][li], R["pc_district"][ri]) | (has & _eq(L["town"][li], R["town"][ri])), 9)
+    _assign(levels, has | has_carers, 10)
     return levels
 
 
@@ -234,17 +240,9 @@ def _identifier(column: str):
     return compare
 
 
-def carers(L: Table, R: Table, li, ri) -> np.ndarray:
-    has = _present(L["carer1_surname"][li], R["carer1_surname"][ri])
-    levels = np.zeros(len(li), dtype=np.int8)
-    _assign(levels, _any_equal(L, R, li, ri, ("carer1", "carer2"), ("carer1", "carer2")), 1)
-    _assign(levels, has, 2)
-    return levels
-
-
 FUNCTIONS = {
     "forename": forename, "middle_names": middle_names, "surname": surname, "dob": dob, "address": address, "sex": sex, "upn": upn,
-    "nhs_number": _identifier("nhs_number"), "uln": _identifier("uln"), "carers": carers,
+    "nhs_number": _identifier("nhs_number"), "uln": _identifier("uln"),
 }
 
 

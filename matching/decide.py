@@ -22,14 +22,14 @@ COLUMN = {c.name: k for k, c in enumerate(COMPARISONS)}
 
 # A legal forename that equals the other record's middle or preferred name is not enough
 # here: a twin's middle name can be the other twin's forename.
+HOUSEHOLD = tuple(level_of("address", x) for x in ("line_postcode_and_carer", "line_and_postcode", "carer"))
 SAME_FORENAME = (level_of("forename", "exact"), level_of("forename", "variant"))
 
 
 def twins(levels: np.ndarray) -> np.ndarray:
     """Pairs that the twins guard holds back."""
     same_dob = levels[:, COLUMN["dob"]] == level_of("dob", "exact")
-    household = ((levels[:, COLUMN["address"]] == level_of("address", "line_and_postcode"))
-                 | (levels[:, COLUMN["carers"]] == level_of("carers", "full_name")))
+    household = np.isin(levels[:, COLUMN["address"]], HOUSEHOLD)
     forename = levels[:, COLUMN["forename"]]
     different = (((forename != 0) & ~np.isin(forename, SAME_FORENAME))
                  | (levels[:, COLUMN["middle_names"]] == level_of("middle_names", "disagree")))

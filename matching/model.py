@@ -78,8 +78,8 @@ class Model(msgspec.Struct, forbid_unknown_fields=True):
                 table[k, j] = math.log2(lv.m / lv.u)
         return table
 
-    def exact_u(self, name: str) -> float:
-        return next(f for f in self.fields if f.name == name).levels[0].u
+    def level_u(self, name: str, level: int) -> float:
+        return next(f for f in self.fields if f.name == name).levels[level - 1].u
 
     def prior_bits(self, n_existing: int) -> float:
         p = min(self.match_rate / max(n_existing, 1), 0.5)

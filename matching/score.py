@@ -49,7 +49,7 @@ class Scorer:
         k = np.arange(levels.shape[1])
         bits = self.table.astype(np.float32)[k[None, :], levels]
         for j, c in enumerate(COMPARISONS):
-            exact = levels[:, j] == 1
+            exact = levels[:, j] == c.tf_level
             if not c.tf or not exact.any():
                 continue
             pl, pr = li[exact], ri[exact]
@@ -58,10 +58,11 @@ class Scorer:
                 for match_r, _ in c.tf:
                     agree = (L[match_l][pl] == R[match_r][pr]) & (L[match_l][pl] != MISSING)
                     tf = np.where(agree, np.maximum(tf, self.freq.frequency(c.name, L[value_l][pl])), tf)
-            adjust = np.log2(self.model.exact_u(c.name) / np.maximum(tf, 1e-12))
+            adjust = np.log2(self.model.level_u(c.name, c.tf_level) / np.maximum(tf, 1e-12))
             adjusted = bits[exact, j] + np.clip(adjust, -self.model.tf_max_bits, self.model.tf_max_bits)
-            # Agreeing exactly on a common name is never weaker than agreeing on a variant.
-            bits[exact, j] = np.maximum(adjusted, self.table[j, 2:].max(initial=0.0))
+            # Agreeing exactly on a common name is never weaker than any weaker level.
+            weaker = self.table[j, c.tf_level + 1:]
+            bits[exact, j] = np.maximum(adjusted, weaker.max(initial=0.0))
         return bits
 
     def weights(self, contributions: np.ndarray) -> np.ndarray:

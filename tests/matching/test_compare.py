@@ -80,17 +80,25 @@ def test_dob_levels(tables, left, right, expected):
 
 
 @pytest.mark.parametrize("left, right, expected", [
-    ({}, {}, "line_and_postcode"),
-    ({}, {"postcode": "pe11aa", "address_line1": "12, Mill Lane"}, "line_and_postcode"),
+    ({}, {}, "line_postcode_and_carer"),
+    ({}, {"postcode": "pe11aa", "address_line1": "12, Mill Lane"}, "line_postcode_and_carer"),
+    ({}, {"carer1_forename": "Karen"}, "line_and_postcode"),
+    ({}, {"carer1_forename": "", "carer1_surname": ""}, "line_and_postcode"),
     ({}, {"address_line1": "12 Mill Lne"}, "similar_line_and_postcode"),
     ({}, {"address_line1": "Flat 3"}, "postcode"),
     ({}, {"postcode": "PE1 1AB"}, "line"),
     ({}, {"postcode": "CB2 1AB", "address_line1": "12 Mil Lane"}, "similar_line"),
-    ({}, {"address_line1": "Flat 3", "postcode": "PE1 1ZZ"}, "sector"),
-    ({}, {"address_line1": "Flat 3", "postcode": "PE1 9ZZ"}, "district_or_town"),
-    ({}, {"address_line1": "Flat 3", "postcode": "CB2 1AA", "town": "Peterborough"}, "district_or_town"),
-    ({}, {"address_line1": "Flat 3", "postcode": "CB2 1AA", "town": "Cambridge"}, "else"),
-    ({}, {"address_line1": "", "postcode": "", "town": ""}, "no data"),
+    ({}, {"address_line1": "3 New Road", "postcode": "NR1 1AA", "town": "Norwich"}, "carer"),   # moved, same parent
+    ({}, {"carer1_forename": "Jo", "carer1_surname": "Bloggs", "carer2_forename": "Sarah",
+          "carer2_surname": "Testwood", "address_line1": "3 New Road", "postcode": "NR1 1AA", "town": "Norwich"},
+     "carer"),
+    ({}, {"address_line1": "Flat 3", "postcode": "PE1 1ZZ", "carer1_forename": "Karen"}, "sector"),
+    ({}, {"address_line1": "Flat 3", "postcode": "PE1 9ZZ", "carer1_forename": "Karen"}, "district_or_town"),
+    ({}, {"address_line1": "Flat 3", "postcode": "CB2 1AA", "town": "Peterborough", "carer1_forename": "Karen"},
+     "district_or_town"),
+    ({}, {"address_line1": "Flat 3", "postcode": "CB2 1AA", "town": "Cambridge", "carer1_forename": "Karen"}, "else"),
+    ({}, {"address_line1": "", "postcode": "", "town": "", "carer1_forename": "Karen"}, "else"),
+    ({}, {"address_line1": "", "postcode": "", "town": "", "carer1_surname": ""}, "no data"),
 ])
 def test_address_levels(tables, left, right, expected):
     assert level(tables, "address", record(**left), record(**right)) == expected
@@ -124,17 +132,6 @@ def test_upn_levels(tables, left, right, expected):
 ])
 def test_identifier_levels(tables, scheme, left, right, expected):
     assert level(tables, scheme, record(**{scheme: left}), record(**{scheme: right})) == expected
-
-
-@pytest.mark.parametrize("left, right, expected", [
-    ({}, {}, "full_name"),
-    ({}, {"carer1_forename": "Jo", "carer1_surname": "Bloggs", "carer2_forename": "Sarah",
-          "carer2_surname": "Testwood"}, "full_name"),
-    ({}, {"carer1_forename": "Karen"}, "else"),
-    ({}, {"carer1_forename": "", "carer1_surname": ""}, "no data"),
-])
-def test_carer_levels(tables, left, right, expected):
-    assert level(tables, "carers", record(**left), record(**right)) == expected
 
 
 def test_every_level_is_reached_by_some_case():

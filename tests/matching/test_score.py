@@ -68,7 +68,7 @@ def test_identical_full_records_score_far_above_the_auto_threshold():
 
 def test_explanation_names_every_comparison_with_its_level_and_weight():
     from tests.matching.conftest import record
-    a, b = record(), record(forename="Amellia", postcode="", address_line1="", town="")
+    a, b = record(), record(forename="Amellia", postcode="", address_line1="", town="", carer1_surname="")
     w, bits = weights([a], [b], [a, b])
     vocabs = table.Vocabs()
     levels = compare.compare(table.build(vocabs, [a]), table.build(vocabs, [b]), [0], [0])
