@@ -29,7 +29,7 @@ RULES: tuple[Rule, ...] = (
     Rule("dob_surname_sound", (("dob",), ("surname_sound", "preferred_surname_sound", "former_surname_sound"))),
     Rule("dob_unordered_surname_sound", (("dob_unordered",), ("surname_sound",))),
     Rule("dob_forename", (("dob",), ("forename",))),
-    Rule("postcode_initial_year", (("pc_unit",), ("initial",), ("year",))),
+    Rule("postcode_initial", (("pc_unit",), ("initial",))),
     Rule("sounds_year", (("forename_sound",), ("surname_sound",), ("year",))),
     Rule("postcode_surname_sound", (("pc_unit",), ("surname_sound",))),
     Rule("dob_postcode", (("dob",), ("pc_unit",))),
