@@ -71,8 +71,17 @@ async def database_url(settings: Settings) -> str:
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
     return await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, command_timeout=30, init=_init_connection
+        url, min_size=min_size, max_size=max_size, command_timeout=30, init=_init_connection, reset=_reset
     )
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """Before a connection goes back to the pool. The service sets no session state (no
+    SET, LISTEN, advisory locks or cursors outside a transaction), so asyncpg's default
+    reset (a RESET ALL round trip on every release) is replaced by a rollback of any
+    transaction left open."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
