@@ -42,7 +42,7 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     try:
         if token is None:
             raise errors.Unauthenticated("send an Authorization: Bearer token")
-        async with db.transaction(pool) as conn:
+        async with db.connection(pool) as conn:   # one statement: no BEGIN/COMMIT round trips
             principal = await auth.authenticate(conn, token)
     except errors.Unauthenticated:
         await _record_denial(pool, rid, action, "unauthenticated", 401, None)

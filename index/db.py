@@ -129,6 +129,14 @@ CONSTRAINT_FIELDS = {
 
 
 @contextlib.asynccontextmanager
+async def connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection for a single read (no transaction), with driver errors translated."""
+    with translate_errors():
+        async with pool.acquire() as conn:
+            yield conn
+
+
+@contextlib.asynccontextmanager
 async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
     """A connection inside a transaction, with driver errors translated."""
     with translate_errors():
