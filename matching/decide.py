@@ -20,9 +20,9 @@ from matching.model import Thresholds, bits
 
 COLUMN = {c.name: k for k, c in enumerate(COMPARISONS)}
 
+HOUSEHOLD = tuple(level_of("address", x) for x in ("line_postcode_and_carer", "line_and_postcode", "carer"))
 # A legal forename that equals the other record's middle or preferred name is not enough
 # here: a twin's middle name can be the other twin's forename.
-HOUSEHOLD = tuple(level_of("address", x) for x in ("line_postcode_and_carer", "line_and_postcode", "carer"))
 SAME_FORENAME = (level_of("forename", "exact"), level_of("forename", "variant"))
 
 

@@ -130,16 +130,24 @@ class Table:
     def _derive(self, name: str) -> np.ndarray:
         dob = self.cols["dob"]
         if name in ("year", "month", "day"):
-            out = np.full(len(self), MISSING, dtype=np.int32)
             known = dob != MISSING
-            dates = [datetime.date.fromordinal(int(x)) for x in dob[known]]
-            out[known] = [getattr(d, name) for d in dates]
-            return out
+            days = np.where(known, dob - _EPOCH_ORDINAL, 0).astype("datetime64[D]")
+            if name == "year":
+                part = days.astype("datetime64[Y]").astype(np.int64) + 1970
+            elif name == "month":
+                part = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+            else:
+                part = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+            return np.where(known, part, MISSING).astype(np.int32)
         if name.endswith("_sound"):
-            sound = np.vectorize(self.vocabs.sound, otypes=[np.int32])
             col = self.cols[name.removesuffix("_sound")]
-            return sound(col) if len(col) else col.copy()
+            names = self.vocabs.names
+            sounds = np.array([self.vocabs.sound(code) for code in range(len(names))] + [MISSING], dtype=np.int32)
+            return sounds[col]   # MISSING (-1) picks the trailing MISSING
         raise KeyError(name)
+
+
+_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 
 
 def _ordinal(value: str) -> int:
