@@ -169,6 +169,15 @@ def read(chunks: Iterable[bytes | str]) -> Iterator[CensusRow | RowError]:
         yield result
 
 
+def _dob(value: str) -> datetime.date:
+    """A date of birth; the error never repeats the value (it is personal data)."""
+    try:
+        return normalise.parse_date(value)
+    except ValueError:
+        kind = "no such date" if any(c.isdigit() for c in value) else "not a date"
+        raise ValueError(f"{kind}: expected YYYY-MM-DD or DD/MM/YYYY") from None
+
+
 def _gender(value: str) -> str:
     code = _GENDER.get(value.casefold())
     if code is None:
@@ -193,7 +202,7 @@ def _yes_no(value: str) -> bool:
 # Columns whose non-empty values are checked and converted; the same rules serve the
 # row-by-row reader and the columnar one.
 CONVERT = {
-    "dob": normalise.parse_date,
+    "dob": _dob,
     "gender": _gender,
     **{f"carer{i}_relationship": _relationship for i in (1, 2)},
     **{f"carer{i}_parental_responsibility": _yes_no for i in (1, 2)},

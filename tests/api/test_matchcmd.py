@@ -36,6 +36,7 @@ def test_match_files_writes_one_decision_per_good_row(files, tmp_path, capsys):
     assert cli.main(["match-files", *files, "--out", str(out), "--explain", str(explain), "--json"]) == 0
     captured = capsys.readouterr()
     assert "row 5, column dob: no such date" in captured.err
+    assert "2015-02-30" not in captured.err                    # personal data is not echoed
     summary = json.loads(captured.out)
     assert summary["rejected_rows"] == {"existing": 0, "incoming": 1}
     with open(out, newline="") as f:

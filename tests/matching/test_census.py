@@ -35,7 +35,7 @@ def test_header_that_is_not_utf8_is_rejected():
 
 
 @pytest.mark.parametrize("row, error", [
-    ("1,Amy,Smith,2015-02-30", "row 2, column dob: no such date: 2015-02-30"),
+    ("1,Amy,Smith,2015-02-30", "row 2, column dob: no such date: expected YYYY-MM-DD or DD/MM/YYYY"),
     ("1,Amy,Smith,yesterday", "row 2, column dob: not a date"),
     ("1,,Smith,2015-01-01", "row 2, column forename: required, but empty"),
     ("1,Amy,Smith", "row 2: 3 cells where the header has 4"),
