@@ -28,7 +28,8 @@ RULES: tuple[Rule, ...] = (
     Rule("uln", (("uln",),)),
     Rule("dob_surname_sound", (("dob",), ("surname_sound", "preferred_surname_sound", "former_surname_sound"))),
     Rule("dob_unordered_surname_sound", (("dob_unordered",), ("surname_sound",))),
-    Rule("dob_forename", (("dob",), ("forename",))),
+    # Either name with the date of birth: also meets forename and surname swapped.
+    Rule("dob_name", (("dob",), ("forename", "surname"))),
     Rule("postcode_initial", (("pc_unit",), ("initial",))),
     Rule("sounds_year", (("forename_sound",), ("surname_sound",), ("year",))),
     Rule("postcode_surname_sound", (("pc_unit",), ("surname_sound",))),

@@ -70,12 +70,17 @@ class Model(msgspec.Struct, forbid_unknown_fields=True):
             raise ValueError("thresholds: need 0 < review <= auto < 1")
 
     def weight_table(self) -> np.ndarray:
-        """Bits per (comparison, level); level 0 (no data) is 0. Shape (comparisons, max levels + 1)."""
+        """Bits per (comparison, level); level 0 (no data) is 0. Shape (comparisons, max levels + 1).
+        Padding past a comparison's last level is never indexed."""
         width = max(len(f.levels) for f in self.fields) + 1
         table = np.zeros((len(self.fields), width), dtype=np.float64)
         for k, f in enumerate(self.fields):
             for j, lv in enumerate(f.levels, start=1):
                 table[k, j] = math.log2(lv.m / lv.u)
+            # A weaker level never counts for more than full agreement: a level seldom seen
+            # in training (a name swap) has m at its floor and u near zero, which would
+            # otherwise give it an arbitrary, very large weight.
+            table[k, 2:] = np.minimum(table[k, 2:], table[k, 1])
         return table
 
     def level_u(self, name: str, level: int) -> float:
