@@ -77,10 +77,6 @@ class Model(msgspec.Struct, forbid_unknown_fields=True):
         for k, f in enumerate(self.fields):
             for j, lv in enumerate(f.levels, start=1):
                 table[k, j] = math.log2(lv.m / lv.u)
-            # A weaker level never counts for more than full agreement: a level seldom seen
-            # in training (a name swap) has m at its floor and u near zero, which would
-            # otherwise give it an arbitrary, very large weight.
-            table[k, 2:] = np.minimum(table[k, 2:], table[k, 1])
         return table
 
     def level_u(self, name: str, level: int) -> float:
