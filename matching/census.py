@@ -111,6 +111,7 @@ def _decoded_lines(chunks: Iterable[bytes | str]) -> Iterator[str]:
 
 
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
+_COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def _has_bad_bytes(text: str) -> bool:
@@ -124,7 +125,12 @@ def check_header(header: list[str]) -> list[str]:
     columns = [h.strip() for h in header]
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
-        raise FileError(f"row 1: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}")
+        # Echo only what looks like a column name: a file without a header row would
+        # otherwise print the first child's details.
+        shown = [c if _COLUMN_NAME.fullmatch(c) else "(a value)" for c in unknown]
+        hint = "; is the header row missing?" if len(shown) > len([c for c in shown if c != "(a value)"]) else ""
+        raise FileError(f"row 1: unknown column(s) {', '.join(dict.fromkeys(shown))}{hint}; "
+                        f"allowed: {', '.join(COLUMNS)}")
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise FileError(f"row 1: missing required column(s) {', '.join(missing)}")
@@ -138,7 +144,8 @@ def read(chunks: Iterable[bytes | str]) -> Iterator[CensusRow | RowError]:
     """Parse a canonical census CSV, yielding a CensusRow or a RowError per data row.
 
     Raises FileError before yielding anything if the header is missing or wrong."""
-    reader = csv.reader(_decoded_lines(chunks), strict=True)
+    # Not strict: '"Ann"x' reads as 'Annx', as Arrow reads it in census_columns.
+    reader = csv.reader(_decoded_lines(chunks), strict=False)
     try:
         header = next(reader)
     except StopIteration:
@@ -180,8 +187,8 @@ def _dob(value: str) -> datetime.date:
 
 def _gender(value: str) -> str:
     code = _GENDER.get(value.casefold())
-    if code is None:
-        raise ValueError(f"unrecognised value {value!r}: expected M, F or U")
+    if code is None:   # values are not repeated in errors: a misplaced column could be a name
+        raise ValueError("unrecognised value: expected M, F or U (also Male, Female, Unknown)")
     return code
 
 
@@ -189,13 +196,13 @@ def _relationship(value: str) -> str:
     code = value.upper() if value.upper() in RELATIONSHIP_CODES else \
         RELATIONSHIP_WORDS.get(" ".join(value.replace("-", " ").casefold().split()))
     if code is None:
-        raise ValueError(f"unrecognised relationship {value!r}")
+        raise ValueError("unrecognised relationship: expected a CBDS code (PAM, PAF, ...) or a word such as Mother")
     return code
 
 
 def _yes_no(value: str) -> bool:
     if value.casefold() not in _YES_NO:
-        raise ValueError(f"expected Y or N, got {value!r}")
+        raise ValueError("expected Y or N (also true/false)")
     return _YES_NO[value.casefold()]
 
 
@@ -216,7 +223,7 @@ def parse_row(line: int, columns: list[str], cells: list[str]) -> CensusRow | Ro
     if _BAD_BYTES.search("".join(cells)):
         bad = next(c for c, v in raw.items() if _BAD_BYTES.search(v))
         return RowError(line, bad, "bytes that are not UTF-8")
-    if max(map(len, cells), default=0) > MAX_CELL:
+    if max(map(len, raw.values()), default=0) > MAX_CELL:
         long = next(c for c, v in raw.items() if len(v) > MAX_CELL)
         return RowError(line, long, f"longer than {MAX_CELL} characters")
     for column in REQUIRED:

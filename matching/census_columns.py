@@ -49,14 +49,20 @@ def _first_error(errors: dict[int, RowError], rows: np.ndarray, column: str, mes
             errors[i] = RowError(i + 2, column, message(i) if callable(message) else message)
 
 
+def _renumber(errors: list[RowError], line_of: np.ndarray | None) -> list[RowError]:
+    if line_of is None:
+        return errors
+    return [RowError(int(line_of[e.row - 2]) + 2, e.column, e.message) for e in errors]
+
+
 def read(data: bytes) -> tuple[Source, list[RowError]]:
     """(columns of the good rows, row errors). Raises census.FileError for a bad file."""
     data = data.removeprefix(b"\xef\xbb\xbf")
     first, _, _ = data.partition(b"\n")
     try:
-        header = next(csv.reader([first.decode("utf-8").rstrip("\r")]), None)
-    except UnicodeDecodeError:
-        raise census.FileError("row 1: the header is not UTF-8") from None
+        header = next(csv.reader([first.decode("utf-8").rstrip("\r")], strict=True), None)
+    except (UnicodeDecodeError, csv.Error):
+        return _fallback(data)   # the row reader gives the exact error (or reads it)
     if not header:
         raise census.FileError("the file is empty: a header row is required")
     columns = census.check_header(header)
@@ -73,7 +79,16 @@ def read(data: bytes) -> tuple[Source, list[RowError]]:
     except (pa.ArrowInvalid, pa.ArrowException):
         return _fallback(data)
     source = {c: pc.utf8_trim_whitespace(table.column(c).combine_chunks()) for c in columns}
-    n = table.num_rows
+    # Rows with every cell empty are blank lines to the row reader: skipped, not errors.
+    blank = np.ones(table.num_rows, dtype=bool)
+    for c in columns:
+        blank &= pc.equal(source[c], "").to_numpy(zero_copy_only=False)
+    if blank.any():
+        line_of = np.flatnonzero(~blank)
+        source = {c: pc.filter(v, pa.array(~blank)) for c, v in source.items()}
+    else:
+        line_of = None
+    n = len(source[columns[0]])
     errors: dict[int, RowError] = {}
     for c in columns:  # the order the row reader checks in
         too_long = np.flatnonzero(pc.greater(pc.utf8_length(source[c]), MAX_CELL).to_numpy(zero_copy_only=False))
@@ -114,4 +129,4 @@ def read(data: bytes) -> tuple[Source, list[RowError]]:
     keep[list(errors)] = False
     mask = pa.array(keep)
     good = {c: pc.filter(v, mask) for c, v in source.items()}
-    return good, [errors[i] for i in sorted(errors)]
+    return good, _renumber([errors[i] for i in sorted(errors)], line_of)

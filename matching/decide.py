@@ -1,7 +1,7 @@
 """Decisions: auto-link, review or new, with the rules that override the score.
 
-- Twins guard: same date of birth, same household (address line and postcode, or a
-  carer's full name), and legal forenames that are neither equal nor variants of each
+- Twins guard: same date of birth, same household (address line, a nearly equal line,
+  the postcode, or a carer's full name), and legal forenames that are neither equal nor variants of each
   other or middle names that share nothing (twins both called Muhammad), with no
   identifier agreeing: never auto-linked.
 - Two different valid permanent UPNs, or two different NHS numbers: never auto-linked.
@@ -20,7 +20,11 @@ from matching.model import Thresholds, bits
 
 COLUMN = {c.name: k for k, c in enumerate(COMPARISONS)}
 
-HOUSEHOLD = tuple(level_of("address", x) for x in ("line_postcode_and_carer", "line_and_postcode", "carer"))
+# Same household: any level that says same address (exactly or nearly), same postcode or
+# a shared carer. Generous on purpose: a twin written "2 High St" must still be caught.
+HOUSEHOLD = tuple(level_of("address", x) for x in (
+    "line_postcode_and_carer", "line_and_postcode", "similar_line_and_postcode", "postcode", "line",
+    "similar_line", "carer"))
 # A legal forename that equals the other record's middle or preferred name is not enough
 # here: a twin's middle name can be the other twin's forename.
 SAME_FORENAME = (level_of("forename", "exact"), level_of("forename", "variant"))

@@ -103,6 +103,8 @@ def expectation_maximisation(patterns: np.ndarray, counts: np.ndarray, m: list[n
 def train(L: Table, R: Table, *, version: str | None = None, seed: int = 1, u_pairs: int = 2_000_000,
           sample: int = 20_000, cap: int = blocking.DEFAULT_CAP, thresholds: Thresholds | None = None) -> Model:
     """A model for linking records like R against records like L (R may be L itself)."""
+    if len(L) < 2 or len(R) < 1:
+        raise ValueError("training needs at least two existing records and one incoming record")
     rng = np.random.default_rng(seed)
     u = estimate_u(L, R, pairs=u_pairs, rng=rng)
     m = [_proportions(np.zeros(0, dtype=np.int64), len(c.levels)) for c in COMPARISONS]

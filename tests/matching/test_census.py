@@ -82,3 +82,41 @@ def test_row_reader_and_column_reader_agree(rows, bad_bytes):
     assert [str(e) for e in column_errors] == errors
     assert source["record_id"].to_pylist() == [r.record_id for r in good]
     assert source["forename"].to_pylist() == [r.forename for r in good]
+
+
+@pytest.mark.parametrize("data", [
+    HEADER.encode() + b"\n,,,\n1,Amy,Smith,2015-01-01\n",                       # a row of empty cells
+    HEADER.encode() + b'\n1,"Amy"x,Smith,2015-01-01\n',                          # text after a closing quote
+    HEADER.encode() + b"\n1,Amy,Smith," + b"2015-01-01" + b" " * 195 + b"\n",    # long only by its spaces
+    HEADER.encode() + b"\n1,Amy,Smith,2015-01-01\n2,\"Bo\n",                      # unclosed quote at the end
+])
+def test_readers_agree_on_awkward_csv(data):
+    good, errors = rows_and_errors(data)
+    source, column_errors = census_columns.read(data)
+    assert [str(e) for e in column_errors] == errors
+    assert source["record_id"].to_pylist() == [r.record_id for r in good]
+
+
+def test_a_file_with_carriage_returns_only_is_read_or_rejected_the_same_way():
+    data = (HEADER + "\r1,Amy,Smith,2015-01-01\r").encode()
+    try:
+        expected = rows_and_errors(data)
+    except census.FileError as exc:
+        with pytest.raises(census.FileError, match=str(exc)[:20]):
+            census_columns.read(data)
+    else:
+        source, errors = census_columns.read(data)
+        assert ([str(e) for e in errors], source["record_id"].to_pylist()) == (
+            expected[1], [r.record_id for r in expected[0]])
+
+
+def test_errors_do_not_repeat_personal_values():
+    data = (HEADER + ",gender,carer1_relationship\n1,Amy,Smith,2015-02-30,Jane Smith,Mary (aunt)\n"
+            "2,Bo,Jones,2015-01-01,,Mary (aunt)\n").encode()
+    _, errors = rows_and_errors(data)
+    text = " ".join(errors)
+    assert "Jane" not in text and "Mary" not in text and "2015-02-30" not in text
+    with pytest.raises(census.FileError) as exc:
+        census_columns.read(b"Ann,Smith,2010-01-01,12 High St\n1,Bo,Jones,2015-01-01\n")
+    assert "Ann" not in str(exc.value) and "High St" not in str(exc.value)
+    assert "header row missing" in str(exc.value)

@@ -127,3 +127,11 @@ def test_a_different_forename_in_the_same_household_on_the_same_day_needs_a_pers
     """Without an identifier, a misspelt forename cannot be told from a twin's."""
     got, _ = run([AMELIA], [record(record_id="in", **changes)])
     assert got["in"][0] == "review" and "twins_guard" in got["in"][2].reasons
+
+
+def test_twins_are_held_back_when_their_address_lines_are_written_differently():
+    existing = [record(record_id="a", forename="Amelia", address_line1="Flat 1, 2 High Street", middle_names="")]
+    incoming = [record(record_id="in", forename="Olivia", address_line1="Flat 1 2 High St", middle_names="")]
+    got, _ = run(existing, incoming)
+    decision, _, d = got["in"]
+    assert decision != "auto"
