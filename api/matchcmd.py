@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +33,28 @@ def _read(path: str, vocabs):
     return table.build(vocabs, source=source), errors
 
 
+@contextlib.contextmanager
+def _replacing(path: str):
+    """Write to a temporary file beside `path` and move it into place only when complete,
+    so that a failure never leaves a half-written file behind."""
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path) from None
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)   # as an ordinary new file would be, not mkstemp's 0600
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            yield f
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _model(path: str | None):
     from matching import model
 
@@ -50,12 +75,12 @@ def cmd_match_files(args, settings) -> int:
     linked = linker.link(existing, incoming, mdl, cap=args.cap)
     rows = linker.decision_rows(linked)
     try:
-        with open(args.out, "w", newline="", encoding="utf-8") as f:
+        with _replacing(args.out) as f:
             writer = csv.DictWriter(f, fieldnames=linker.DECISION_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
         if args.explain:
-            with open(args.explain, "w", encoding="utf-8") as f:
+            with _replacing(args.explain) as f:
                 for d, row in zip(linked.decisions, rows):
                     fields = [{"comparison": c, "level": label, "weight": w} for c, label, w in linked.explanation(d)]
                     f.write(json.dumps({"incoming_record_id": row["incoming_record_id"], "decision": d.decision,

@@ -79,3 +79,12 @@ def test_model_train_writes_a_loadable_model(files, tmp_path):
     assert cli.main(["model", "train", *files, "--out", str(out), "--version", "t1"]) == 0
     trained = model.load(out)
     assert trained.version == "t1"
+
+
+def test_an_unwritable_output_names_the_file_and_leaves_nothing_behind(files, tmp_path):
+    out = tmp_path / "decisions.csv"
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["match-files", *files, "--out", str(out), "--explain", str(tmp_path / "missing" / "e.jsonl")])
+    assert "cannot write" in str(exc.value) and "e.jsonl" in str(exc.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["decisions.csv", "existing.csv", "incoming.csv"]
+    assert out.read_text().startswith("incoming_record_id,")   # complete, not half-written
