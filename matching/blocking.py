@@ -51,16 +51,12 @@ _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(
 
 
 def column(table: Table, name: str) -> np.ndarray:
-    """A key column; a few are derived here from the table's own columns."""
+    """A key column; the day/month-unordered date is derived here, the rest by the table."""
     if name == "dob_unordered":
         dob = table["dob"]
         y, m, d = table["year"], table["month"], table["day"]
         key = y.astype(np.int64) * 10000 + np.minimum(m, d) * 100 + np.maximum(m, d)
         return np.where(dob == MISSING, MISSING, key)
-    if name == "initial":
-        values = table.vocabs.names.values
-        first = np.array([ord(v[0]) for v in values] + [MISSING], dtype=np.int64)
-        return first[table["forename"]]
     return table[name].astype(np.int64)
 
 

@@ -93,9 +93,10 @@ class Distinct:
                                 scorer=JaroWinkler.normalized_similarity, workers=-1, dtype=np.float32)
         return self.spread(scores)
 
-    def variants(self, table: variants.Variants) -> np.ndarray:
-        listed = np.fromiter((bool(table.groups(v)) for v in self.vocab), dtype=bool, count=len(self.vocab))
-        check = (self.a != self.b) & listed[self.a] & listed[self.b] if len(self.a) else np.zeros(0, bool)
+    def variants(self, table: variants.Variants, listed: np.ndarray) -> np.ndarray:
+        """listed[code]: whether the name is in the table at all (most pairs need no lookup)."""
+        check = (self.a != self.b) & (listed[self.a] == 1) & (listed[self.b] == 1) if len(self.a) \
+            else np.zeros(0, bool)
         found = np.zeros(len(self.a), dtype=bool)
         found[check] = [table.are_variants(self.vocab[x], self.vocab[y])
                         for x, y in zip(self.a[check], self.b[check])]
@@ -115,9 +116,11 @@ def _any_equal(L: Table, R: Table, li, ri, left: tuple[str, ...], right: tuple[s
     return out
 
 
-def _first_letter(vocab: list[str], codes: np.ndarray) -> np.ndarray:
-    letters = np.array([ord(v[0]) for v in vocab] + [0], dtype=np.int32)
-    return letters[codes]  # MISSING (-1) picks the trailing 0
+def _variant_levels(L: Table, kind: str, distinct: Distinct) -> np.ndarray:
+    table = variants.load(kind)
+    names = L.vocabs.names.values
+    listed = L.vocabs.per_name(f"listed:{kind}", lambda code: int(bool(table.groups(names[code]))), fill=0)
+    return distinct.variants(table, listed)
 
 
 FORENAMES = ("forename", "preferred_forename", "middle1", "middle2")
@@ -126,11 +129,10 @@ SURNAMES = ("surname", "preferred_surname", "former_surname", "surname_part1", "
 
 def forename(L: Table, R: Table, li, ri) -> np.ndarray:
     a, b = L["forename"][li], R["forename"][ri]
-    vocab = L.vocabs.names.values
-    distinct = Distinct(vocab, a, b)
+    distinct = Distinct(L.vocabs.names.values, a, b)
     levels = np.zeros(len(li), dtype=np.int8)
     _assign(levels, _eq(a, b), 1)
-    _assign(levels, distinct.variants(variants.load("forename")), 2)
+    _assign(levels, _variant_levels(L, "forename", distinct), 2)
     others = FORENAMES[1:]
     swapped = (_any_equal(L, R, li, ri, ("forename",), others) | _any_equal(L, R, li, ri, others, ("forename",))
                | _eq(L["preferred_forename"][li], R["preferred_forename"][ri]))
@@ -138,7 +140,7 @@ def forename(L: Table, R: Table, li, ri) -> np.ndarray:
     jw = distinct.jaro_winkler()
     _assign(levels, jw >= JW_TIERS[0], 4)
     _assign(levels, jw >= JW_TIERS[1], 5)
-    _assign(levels, _present(a, b) & (_first_letter(vocab, a) == _first_letter(vocab, b)), 6)
+    _assign(levels, _eq(L["initial"][li], R["initial"][ri]), 6)
     _assign(levels, _present(a, b), 7)
     return levels
 
@@ -161,7 +163,7 @@ def surname(L: Table, R: Table, li, ri) -> np.ndarray:
             if not x == y == "former_surname":   # two children who once shared a surname: no evidence
                 alternate |= _eq(L[x][li], R[y][ri])
     _assign(levels, _present(a, b) & alternate, 2)
-    _assign(levels, distinct.variants(variants.load("surname")), 3)
+    _assign(levels, _variant_levels(L, "surname", distinct), 3)
     jw = distinct.jaro_winkler()
     _assign(levels, jw >= JW_TIERS[0], 4)
     _assign(levels, jw >= JW_TIERS[1], 5)

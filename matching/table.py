@@ -55,6 +55,7 @@ class Vocabs:
     _fold: dict[str, str] = field(default_factory=dict)
     _postcode: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     _sound: dict[int, int] = field(default_factory=dict)
+    _per_name: dict[str, np.ndarray] = field(default_factory=dict)
 
     def fold(self, text: str | None) -> str:
         if not text:
@@ -91,6 +92,20 @@ class Vocabs:
             text = self.names.values[name_code].replace(" ", "")
             got = self._sound[name_code] = self.sounds.code(jellyfish.metaphone(text) or text)
         return got
+
+
+    def per_name(self, key: str, fn, fill: int = MISSING) -> np.ndarray:
+        """fn(code) for every code in `names`, as an array indexed by code, with `fill` as
+        the last element so that MISSING (-1) picks it. Cached under `key` and extended
+        only for names added since: each name is worked on once per run."""
+        have = self._per_name.get(key)
+        done = 0 if have is None else len(have) - 1
+        if have is None or done < len(self.names):
+            new = np.fromiter((fn(code) for code in range(done, len(self.names))), dtype=np.int64,
+                              count=len(self.names) - done)
+            head = have[:-1] if have is not None else np.zeros(0, np.int64)
+            have = self._per_name[key] = np.concatenate([head, new, [fill]])
+        return have
 
 
 # Column names of a Table, with their dtype. Name codes index Vocabs.names.
@@ -140,10 +155,12 @@ class Table:
                 part = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
             return np.where(known, part, MISSING).astype(np.int32)
         if name.endswith("_sound"):
-            col = self.cols[name.removesuffix("_sound")]
-            names = self.vocabs.names
-            sounds = np.array([self.vocabs.sound(code) for code in range(len(names))] + [MISSING], dtype=np.int32)
-            return sounds[col]   # MISSING (-1) picks the trailing MISSING
+            sounds = self.vocabs.per_name("sound", self.vocabs.sound)
+            return sounds[self.cols[name.removesuffix("_sound")]].astype(np.int32)
+        if name == "initial":   # first letter of the forename, as a character code
+            values = self.vocabs.names.values
+            initials = self.vocabs.per_name("initial", lambda code: ord(values[code][0]))
+            return initials[self.cols["forename"]].astype(np.int32)
         raise KeyError(name)
 
 

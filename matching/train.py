@@ -107,10 +107,8 @@ def train(L: Table, R: Table, *, version: str | None = None, seed: int = 1, u_pa
         raise ValueError("training needs at least two existing records and one incoming record")
     rng = np.random.default_rng(seed)
     u = estimate_u(L, R, pairs=u_pairs, rng=rng)
-    m = [_proportions(np.zeros(0, dtype=np.int64), len(c.levels)) for c in COMPARISONS]
-    for k, c in enumerate(COMPARISONS):  # start from "true matches mostly agree exactly"
-        rest = len(c.levels) - 1
-        m[k] = np.array([0.9] + [0.1 / rest] * rest)
+    # Start from "true matches mostly agree exactly".
+    m = [np.array([0.9] + [0.1 / (len(c.levels) - 1)] * (len(c.levels) - 1)) for c in COMPARISONS]
     estimates: dict[int, list[np.ndarray]] = {k: [] for k in range(len(COMPARISONS))}
     expected: dict[str, float] = {}
     rows = _sample_rows(len(R), sample, rng)
