@@ -109,12 +109,17 @@ def cmd_match_files(args, settings) -> int:
 def cmd_model_train(args, settings) -> int:
     from matching import model, table, train
 
+    try:
+        chosen = model.load_settings(args.settings) if args.settings else model.Settings()
+    except ValueError as exc:
+        raise SystemExit(f"isindex: {exc}") from None
     vocabs = table.Vocabs()
     existing, _ = _read(args.existing, vocabs)
     incoming = _read(args.incoming, vocabs)[0] if args.incoming else existing
     if len(existing) < 2 or len(incoming) < 1:
         raise SystemExit("isindex: training needs at least two usable records")
-    trained = train.train(existing, incoming, version=args.version, seed=args.seed, sample=args.sample)
+    trained = train.train(existing, incoming, version=args.version, seed=args.seed, sample=args.sample,
+                          settings=chosen)
     try:
         Path(args.out).write_bytes(model.dump(trained))
     except OSError as exc:
@@ -147,5 +152,7 @@ def add_parsers(sub, positive) -> None:
     mt.add_argument("--version", help="version label stored in the model")
     mt.add_argument("--seed", type=int, default=1)
     mt.add_argument("--sample", type=positive, default=20_000, help="incoming records used for EM")
+    mt.add_argument("--settings", metavar="SETTINGS.json",
+                    help="comparisons, blocking rules, thresholds and rules to use (default: the census settings)")
     mt.add_argument("--json", action="store_true")
     mt.set_defaults(func=cmd_model_train)

@@ -35,7 +35,29 @@ RULES: tuple[Rule, ...] = (
     Rule("postcode_surname_sound", (("pc_unit",), ("surname_sound",))),
     Rule("dob_postcode", (("dob",), ("pc_unit",))),
 )
+# Wider rules for smaller data sets, or data whose fields are corrupted independently
+# (FEBRL): at a million children some of them make blocks too big to be worth it.
+EXTRA: tuple[Rule, ...] = (
+    Rule("forename_surname", (("forename",), ("surname",))),
+    Rule("names_unordered", (("names_unordered",),)),
+    Rule("forename", (("forename",),)),
+    Rule("surname", (("surname",),)),
+    Rule("dob", (("dob",),)),
+    Rule("postcode", (("pc_unit",),)),
+    Rule("house_number_street", (("house_number",), ("street",))),
+    Rule("postcode_house_number", (("pc_unit",), ("house_number",))),
+    Rule("town_street", (("town",), ("street",))),
+)
+LIBRARY: dict[str, Rule] = {r.name: r for r in RULES + EXTRA}
 DEFAULT_CAP = 500
+
+
+def select(names) -> tuple[Rule, ...]:
+    """The named rules, in the order given; ValueError naming any unknown one."""
+    unknown = [n for n in names if n not in LIBRARY]
+    if unknown:
+        raise ValueError(f"unknown blocking rule(s) {', '.join(unknown)}; known: {', '.join(LIBRARY)}")
+    return tuple(LIBRARY[n] for n in names)
 
 
 @dataclass
@@ -57,6 +79,10 @@ def column(table: Table, name: str) -> np.ndarray:
         y, m, d = table["year"], table["month"], table["day"]
         key = y.astype(np.int64) * 10000 + np.minimum(m, d) * 100 + np.maximum(m, d)
         return np.where(dob == MISSING, MISSING, key)
+    if name == "names_unordered":   # forename and surname either way round
+        f, s = table["forename"].astype(np.int64), table["surname"].astype(np.int64)
+        key = np.minimum(f, s) * (len(table.vocabs.names) + 1) + np.maximum(f, s)
+        return np.where((f == MISSING) | (s == MISSING), MISSING, key)
     return table[name].astype(np.int64)
 
 
@@ -146,12 +172,18 @@ def _readable(table: Table, name: str, row: int) -> str | None:
         return datetime.date.fromordinal(value).isoformat()
     if name in ("dob_unordered", "year"):
         return str(value)
+    if name == "names_unordered":
+        size = len(v.names) + 1
+        # Alphabetical, not by code: codes depend on the order a run first met the names.
+        return "|".join(sorted((v.names.values[value // size], v.names.values[value % size])))
     if name == "initial":
         return chr(value)
     if name.endswith("_sound"):
         return v.sounds.values[value]
     if name in ("upn", "former_upn", "uln", "nhs_number"):
         return v.ids.values[value].split(":", 1)[1]
-    if name in ("pc_unit",):
+    if name in ("pc_unit", "town"):
         return v.places.values[value]
+    if name in ("house_number", "street", "line2"):
+        return v.lines.values[value]
     return v.names.values[value]

@@ -1,9 +1,14 @@
 """Comparisons with levels, as data (Splink-style), computed over arrays of pairs.
 
 A pair is (row i of table L, row j of table R). Each comparison maps every pair to a
-level: 0 means no data on one side (it adds no weight), 1.. are the labels in
-COMPARISONS from strongest to weakest; the last label is the catch-all. One function
-serves one pair and a million pairs alike.
+level: 0 means no data on one side (it adds no weight), 1.. are its labels from
+strongest to weakest; the last label is the catch-all. One function serves one pair
+and a million pairs alike.
+
+LIBRARY holds every comparison; a model names the ones it uses. COMPARISONS is the
+census set, used by the shipped model: one household comparison, because a sibling
+shares address, postcode and carers. Data whose address parts are recorded and
+corrupted independently (FEBRL) can use the address-part comparisons instead.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from matching import variants
 from matching.table import MISSING, Table
@@ -29,8 +34,9 @@ class Comparison:
 
 
 JW_TIERS = (0.92, 0.88)
+PART_TIERS = (0.9, 0.7)     # address parts: street, second line, town
 
-COMPARISONS: tuple[Comparison, ...] = (
+CENSUS: tuple[Comparison, ...] = (
     Comparison("forename", ("exact", "variant", "alternate", "jaro_winkler_0.92", "jaro_winkler_0.88",
                             "initial", "else"), tf=(("forename", "forename"),)),
     Comparison("middle_names", ("agree", "disagree")),
@@ -47,11 +53,33 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("nhs_number", ("agree", "conflict")),
     Comparison("uln", ("agree", "conflict")),
 )
-BY_NAME = {c.name: c for c in COMPARISONS}
+COMPARISONS = CENSUS
+_PARTS = ("exact", "jaro_winkler_0.9", "jaro_winkler_0.7", "else")
+ADDRESS_PARTS: tuple[Comparison, ...] = (
+    Comparison("house_number", ("agree", "disagree"), tf=(("house_number", "house_number"),)),
+    Comparison("street", _PARTS, tf=(("street", "street"),)),
+    Comparison("address_line2", _PARTS, tf=(("line2", "line2"),)),
+    Comparison("town", _PARTS, tf=(("town", "town"),)),
+    Comparison("postcode", ("exact", "one_edit", "two_edits", "else"), tf=(("pc_unit", "pc_unit"),)),
+)
+# Forename and surname written the wrong way round (exactly, or with a typo as well).
+NAMES_SWAPPED = Comparison("names_swapped", ("swapped", f"swapped_jaro_winkler_{JW_TIERS[1]}", "not_swapped"))
+LIBRARY: dict[str, Comparison] = {c.name: c for c in CENSUS + ADDRESS_PARTS + (NAMES_SWAPPED,)}
+BY_NAME = LIBRARY
+
+
+def select(names) -> tuple[Comparison, ...]:
+    """The named comparisons, in the order given; ValueError naming any unknown one."""
+    unknown = [n for n in names if n not in LIBRARY]
+    if unknown:
+        raise ValueError(f"unknown comparison(s) {', '.join(unknown)}; known: {', '.join(LIBRARY)}")
+    if len(set(names)) != len(names):
+        raise ValueError("a comparison is named twice")
+    return tuple(LIBRARY[n] for n in names)
 
 
 def level_of(name: str, label: str) -> int:
-    return BY_NAME[name].levels.index(label) + 1
+    return LIBRARY[name].levels.index(label) + 1
 
 
 def _present(*cols: np.ndarray) -> np.ndarray:
@@ -242,17 +270,67 @@ def _identifier(column: str):
     return compare
 
 
+def house_number(L: Table, R: Table, li, ri) -> np.ndarray:
+    a, b = L["house_number"][li], R["house_number"][ri]
+    return np.where(_present(a, b), np.where(a == b, 1, 2), 0).astype(np.int8)
+
+
+def _part(column: str, vocab: str):
+    """exact, Jaro-Winkler tiers, else: for one address part held as codes in a vocabulary."""
+    def compare(L: Table, R: Table, li, ri) -> np.ndarray:
+        a, b = L[column][li], R[column][ri]
+        levels = np.zeros(len(li), dtype=np.int8)
+        _assign(levels, _eq(a, b), 1)
+        jw = jaro_winkler(getattr(L.vocabs, vocab).values, a, b)
+        _assign(levels, jw >= PART_TIERS[0], 2)
+        _assign(levels, jw >= PART_TIERS[1], 3)
+        _assign(levels, _present(a, b), 4)
+        return levels
+    return compare
+
+
+def postcode(L: Table, R: Table, li, ri) -> np.ndarray:
+    """The postcode as written (any country): exact, one or two edits (Damerau-Levenshtein), else."""
+    a, b = L["pc_unit"][li], R["pc_unit"][ri]
+    distinct = Distinct(L.vocabs.places.values, a, b)
+    levels = np.zeros(len(li), dtype=np.int8)
+    _assign(levels, _eq(a, b), 1)
+    if len(distinct.a):
+        values = distinct.vocab
+        edits = np.fromiter((DamerauLevenshtein.distance(values[x], values[y], score_cutoff=3)
+                             for x, y in zip(distinct.a, distinct.b)), dtype=np.int8, count=len(distinct.a))
+        edits = distinct.spread(edits, 9)
+        _assign(levels, edits == 1, 2)
+        _assign(levels, edits == 2, 3)
+    _assign(levels, _present(a, b), 4)
+    return levels
+
+
+def names_swapped(L: Table, R: Table, li, ri) -> np.ndarray:
+    lf, ls, rf, rs = L["forename"][li], L["surname"][li], R["forename"][ri], R["surname"][ri]
+    names = L.vocabs.names.values
+    levels = np.zeros(len(li), dtype=np.int8)
+    _assign(levels, _eq(lf, rs) & _eq(ls, rf), 1)
+    similar = (jaro_winkler(names, lf, rs) >= JW_TIERS[1]) & (jaro_winkler(names, ls, rf) >= JW_TIERS[1])
+    _assign(levels, similar, 2)
+    _assign(levels, _present(lf, ls, rf, rs), 3)
+    return levels
+
+
 FUNCTIONS = {
-    "forename": forename, "middle_names": middle_names, "surname": surname, "dob": dob, "address": address, "sex": sex, "upn": upn,
-    "nhs_number": _identifier("nhs_number"), "uln": _identifier("uln"),
+    "forename": forename, "middle_names": middle_names, "surname": surname, "dob": dob, "address": address,
+    "sex": sex, "upn": upn, "nhs_number": _identifier("nhs_number"), "uln": _identifier("uln"),
+    "house_number": house_number, "street": _part("street", "lines"), "address_line2": _part("line2", "lines"),
+    "town": _part("town", "places"), "postcode": postcode, "names_swapped": names_swapped,
 }
 
 
-def compare(L: Table, R: Table, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
+def compare(L: Table, R: Table, li: np.ndarray, ri: np.ndarray,
+            comparisons: tuple[Comparison, ...] = COMPARISONS) -> np.ndarray:
     """Levels of every comparison for pairs (li[k], ri[k]): shape (pairs, comparisons)."""
     li = np.asarray(li, dtype=np.int64)
     ri = np.asarray(ri, dtype=np.int64)
-    out = np.empty((len(li), len(COMPARISONS)), dtype=np.int8)
-    for k, comparison in enumerate(COMPARISONS):
+    out = np.empty((len(li), len(comparisons)), dtype=np.int8)
+    for k, comparison in enumerate(comparisons):
         out[:, k] = FUNCTIONS[comparison.name](L, R, li, ri)
     return out

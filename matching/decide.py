@@ -15,40 +15,68 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.compare import COMPARISONS, level_of
+from matching.compare import COMPARISONS, Comparison, level_of
 from matching.model import Thresholds, bits
-
-COLUMN = {c.name: k for k, c in enumerate(COMPARISONS)}
 
 # Same household: any level that says same address (exactly or nearly), same postcode or
 # a shared carer. Generous on purpose: a twin written "2 High St" must still be caught.
-HOUSEHOLD = tuple(level_of("address", x) for x in (
-    "line_postcode_and_carer", "line_and_postcode", "similar_line_and_postcode", "postcode", "line",
-    "similar_line", "carer"))
+# A model comparing address parts instead: the same postcode, or the same street.
+HOUSEHOLD = {
+    "address": tuple(level_of("address", x) for x in (
+        "line_postcode_and_carer", "line_and_postcode", "similar_line_and_postcode", "postcode", "line",
+        "similar_line", "carer")),
+    "postcode": (level_of("postcode", "exact"),),
+    "street": (level_of("street", "exact"),),
+}
 # A legal forename that equals the other record's middle or preferred name is not enough
 # here: a twin's middle name can be the other twin's forename.
 SAME_FORENAME = (level_of("forename", "exact"), level_of("forename", "variant"))
 
 
-def twins(levels: np.ndarray) -> np.ndarray:
+class Columns:
+    """Where each comparison sits in a model's level arrays; an absent one never fires."""
+
+    def __init__(self, comparisons: tuple[Comparison, ...] = COMPARISONS) -> None:
+        self.index = {c.name: k for k, c in enumerate(comparisons)}
+
+    def at(self, levels: np.ndarray, name: str, *labels: str) -> np.ndarray:
+        """Pairs whose level for `name` is one of `labels` (all False if the model lacks it)."""
+        k = self.index.get(name)
+        if k is None:
+            return np.zeros(len(levels), dtype=bool)
+        return np.isin(levels[:, k], [level_of(name, label) for label in labels])
+
+    def levels(self, levels: np.ndarray, name: str) -> np.ndarray | None:
+        k = self.index.get(name)
+        return None if k is None else levels[:, k]
+
+
+def twins(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
     """Pairs that the twins guard holds back."""
-    same_dob = levels[:, COLUMN["dob"]] == level_of("dob", "exact")
-    household = np.isin(levels[:, COLUMN["address"]], HOUSEHOLD)
-    forename = levels[:, COLUMN["forename"]]
+    columns = columns or Columns()
+    same_dob = columns.at(levels, "dob", "exact")
+    household = np.zeros(len(levels), dtype=bool)
+    for name, household_levels in HOUSEHOLD.items():
+        col = columns.levels(levels, name)
+        if col is not None:
+            household |= np.isin(col, household_levels)
+    forename = columns.levels(levels, "forename")
+    if forename is None:
+        return np.zeros(len(levels), dtype=bool)
     different = (((forename != 0) & ~np.isin(forename, SAME_FORENAME))
-                 | (levels[:, COLUMN["middle_names"]] == level_of("middle_names", "disagree")))
-    return same_dob & household & different & ~identifier_agrees(levels)
+                 | columns.at(levels, "middle_names", "disagree"))
+    return same_dob & household & different & ~identifier_agrees(levels, columns)
 
 
-def identifier_agrees(levels: np.ndarray) -> np.ndarray:
-    return ((levels[:, COLUMN["upn"]] == level_of("upn", "agree"))
-            | (levels[:, COLUMN["nhs_number"]] == level_of("nhs_number", "agree"))
-            | (levels[:, COLUMN["uln"]] == level_of("uln", "agree")))
+def identifier_agrees(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    columns = columns or Columns()
+    return (columns.at(levels, "upn", "agree") | columns.at(levels, "nhs_number", "agree")
+            | columns.at(levels, "uln", "agree"))
 
 
-def identifier_conflict(levels: np.ndarray) -> np.ndarray:
-    return ((levels[:, COLUMN["upn"]] == level_of("upn", "conflict"))
-            | (levels[:, COLUMN["nhs_number"]] == level_of("nhs_number", "conflict")))
+def identifier_conflict(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    columns = columns or Columns()
+    return columns.at(levels, "upn", "conflict") | columns.at(levels, "nhs_number", "conflict")
 
 
 @dataclass
@@ -64,11 +92,12 @@ class Decision:
 
 def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.ndarray,
            n_incoming: int, thresholds: Thresholds, *, twins_guard: bool = True,
-           max_candidates: int = 5) -> list[Decision]:
+           max_candidates: int = 5, comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[Decision]:
     """One decision per incoming row, from scored candidate pairs (right[k], left[k])."""
     auto_bits, review_bits = bits(thresholds.auto), bits(thresholds.review)
-    held = twins(levels) if twins_guard else np.zeros(len(levels), dtype=bool)
-    conflict = identifier_conflict(levels)
+    columns = Columns(comparisons)
+    held = twins(levels, columns) if twins_guard else np.zeros(len(levels), dtype=bool)
+    conflict = identifier_conflict(levels, columns)
     order = np.lexsort((-weights, right))   # by incoming row, best first
     bounds = np.searchsorted(right[order], np.arange(n_incoming + 1))
     decisions = []

@@ -30,12 +30,13 @@ class Linked:
     left: np.ndarray
     right: np.ndarray
     blocked: blocking.Blocked
+    comparisons: tuple[compare.Comparison, ...]
     seconds: dict[str, float] = field(default_factory=dict)
 
     def explanation(self, d: decide.Decision) -> list[tuple[str, str, float]]:
         if d.pair is None:
             return []
-        return explain(self.levels[d.pair], self.contributions[d.pair])
+        return explain(self.levels[d.pair], self.contributions[d.pair], self.comparisons)
 
     def counts(self) -> dict[str, int]:
         out = {"auto": 0, "review": 0, "new": 0}
@@ -45,8 +46,11 @@ class Linked:
 
 
 def link(existing: Table, incoming: Table, model: Model, *, cap: int = blocking.DEFAULT_CAP,
-         rules: tuple[blocking.Rule, ...] = blocking.RULES) -> Linked:
+         rules: tuple[blocking.Rule, ...] | None = None) -> Linked:
+    """Link with the model's own blocking rules unless `rules` are given."""
     seconds = {}
+    rules = model.blocking_rules if rules is None else rules
+    comparisons = model.comparisons
     t = time.perf_counter()
     blocked = blocking.block(existing, incoming, rules, cap=cap)
     seconds["block"] = time.perf_counter() - t
@@ -55,19 +59,19 @@ def link(existing: Table, incoming: Table, model: Model, *, cap: int = blocking.
             log.warning("block_cap_hit", rule=rule, blocks=n, pairs_skipped=blocked.capped_pairs[rule], cap=cap)
     t = time.perf_counter()
     left, right = blocked.left, blocked.right
-    levels = compare.compare(existing, incoming, left, right)
+    levels = compare.compare(existing, incoming, left, right, comparisons)
     seconds["compare"] = time.perf_counter() - t
     t = time.perf_counter()
-    scorer = Scorer(model, len(existing), Frequencies.of(existing, incoming))
+    scorer = Scorer(model, len(existing), Frequencies.of(existing, incoming, comparisons=comparisons))
     contributions = scorer.contributions(levels, existing, incoming, left, right)
     weights = scorer.weights(contributions)
     seconds["score"] = time.perf_counter() - t
     t = time.perf_counter()
     decisions = decide.decide(right, left, weights, levels, len(incoming), model.thresholds,
-                              twins_guard=model.rules.twins_guard)
+                              twins_guard=model.rules.twins_guard, comparisons=comparisons)
     seconds["decide"] = time.perf_counter() - t
     log.info("linked", pairs=len(left), **{k: round(v, 3) for k, v in seconds.items()})
-    return Linked(existing, incoming, decisions, levels, contributions, left, right, blocked, seconds)
+    return Linked(existing, incoming, decisions, levels, contributions, left, right, blocked, comparisons, seconds)
 
 
 def decision_rows(linked: Linked) -> list[dict[str, str]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from matching import blocking, compare
 from matching.compare import COMPARISONS
 
 FORMAT = "isindex-match-model/1"
@@ -42,23 +43,57 @@ class Rules(msgspec.Struct, forbid_unknown_fields=True):
     twins_guard: bool = True
 
 
+class Settings(msgspec.Struct, forbid_unknown_fields=True):
+    """What a model compares and blocks on, and its decision settings: the input to
+    training, as data. The defaults are the census settings of the shipped model."""
+    comparisons: list[str] = msgspec.field(default_factory=lambda: [c.name for c in COMPARISONS])
+    blocking: list[str] = msgspec.field(default_factory=lambda: [r.name for r in blocking.RULES])
+    thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
+    rules: Rules = msgspec.field(default_factory=Rules)
+
+    def check(self) -> None:
+        compare.select(self.comparisons)
+        blocking.select(self.blocking)
+        if not self.comparisons or not self.blocking:
+            raise ValueError("settings need at least one comparison and one blocking rule")
+
+
+def load_settings(path: str | Path) -> Settings:
+    try:
+        settings = msgspec.json.decode(Path(path).read_bytes(), type=Settings)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ValueError(f"cannot read settings {path}: {exc}") from None
+    settings.check()
+    return settings
+
+
 class Model(msgspec.Struct, forbid_unknown_fields=True):
     format: str
     version: str
     # Share of incoming records expected to have a match among the existing ones; the
     # prior for one pair is this divided by the number of existing records.
     match_rate: float
-    fields: list[Field]
+    fields: list[Field]              # the comparisons used, by name, in order
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
     rules: Rules = msgspec.field(default_factory=Rules)
+    blocking: list[str] = msgspec.field(default_factory=lambda: [r.name for r in blocking.RULES])
     tf_max_bits: float = 4.0    # term-frequency adjustment is clipped to +/- this many bits
     trained_on: dict[str, str | int | float] = {}
 
+    @property
+    def comparisons(self) -> tuple[compare.Comparison, ...]:
+        return compare.select([f.name for f in self.fields])
+
+    @property
+    def blocking_rules(self) -> tuple[blocking.Rule, ...]:
+        return blocking.select(self.blocking)
+
     def check(self) -> None:
-        expected = [(c.name, list(c.levels)) for c in COMPARISONS]
-        got = [(f.name, [lv.label for lv in f.levels]) for f in self.fields]
-        if got != expected:
-            raise ValueError("the model's comparisons and levels do not match this version of the matcher")
+        comparisons = self.comparisons      # ValueError naming an unknown comparison
+        for c, f in zip(comparisons, self.fields):
+            if [lv.label for lv in f.levels] != list(c.levels):
+                raise ValueError(f"the model's levels for {f.name} do not match this version of the matcher")
+        self.blocking_rules
         if not 0 < self.match_rate <= 1:
             raise ValueError("match_rate must be in (0, 1]")
         for f in self.fields:
@@ -115,14 +150,16 @@ def dump(model: Model) -> bytes:
     return msgspec.json.format(msgspec.json.encode(model), indent=2) + b"\n"
 
 
-def untrained(version: str = "untrained") -> Model:
+def untrained(version: str = "untrained", settings: Settings | None = None) -> Model:
     """Starting values for training: plausible m and u, refined by the data."""
+    settings = settings or Settings()
     fields = []
-    for c in COMPARISONS:
+    for c in compare.select(settings.comparisons):
         n = len(c.levels)
         m = [0.9 * 0.5 ** k for k in range(n)]
         u = [0.001 * 8 ** k for k in range(n)]
         m = [x / sum(m) for x in m]
         u = [x / sum(u) for x in u]
         fields.append(Field(c.name, [Level(label, mi, ui) for label, mi, ui in zip(c.levels, m, u)]))
-    return Model(format=FORMAT, version=version, match_rate=0.9, fields=fields)
+    return Model(format=FORMAT, version=version, match_rate=0.9, fields=fields, thresholds=settings.thresholds,
+                 rules=settings.rules, blocking=list(settings.blocking))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.compare import COMPARISONS
+from matching.compare import COMPARISONS, Comparison
 from matching.model import Model
 from matching.table import MISSING, Table
 
@@ -18,9 +18,9 @@ class Frequencies:
     total: dict[str, int]
 
     @classmethod
-    def of(cls, *tables: Table) -> Frequencies:
+    def of(cls, *tables: Table, comparisons: tuple[Comparison, ...] = COMPARISONS) -> Frequencies:
         counts, total = {}, {}
-        for c in COMPARISONS:
+        for c in comparisons:
             if not c.tf:
                 continue
             values = [t[value][t[value] != MISSING] for t in tables for _, value in c.tf]
@@ -39,6 +39,7 @@ class Frequencies:
 class Scorer:
     def __init__(self, model: Model, n_existing: int, frequencies: Frequencies) -> None:
         self.model = model
+        self.comparisons = model.comparisons
         self.table = model.weight_table()
         self.prior = model.prior_bits(n_existing)
         self.freq = frequencies
@@ -48,7 +49,7 @@ class Scorer:
         """Bits per pair and comparison, term-frequency adjustment included."""
         k = np.arange(levels.shape[1])
         bits = self.table.astype(np.float32)[k[None, :], levels]
-        for j, c in enumerate(COMPARISONS):
+        for j, c in enumerate(self.comparisons):
             exact = levels[:, j] == c.tf_level
             if not c.tf or not exact.any():
                 continue
@@ -69,10 +70,11 @@ class Scorer:
         return self.prior + contributions.sum(axis=1, dtype=np.float64)
 
 
-def explain(levels_row: np.ndarray, bits_row: np.ndarray) -> list[tuple[str, str, float]]:
+def explain(levels_row: np.ndarray, bits_row: np.ndarray,
+            comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[tuple[str, str, float]]:
     """(comparison, level label, bits) for one pair; 'no data' where a side is empty."""
     out = []
-    for c, level, b in zip(COMPARISONS, levels_row, bits_row):
+    for c, level, b in zip(comparisons, levels_row, bits_row):
         label = "no data" if level == 0 else c.levels[level - 1]
         out.append((c.name, label, round(float(b), 2)))
     return out

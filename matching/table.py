@@ -9,6 +9,7 @@ record is a table of one row: the point path and the bulk path share this code.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -114,7 +115,7 @@ COLUMNS: dict[str, type] = {
     "surname": np.int32, "preferred_surname": np.int32, "former_surname": np.int32,
     "surname_part1": np.int32, "surname_part2": np.int32,
     "dob": np.int32, "sex": np.int8,
-    "address": np.int32, "town": np.int32, "pc_unit": np.int32, "pc_sector": np.int32, "pc_district": np.int32,
+    "address": np.int32, "house_number": np.int32, "street": np.int32, "line2": np.int32, "town": np.int32, "pc_unit": np.int32, "pc_sector": np.int32, "pc_district": np.int32,
     "upn": np.int32, "upn_permanent": np.bool_, "former_upn": np.int32, "uln": np.int32, "nhs_number": np.int32,
     "carer1": np.int32, "carer1_forename": np.int32, "carer1_surname": np.int32,
     "carer2": np.int32, "carer2_forename": np.int32, "carer2_surname": np.int32,
@@ -240,6 +241,11 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
     pcs = _map(col("postcode"), vocabs.postcode, 3).astype(np.int64)
     data["pc_unit"], data["pc_sector"], data["pc_district"] = pcs[:, 0], pcs[:, 1], pcs[:, 2]
     data["address"] = _map(_joined(col("address_line1"), col("address_line2")), lambda v: vocabs.lines.code(fold(v)))
+    # The parts of the address, for data that records and corrupts them separately.
+    number_street = _map(col("address_line1"), lambda v: _number_and_street(vocabs.lines, fold(v)), 2)
+    data["house_number"] = number_street[:, 0].astype(np.int64) if n else np.zeros(0, np.int64)
+    data["street"] = number_street[:, 1].astype(np.int64) if n else np.zeros(0, np.int64)
+    data["line2"] = _map(col("address_line2"), lambda v: vocabs.lines.code(fold(v)))
     data["town"] = _map(col("town"), lambda v: vocabs.places.code(fold(v)))
     data["upn"], data["upn_permanent"] = _identifiers(vocabs, "upn", col("upn"))
     data["former_upn"] = _identifiers(vocabs, "upn", col("former_upn"))[0]
@@ -270,6 +276,18 @@ def _joined(a, b) -> pa.Array:
     """Address lines 1 and 2 as one string (a second line is often a locality or a flat)."""
     a, b = (x if isinstance(x, (pa.Array, pa.ChunkedArray)) else pa.array(x, type=pa.string()) for x in (a, b))
     return pc.utf8_trim_whitespace(pc.binary_join_element_wise(pc.fill_null(a, ""), pc.fill_null(b, ""), " "))
+
+
+_NUMBER = re.compile(r"(\d+[a-z]?)\b\s*(.*)")
+
+
+def _number_and_street(lines: Vocab, line: str) -> tuple[int, int]:
+    """(house number, rest of the line) codes: "12a high street" -> ("12a", "high street")."""
+    found = _NUMBER.fullmatch(line)
+    if found is None:
+        return MISSING, lines.code(line)
+    number, street = found.groups()
+    return lines.code(number), lines.code(street)
 
 
 def _parts(names: Vocab, surname: str) -> tuple[int, int]:

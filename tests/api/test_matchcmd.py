@@ -88,3 +88,26 @@ def test_an_unwritable_output_names_the_file_and_leaves_nothing_behind(files, tm
     assert "cannot write" in str(exc.value) and "e.jsonl" in str(exc.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["decisions.csv", "existing.csv", "incoming.csv"]
     assert out.read_text().startswith("incoming_record_id,")   # complete, not half-written
+
+
+def test_model_train_with_settings(files, tmp_path):
+    from matching import model
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"comparisons": ["forename", "surname", "dob", "street", "postcode"],
+                                    "blocking": ["dob", "postcode"]}))
+    out = tmp_path / "model.json"
+    assert cli.main(["model", "train", *files, "--out", str(out), "--settings", str(settings)]) == 0
+    trained = model.load(out)
+    assert [f.name for f in trained.fields] == ["forename", "surname", "dob", "street", "postcode"]
+    assert trained.blocking == ["dob", "postcode"]
+    decisions = tmp_path / "d.csv"
+    assert cli.main(["match-files", *files, "--out", str(decisions), "--model", str(out)]) == 0
+
+
+def test_model_train_refuses_bad_settings(files, tmp_path):
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"comparisons": ["forename", "horoscope"]}))
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["model", "train", *files, "--out", str(tmp_path / "m.json"), "--settings", str(settings)])
+    assert "unknown comparison(s) horoscope" in str(exc.value)
+    assert not (tmp_path / "m.json").exists()

@@ -6,8 +6,14 @@ soc_sec_id is dropped: it is a near-perfect identifier and would make the task t
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import pandas as pd
+
+# The comparisons and blocking rules used for FEBRL, as Splink's FEBRL example chooses
+# its own: address parts compared separately (FEBRL corrupts them independently),
+# swapped names, wider blocks (5,000 records), no twins guard (no households of children).
+SETTINGS = Path(__file__).with_name("febrl_settings.json")
 
 COLUMNS = [
     "record_id", "forename", "surname", "dob", "address_line1", "address_line2",
