@@ -1,0 +1,1 @@
+"""Parsers for the census feeds that schools and partners send in."""
