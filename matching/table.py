@@ -191,7 +191,9 @@ Source = dict[str, "list[str] | pa.Array | pa.ChunkedArray"]
 def columns_of(rows: Iterable[CensusRow | dict]) -> Source:
     """Census columns (strings, '' when empty) from parsed rows or from plain dicts."""
     rows = list(rows)
-    if rows and not isinstance(rows[0], dict):
+    if not rows:
+        return {"record_id": []}
+    if not isinstance(rows[0], dict):
         from matching.census_columns import rows_to_columns
 
         return rows_to_columns(rows)

@@ -53,6 +53,10 @@ FREE_TEXT_ALLOWED = {
     "users.name", "users.phone", "users.email",
     "involvements.contact_name", "involvements.contact_phone", "involvements.contact_email",
     "child_identifiers.raw_value",
+    *(f"source_records.{c}" for c in (
+        "forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "former_surname",
+        "address_line1", "address_line2", "town", "postcode")),
+    "source_record_carers.forename", "source_record_carers.surname", "source_record_carers.phone",
 }
 
 

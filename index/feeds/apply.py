@@ -1,0 +1,176 @@
+"""Writing the engine's outcomes: links, new children, review items, involvements, and
+the child's visible record derived from its linked source records.
+
+Survivorship (documented in the README): a child's names, sex, date of birth and
+address are those of its most recently updated linked source record; identifiers are
+the union of the valid identifiers of all its linked records; each source's carers
+are that source's latest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+import asyncpg
+
+from index import registry
+from index.feeds.resolve import Outcome
+from matching import identifiers
+from matching.census import CensusRow
+
+SEX = {"M": "male", "F": "female"}
+PHONE = re.compile(r"\+?[0-9 ()-]{6,20}")
+EARLIEST_DOB = dt.date(1990, 1, 2)
+
+
+def new_child(row: CensusRow, owning_la: str) -> registry.NewChild:
+    """The child a feed row creates. Values the index cannot hold (a postcode that is not
+    a UK postcode, a carer with no surname) stay in the source record only."""
+    postcode = row.postcode
+    if postcode and not identifiers.check_postcode(postcode).valid:
+        postcode = None
+    carers = [registry.NewCarer(surname=c.surname, forename=c.forename, relationship=c.relationship or "OTH",
+                                parental_responsibility=c.parental_responsibility,
+                                phone=c.phone if c.phone and PHONE.fullmatch(c.phone) else None)
+              for c in row.carers if c.surname]
+    return registry.NewChild(
+        forename=row.forename, surname=row.surname,
+        sex=SEX.get(row.gender or "", "not_specified"), dob=row.dob, owning_la=owning_la,
+        middle_names=row.middle_names, preferred_forename=row.preferred_forename,
+        preferred_surname=row.preferred_surname,
+        former_surnames=[row.former_surname] if row.former_surname else [],
+        address_line1=(row.address_line1 or None) and row.address_line1[:100],
+        address_line2=(row.address_line2 or None) and row.address_line2[:100],
+        town=(row.town or None) and row.town[:60], postcode=postcode,
+        upn=row.upn, former_upns=[row.former_upn] if row.former_upn else [], uln=row.uln,
+        nhs_number=row.nhs_number, carers=carers)
+
+
+def can_create(row: CensusRow) -> str | None:
+    """Why this row cannot create a child, or None."""
+    if row.dob < EARLIEST_DOB:
+        return "a date of birth this early is not a child's"
+    if len(row.forename) > 100 or len(row.surname) > 100:
+        return "a name longer than 100 characters"
+    return None
+
+
+async def link(conn: asyncpg.Connection, source_record_id: uuid.UUID, child_id: uuid.UUID, *, method: str,
+               weight: float | None, model_version: str | None, feed_id: uuid.UUID | None,
+               user_id: uuid.UUID | None = None, review_id: uuid.UUID | None = None) -> None:
+    await conn.execute(
+        """INSERT INTO links (source_record_id, child_id, method, match_weight, model_version, feed_id, linked_by,
+                              review_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        source_record_id, child_id, method, weight, model_version, feed_id, user_id, review_id)
+
+
+async def open_review(conn: asyncpg.Connection, source_record_id: uuid.UUID, la_code: str,
+                      feed_id: uuid.UUID | None, outcome: Outcome) -> uuid.UUID:
+    review_id = await conn.fetchval(
+        """INSERT INTO review_items (source_record_id, la_code, feed_id, reasons, shielded)
+           VALUES ($1, $2, $3, $4, $5) RETURNING id""",
+        source_record_id, la_code, feed_id, sorted(set(outcome.reasons)), outcome.shielded)
+    await conn.executemany(
+        """INSERT INTO review_candidates (review_id, child_id, rank, match_weight, explanation)
+           VALUES ($1, $2, $3, $4, $5::jsonb)""",
+        [(review_id, child, rank, weight, expl)
+         for rank, (child, weight, expl) in enumerate(outcome.candidates, start=1)])
+    return review_id
+
+
+async def ensure_involvements(conn: asyncpg.Connection, org_id: int, child_ids: list[uuid.UUID],
+                              start: dt.date) -> None:
+    """The source's involvement with each child: created if none is open, else kept."""
+    if child_ids:
+        await conn.execute(
+            """INSERT INTO involvements (child_id, org_id, start_date, source)
+               SELECT c, $1, $2, 'census' FROM unnest($3::uuid[]) AS c
+               ON CONFLICT (child_id, org_id) WHERE end_date IS NULL DO NOTHING""",
+            org_id, start, sorted(set(child_ids)))
+
+
+async def end_leavers(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, end: dt.date) -> int:
+    """A full census: the source's open involvements with children none of whose records
+    from this source came in this feed are ended. Nothing is deleted."""
+    result = await conn.execute(
+        """UPDATE involvements i SET end_date = greatest($3::date, i.start_date)
+            WHERE i.org_id = $1 AND i.end_date IS NULL AND i.source = 'census'
+              AND NOT EXISTS (
+                  SELECT 1 FROM links l JOIN source_records sr ON sr.id = l.source_record_id
+                   WHERE l.child_id = i.child_id AND l.unlinked_at IS NULL
+                     AND sr.source_org_id = $1 AND sr.last_feed_id = $2)""",
+        org_id, feed_id, end)
+    return int(result.split()[-1])
+
+
+REFRESH = """
+WITH newest AS (
+    SELECT DISTINCT ON (l.child_id) l.child_id, sr.*
+      FROM links l JOIN source_records sr ON sr.id = l.source_record_id
+     WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL
+     ORDER BY l.child_id, sr.updated_at DESC)
+UPDATE children c SET
+    forename = left(n.forename, 100), middle_names = left(n.middle_names, 200), surname = left(n.surname, 100),
+    preferred_forename = left(n.preferred_forename, 100), preferred_surname = left(n.preferred_surname, 100),
+    sex = CASE n.gender WHEN 'M' THEN 'male' WHEN 'F' THEN 'female' ELSE 'not_specified' END,
+    dob = CASE WHEN n.dob > '1990-01-01' THEN n.dob ELSE c.dob END,
+    address_line1 = left(n.address_line1, 100), address_line2 = left(n.address_line2, 100),
+    town = left(n.town, 60),
+    postcode = CASE WHEN $2::text[] @> ARRAY[n.id::text] THEN c.postcode ELSE left(n.postcode, 9) END,
+    updated_at = now()
+  FROM newest n
+ WHERE c.id = n.child_id AND n.forename IS NOT NULL AND n.surname IS NOT NULL
+"""
+
+
+async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID]) -> None:
+    """Re-derive each child's visible record from its linked source records."""
+    if not child_ids:
+        return
+    ids = sorted(set(child_ids))
+    # Records whose postcode the index cannot hold keep the child's current postcode.
+    bad_postcodes = [str(r["id"]) for r in await conn.fetch(
+        """SELECT sr.id, sr.postcode FROM links l JOIN source_records sr ON sr.id = l.source_record_id
+            WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL AND sr.postcode IS NOT NULL""", ids)
+        if not identifiers.check_postcode(r["postcode"]).valid]
+    await conn.execute(REFRESH, ids, bad_postcodes)
+    children = await conn.fetch(
+        "SELECT id, forename, surname, preferred_forename, preferred_surname, dob FROM children "
+        "WHERE id = ANY($1::uuid[])", ids)
+    former = await conn.fetch(
+        "SELECT DISTINCT l.child_id, sr.former_surname FROM links l JOIN source_records sr "
+        "ON sr.id = l.source_record_id WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL "
+        "AND sr.former_surname IS NOT NULL", ids)
+    formers: dict[uuid.UUID, list[str]] = {}
+    for r in former:
+        formers.setdefault(r["child_id"], []).append(r["former_surname"][:100])
+    await conn.execute("DELETE FROM child_search_names WHERE child_id = ANY($1::uuid[])", ids)
+    rows = []
+    for c in children:
+        probe = registry.NewChild(forename=c["forename"], surname=c["surname"], sex="not_specified", dob=c["dob"],
+                                  owning_la="000", preferred_forename=c["preferred_forename"],
+                                  preferred_surname=c["preferred_surname"], former_surnames=formers.get(c["id"], []))
+        rows += [(c["id"], *r) for r in registry.search_name_rows(probe)]
+    await conn.copy_records_to_table("child_search_names", records=rows,
+                                     columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
+    await _union_identifiers(conn, ids)
+
+
+async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
+    rows = await conn.fetch(
+        """SELECT l.child_id, sr.source_org_id, sr.upn, sr.former_upn, sr.uln, sr.nhs_number
+             FROM links l JOIN source_records sr ON sr.id = l.source_record_id
+            WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL""", ids)
+    values = []
+    for r in rows:
+        probe = registry.NewChild(forename="x", surname="x", sex="not_specified", dob=dt.date(2000, 1, 1),
+                                  owning_la="000", upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"],
+                                  former_upns=[r["former_upn"]] if r["former_upn"] else [])
+        values += [(r["child_id"], *row, r["source_org_id"]) for row in registry.identifier_rows(probe)]
+    if values:
+        await conn.executemany(
+            """INSERT INTO child_identifiers (child_id, scheme, raw_value, value, valid, temporary, source_org_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (child_id, scheme, value) DO NOTHING""", values)

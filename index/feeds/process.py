@@ -1,0 +1,185 @@
+"""Processing one feed: parse the stored file, then apply its rows in chunks.
+
+Each chunk is one transaction that also advances the feed's resume point
+(`rows_done`), so a worker killed part-way leaves whole chunks applied and the next
+run carries on from the first chunk not applied. Chunks from any feed are applied one
+at a time across all workers (a transaction-level advisory lock): two feeds naming the
+same new child must not both create it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+import asyncpg
+import structlog
+
+from index import audit, registry
+from index.feeds import apply, parse, records, resolve, store
+from matching import blocking, model as mmodel, table
+from matching.census import CensusRow, FileError
+
+log = structlog.get_logger()
+
+RESOLVE_LOCK = 0x15_1DE7   # advisory lock key: one chunk resolves at a time
+CHUNK = 2000
+
+
+@dataclass
+class Counts:
+    linked: int = 0
+    created: int = 0
+    review: int = 0
+    unchanged: int = 0
+    children: list[uuid.UUID] = field(default_factory=list)
+
+
+@dataclass
+class Feed:
+    id: uuid.UUID
+    source: store.Source
+    format: str
+    full: bool
+    submitted_by: uuid.UUID | None
+    model: mmodel.Model
+    cap: int = blocking.DEFAULT_CAP
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Model, max_bytes: int,
+              chunk: int = CHUNK, on_chunk=None) -> str:
+    """Process a feed to the end (or resume it); returns its final status."""
+    row = await conn.fetchrow(
+        "SELECT status, source_org_id, format, full_census, submitted_by, rows_done FROM feeds WHERE id = $1",
+        feed_id)
+    if row is None:
+        raise LookupError(f"no feed {feed_id}")
+    if row["status"] in ("done", "rejected"):
+        return row["status"]
+    src = await store.source(conn, org_id=row["source_org_id"])
+    raw = await store.raw_file(conn, feed_id)
+    try:
+        if raw is None:
+            raise FileError("the stored file is no longer kept")
+        parsed = parse.parse(raw, row["format"], max_bytes=max_bytes)
+    except FileError as exc:
+        await conn.execute(
+            "UPDATE feeds SET status = 'rejected', error = $2, finished_at = now() WHERE id = $1",
+            feed_id, str(exc).replace("\n", " ")[:500])
+        log.info("feed_rejected", feed_id=str(feed_id))
+        return "rejected"
+    feed = Feed(feed_id, src, row["format"], row["full_census"] or parsed.full is True, row["submitted_by"], model)
+    async with conn.transaction():
+        await conn.execute(
+            """UPDATE feeds SET status = 'processing', started_at = coalesce(started_at, now()), rows = $2,
+                      rejected = $3, model_version = $4 WHERE id = $1""",
+            feed_id, len(parsed.rows) + len(parsed.errors), len(parsed.errors), model.version[:40])
+        await conn.executemany(
+            "INSERT INTO feed_row_errors (feed_id, row, column_name, message) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT DO NOTHING",
+            [(feed_id, e.row, e.column, e.message.replace("\n", " ")[:300]) for e in parsed.errors])
+    rows = parsed.rows
+    while True:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", RESOLVE_LOCK)
+            done = await conn.fetchval("SELECT rows_done FROM feeds WHERE id = $1 FOR UPDATE", feed_id)
+            if done >= len(rows):
+                break
+            part = rows[done:done + chunk]
+            counts = await apply_rows(conn, feed, part)
+            await conn.execute(
+                """UPDATE feeds SET rows_done = $2, linked = linked + $3, created = created + $4,
+                          review = review + $5, unchanged = unchanged + $6 WHERE id = $1""",
+                feed_id, done + len(part), counts.linked, counts.created, counts.review, counts.unchanged)
+        if on_chunk is not None:
+            on_chunk(done + len(part), len(rows))
+    async with conn.transaction():
+        leavers = 0
+        if feed.full and src.kind != "local_authority":
+            leavers = await apply.end_leavers(conn, src.org_id, feed_id, feed.today)
+        await conn.execute("UPDATE feeds SET status = 'done', leavers = $2, finished_at = now() WHERE id = $1",
+                           feed_id, leavers)
+    log.info("feed_done", feed_id=str(feed_id), rows=len(rows), leavers=leavers)
+    return "done"
+
+
+async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]) -> Counts:
+    """Resolve and apply one chunk of rows (inside the caller's transaction)."""
+    src, model, counts = feed.source, feed.model, Counts()
+    if feed.format == "ctf":
+        await records.rekey_former_upns(conn, src.org_id, rows)
+    existing = await records.find(conn, src.org_id, [r.record_id for r in rows])
+    same, changed = [], []
+    for r in rows:
+        before = existing.get(r.record_id)
+        if before is not None and before.content_hash == records.content_hash(r):
+            same.append(before)
+        else:
+            changed.append(r)
+    await records.touch(conn, feed.id, [e.id for e in same])
+    counts.unchanged = len(same)
+    present = [e.child_id for e in same if e.child_id]
+    ids = await records.upsert(conn, src.org_id, feed.id, changed)
+    vocabs = table.Vocabs()
+    tbl = table.build(vocabs, changed)
+    sids = [ids[r.record_id][0] for r in changed]
+    keys = await records.replace_keys(conn, tbl, sids, model.blocking_rules)
+    await records.count_names(conn, tbl, [k for k, r in enumerate(changed) if ids[r.record_id][1]])
+    to_match, refresh = [], []
+    for k, r in enumerate(changed):
+        before = existing.get(r.record_id)
+        if before is not None and before.child_id is not None:
+            refresh.append(before.child_id)
+            counts.linked += 1
+        elif before is not None and before.review_id is not None:
+            counts.review += 1
+        else:
+            to_match.append(k)
+    incoming = table.build(vocabs, [changed[k] for k in to_match])
+    pairs = await resolve.candidates(conn, [keys[k] for k in to_match], cap=feed.cap)
+    excluded, shielded = await _exclusions(conn, [sids[k] for k in to_match], pairs)
+    n_children = await conn.fetchval("SELECT count(*) FROM children")
+    outcomes = await resolve.resolve(conn, model, incoming, pairs, n_children=n_children,
+                                     excluded=excluded, shielded=shielded)
+    for k, outcome in zip(to_match, outcomes):
+        row, sid = changed[k], sids[k]
+        if outcome.decision == "new" and apply.can_create(row) is not None:
+            outcome.decision, outcome.reasons = "review", ["cannot_create"]
+        if outcome.decision == "auto":
+            await apply.link(conn, sid, outcome.child_id, method="auto", weight=outcome.weight,
+                             model_version=model.version, feed_id=feed.id)
+            refresh.append(outcome.child_id)
+            present.append(outcome.child_id)
+            counts.linked += 1
+        elif outcome.decision == "review":
+            await apply.open_review(conn, sid, src.la_code, feed.id, outcome)
+            counts.review += 1
+        else:
+            child_id = await registry.create_child(conn, apply.new_child(row, src.la_code), source_org_id=src.org_id)
+            await apply.link(conn, sid, child_id, method="new", weight=outcome.weight, model_version=model.version,
+                             feed_id=feed.id)
+            present.append(child_id)
+            counts.created += 1
+    await apply.refresh_children(conn, refresh)
+    if src.kind != "local_authority":
+        await apply.ensure_involvements(conn, src.org_id, present, feed.today)
+    counts.children = sorted(set(present) | set(refresh))
+    await audit.record(conn, audit.Event(
+        request_id=uuid.uuid4(), action="feed.apply", outcome="ok", status=200, user_id=feed.submitted_by,
+        org_code=src.code, query={"feed_id": str(feed.id), "rows": len(rows)}, child_ids=counts.children))
+    return counts
+
+
+async def _exclusions(conn: asyncpg.Connection, sids: list[uuid.UUID], pairs):
+    """(incoming index, child) pairs ruled out by "not this child", and shielded candidates."""
+    if not pairs:
+        return set(), set()
+    index = {sid: i for i, sid in enumerate(sids)}
+    ruled_out = await conn.fetch(
+        "SELECT source_record_id, child_id FROM not_matches WHERE source_record_id = ANY($1::uuid[])", sids)
+    excluded = {(index[r["source_record_id"]], r["child_id"]) for r in ruled_out}
+    shielded = {r["id"] for r in await conn.fetch(
+        "SELECT id FROM children WHERE shielded AND id = ANY($1::uuid[])", sorted({p[2] for p in pairs}))}
+    return excluded, shielded

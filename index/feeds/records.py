@@ -1,0 +1,179 @@
+"""Source records: upsert from feed rows, their carers, blocking keys and name counts,
+and reading them back as matching input.
+
+A source record is one source's own record of a child, keyed by (source, record key):
+record_id for CSV, the UPN for CTF. Its content hash tells an unchanged row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+import asyncpg
+import msgspec
+
+from matching import blocking, table
+from matching.census import CensusRow
+
+FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "former_surname",
+          "dob", "gender", "address_line1", "address_line2", "town", "postcode", "upn", "former_upn", "uln",
+          "nhs_number")
+
+
+class Existing(msgspec.Struct):
+    id: uuid.UUID
+    record_key: str
+    content_hash: bytes | None
+    child_id: uuid.UUID | None        # current link
+    review_id: uuid.UUID | None       # open review item
+
+
+def content_hash(row: CensusRow) -> bytes:
+    return hashlib.sha256(msgspec.json.encode(msgspec.structs.replace(row, row=0))).digest()
+
+
+FIND = """
+SELECT sr.id, sr.record_key, sr.content_hash, l.child_id, ri.id AS review_id
+  FROM source_records sr
+  LEFT JOIN links l ON l.source_record_id = sr.id AND l.unlinked_at IS NULL
+  LEFT JOIN review_items ri ON ri.source_record_id = sr.id AND ri.status = 'open'
+ WHERE sr.source_org_id = $1 AND sr.record_key = ANY($2::text[])
+"""
+
+
+async def find(conn: asyncpg.Connection, org_id: int, keys: list[str]) -> dict[str, Existing]:
+    rows = await conn.fetch(FIND, org_id, keys)
+    return {r["record_key"]: Existing(r["id"], r["record_key"], r["content_hash"], r["child_id"], r["review_id"])
+            for r in rows}
+
+
+async def rekey_former_upns(conn: asyncpg.Connection, org_id: int, rows: list[CensusRow]) -> int:
+    """A CTF pupil whose temporary UPN was replaced: the record keyed by the FormerUPN
+    takes the new UPN as its key (unless a record with the new key exists already)."""
+    pairs = [(r.former_upn.strip().upper(), r.record_id) for r in rows if r.former_upn]
+    if not pairs:
+        return 0
+    result = await conn.execute(
+        """UPDATE source_records sr SET record_key = p.new_key
+             FROM unnest($2::text[], $3::text[]) AS p(old_key, new_key)
+            WHERE sr.source_org_id = $1 AND sr.record_key = p.old_key
+              AND NOT EXISTS (SELECT 1 FROM source_records x WHERE x.source_org_id = $1 AND x.record_key = p.new_key)""",
+        org_id, [p[0] for p in pairs], [p[1] for p in pairs])
+    return int(result.split()[-1])
+
+
+UPSERT = """
+INSERT INTO source_records AS sr (source_org_id, record_key, content_hash, last_feed_id, updated_at,
+    forename, middle_names, surname, preferred_forename, preferred_surname, former_surname, dob, gender,
+    address_line1, address_line2, town, postcode, upn, former_upn, uln, nhs_number)
+SELECT $1, t.record_key, t.content_hash, $2, clock_timestamp(), t.forename, t.middle_names, t.surname,
+       t.preferred_forename, t.preferred_surname, t.former_surname, t.dob, t.gender, t.address_line1,
+       t.address_line2, t.town, t.postcode, t.upn, t.former_upn, t.uln, t.nhs_number
+  FROM unnest($3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+              $11::date[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+              $18::text[], $19::text[], $20::text[])
+       AS t(record_key, content_hash, forename, middle_names, surname, preferred_forename, preferred_surname,
+            former_surname, dob, gender, address_line1, address_line2, town, postcode, upn, former_upn, uln,
+            nhs_number)
+ON CONFLICT (source_org_id, record_key) DO UPDATE SET
+    content_hash = EXCLUDED.content_hash, last_feed_id = EXCLUDED.last_feed_id, updated_at = EXCLUDED.updated_at,
+    forename = EXCLUDED.forename, middle_names = EXCLUDED.middle_names, surname = EXCLUDED.surname,
+    preferred_forename = EXCLUDED.preferred_forename, preferred_surname = EXCLUDED.preferred_surname,
+    former_surname = EXCLUDED.former_surname, dob = EXCLUDED.dob, gender = EXCLUDED.gender,
+    address_line1 = EXCLUDED.address_line1, address_line2 = EXCLUDED.address_line2, town = EXCLUDED.town,
+    postcode = EXCLUDED.postcode, upn = EXCLUDED.upn, former_upn = EXCLUDED.former_upn, uln = EXCLUDED.uln,
+    nhs_number = EXCLUDED.nhs_number
+RETURNING sr.id, sr.record_key, (xmax = 0) AS inserted
+"""
+
+
+async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID,
+                 rows: list[CensusRow]) -> dict[str, tuple[uuid.UUID, bool]]:
+    """record key -> (source record id, newly inserted). Carers are replaced."""
+    if not rows:
+        return {}
+    columns = [[r.record_id for r in rows], [content_hash(r) for r in rows]]
+    columns += [[getattr(r, f) for r in rows] for f in FIELDS]
+    got = await conn.fetch(UPSERT, org_id, feed_id, *columns)
+    ids = {r["record_key"]: (r["id"], r["inserted"]) for r in got}
+    await conn.execute("DELETE FROM source_record_carers WHERE source_record_id = ANY($1::uuid[])",
+                       [v[0] for v in ids.values()])
+    carers = [(ids[r.record_id][0], k, c.forename, c.surname, c.relationship, c.parental_responsibility,
+               c.phone[:40] if c.phone else None)
+              for r in rows for k, c in enumerate(r.carers[:20], start=1)]
+    if carers:
+        await conn.copy_records_to_table(
+            "source_record_carers", records=carers,
+            columns=["source_record_id", "position", "forename", "surname", "relationship",
+                     "parental_responsibility", "phone"])
+    return ids
+
+
+async def touch(conn: asyncpg.Connection, feed_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
+    """Mark unchanged records as present in this feed (a full census ends the others)."""
+    if ids:
+        await conn.execute("UPDATE source_records SET last_feed_id = $1 WHERE id = ANY($2::uuid[])", feed_id, ids)
+
+
+async def replace_keys(conn: asyncpg.Connection, tbl: table.Table, ids: list[uuid.UUID],
+                       rules: tuple[blocking.Rule, ...]) -> list[list[tuple[str, str]]]:
+    """Store each record's blocking keys (row k of tbl is record ids[k]); returns them."""
+    keys = [blocking.record_keys(tbl, k, rules) for k in range(len(ids))]
+    await conn.execute("DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])", ids)
+    records = [(sid, rule, key[:300]) for sid, ks in zip(ids, keys) for rule, key in ks]
+    if records:
+        await conn.copy_records_to_table("match_keys", records=records, columns=["source_record_id", "rule", "key"])
+    return keys
+
+
+async def count_names(conn: asyncpg.Connection, tbl: table.Table, rows: list[int]) -> None:
+    """Add the names of newly inserted records (rows of tbl) to the term counts."""
+    values = tbl.vocabs.names.values
+    counts: dict[tuple[str, str], int] = {}
+    for kind, columns in (("forename", ("forename",)), ("surname", ("surname",)),
+                          ("carer_forename", ("carer1_forename", "carer2_forename"))):
+        for column in columns:
+            col = tbl[column]
+            for k in rows:
+                code = int(col[k])
+                if code >= 0:
+                    key = (kind, values[code][:100])
+                    counts[key] = counts.get(key, 0) + 1
+    if counts:
+        await conn.execute(
+            """INSERT INTO match_term_counts AS c (kind, value, n)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+               ON CONFLICT (kind, value) DO UPDATE SET n = c.n + EXCLUDED.n""",
+            [k for k, _ in counts], [v for _, v in counts], list(counts.values()))
+
+
+LOAD = """
+SELECT sr.id, sr.forename, sr.middle_names, sr.surname, sr.preferred_forename, sr.preferred_surname,
+       sr.former_surname, sr.dob, sr.gender, sr.address_line1, sr.address_line2, sr.town, sr.postcode,
+       sr.upn, sr.former_upn, sr.uln, sr.nhs_number,
+       array(SELECT c.forename FROM source_record_carers c WHERE c.source_record_id = sr.id ORDER BY c.position)
+           AS carer_forenames,
+       array(SELECT c.surname FROM source_record_carers c WHERE c.source_record_id = sr.id ORDER BY c.position)
+           AS carer_surnames
+  FROM source_records sr
+ WHERE sr.id = ANY($1::uuid[])
+"""
+
+
+async def load(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> list[dict]:
+    """Records as census-column dicts (for matching.table.build), in the order of ids."""
+    got = {r["id"]: r for r in await conn.fetch(LOAD, ids)}
+    out = []
+    for sid in ids:
+        r = got[sid]
+        d = {f: (r[f] or "") for f in FIELDS if f != "dob"}
+        d["record_id"] = str(sid)
+        d["dob"] = r["dob"].isoformat() if isinstance(r["dob"], dt.date) else ""
+        fores, surs = list(r["carer_forenames"]), list(r["carer_surnames"])
+        for i in (1, 2):
+            d[f"carer{i}_forename"] = (fores[i - 1] or "") if len(fores) >= i else ""
+            d[f"carer{i}_surname"] = (surs[i - 1] or "") if len(surs) >= i else ""
+        out.append(d)
+    return out

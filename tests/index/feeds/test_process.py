@@ -1,0 +1,90 @@
+import pytest
+
+from index.feeds import process, store
+from tests.factories import upn
+from tests.index.feeds.conftest import csv_bytes
+
+ROWS = [
+    f"A1,{upn(serial=1)},Amelia,Rose,Testwood,2015-03-14,F,12 Mill Lane,Peterborough,PE1 1AA,Sarah,Testwood,PAM",
+    f"A2,{upn(serial=2)},Olivia,Grace,Testwood,2015-03-14,F,12 Mill Lane,Peterborough,PE1 1AA,Sarah,Testwood,PAM",
+    f"A3,{upn(serial=3)},Noah,,Fenwick,2012-07-03,M,1 Hills Road,Cambridge,CB2 1AA,Jo,Fenwick,PAF",
+]
+
+
+async def submit_and_run(conn, src, raw, model, *, full=False, fmt="csv", chunk=2):
+    feed_id, created = await store.submit(conn, src, raw, format=fmt, full=full, submitted_by=None, keep_days=30)
+    status = await process.run(conn, feed_id, model=model, max_bytes=10_000_000, chunk=chunk)
+    return feed_id, status
+
+
+async def test_a_first_census_creates_children_and_a_second_source_links_to_them(conn, sources, model):
+    feed_id, status = await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
+    assert status == "done"
+    got, _ = await store.status(conn, feed_id)
+    assert (got.rows, got.new, got.linked, got.review, got.rejected) == (3, 3, 0, 0, 0)
+    assert await conn.fetchval("SELECT count(*) FROM children") == 3
+    assert await conn.fetchval("SELECT count(*) FROM involvements WHERE end_date IS NULL") == 3
+    # The same children from another school, with a typo and a nickname: linked, not created.
+    other = csv_bytes(
+        f"X9,{upn(serial=1)},Amelia,Rose,Testwod,2015-03-14,F,12 Mill Lane,Peterborough,PE1 1AA,Sarah,Testwood,PAM",
+        "X8,,Noah,,Fenwick,2012-07-03,M,1 Hills Road,Cambridge,CB2 1AA,Jo,Fenwick,PAF",
+    )
+    feed2, status = await submit_and_run(conn, sources["SCH2"], other, model)
+    got, _ = await store.status(conn, feed2)
+    assert (got.new, got.linked, got.review) == (0, 2, 0)
+    assert await conn.fetchval("SELECT count(*) FROM children") == 3
+    assert await conn.fetchval("SELECT count(*) FROM links WHERE unlinked_at IS NULL") == 5
+
+
+async def test_resubmitting_identical_content_returns_the_same_feed_and_changes_nothing(conn, sources, model):
+    raw = csv_bytes(*ROWS)
+    first, _ = await submit_and_run(conn, sources["SCH1"], raw, model)
+    again, created = await store.submit(conn, sources["SCH1"], raw, format="csv", full=False, submitted_by=None,
+                                        keep_days=30)
+    assert again == first and created is False
+    # The same rows in a new file (another order): every row unchanged.
+    feed2, _ = await submit_and_run(conn, sources["SCH1"], csv_bytes(*reversed(ROWS)), model)
+    got, _ = await store.status(conn, feed2)
+    assert (got.unchanged, got.new, got.linked) == (3, 0, 0)
+    assert await conn.fetchval("SELECT count(*) FROM children") == 3
+
+
+async def test_a_new_twin_goes_to_review_never_auto_linked(conn, sources, model):
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(ROWS[0]), model)
+    twin = csv_bytes(
+        f"B1,{upn(serial=7)},Ava,Mae,Testwood,2015-03-14,F,12 Mill Lane,Peterborough,PE1 1AA,Sarah,Testwood,PAM")
+    feed_id, _ = await submit_and_run(conn, sources["SCH2"], twin, model)
+    got, _ = await store.status(conn, feed_id)
+    assert got.linked == 0
+    assert got.new + got.review == 1
+
+
+async def test_a_full_census_ends_the_involvement_of_leavers(conn, sources, model):
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model, full=True)
+    feed_id, _ = await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS[:2]), model, full=True)
+    got, _ = await store.status(conn, feed_id)
+    assert got.leavers == 1
+    assert await conn.fetchval("SELECT count(*) FROM involvements WHERE end_date IS NOT NULL") == 1
+    assert await conn.fetchval("SELECT count(*) FROM children") == 3   # nothing deleted
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"record_id,forename,surname,dob,sen_need\n1,A,B,2015-01-01,x\n", "unknown column(s) sen_need"),
+    (b"", "empty"),
+    (b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'>]><CTfile/>", "DOCTYPE"),
+])
+async def test_a_bad_file_is_rejected_whole(conn, sources, model, raw, message):
+    from index.feeds import parse
+    fmt = parse.sniff(raw)
+    feed_id, status = await submit_and_run(conn, sources["SCH1"], raw, model, fmt=fmt)
+    got, _ = await store.status(conn, feed_id)
+    assert status == "rejected" and message in got.error
+    assert await conn.fetchval("SELECT count(*) FROM source_records") == 0
+
+
+async def test_bad_rows_are_reported_and_the_good_rows_go_on(conn, sources, model):
+    raw = csv_bytes(ROWS[0], "A2,,Olivia,,Testwood,2015-02-30,F,,,,,,", ROWS[2])
+    feed_id, _ = await submit_and_run(conn, sources["SCH1"], raw, model)
+    got, _ = await store.status(conn, feed_id)
+    assert (got.rows, got.rejected, got.new) == (3, 1, 2)
+    assert [(e.row, e.column) for e in got.errors] == [(3, "dob")]
