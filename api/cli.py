@@ -23,6 +23,7 @@ async def _migrated(settings: config.Settings):
     except (OSError, asyncpg.PostgresError) as exc:
         raise SystemExit(f"isindex: cannot connect to the database ({type(exc).__name__})") from None
     try:
+        await db.init_connection(conn)
         await migrate.apply(conn)
         yield conn
     finally:
@@ -235,9 +236,10 @@ def parser() -> argparse.ArgumentParser:
     oa.add_argument("--email")
     oa.set_defaults(func=cmd_org_add)
 
-    from api import matchcmd
+    from api import feedcmd, matchcmd
 
     matchcmd.add_parsers(sub, _positive)
+    feedcmd.add_parsers(sub, _positive)
     return p
 
 

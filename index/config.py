@@ -17,6 +17,9 @@ class Settings:
     max_body_bytes: int
     pool_min: int
     pool_max: int
+    feed_max_bytes: int = 200 * 1024 * 1024
+    feed_keep_days: int = 90
+    model_path: str | None = None         # a trained matching model; the shipped one if unset
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -41,4 +44,7 @@ def load() -> Settings:
         max_body_bytes=_int("ISINDEX_MAX_BODY_BYTES", 64 * 1024, 1024, 64 * 1024 * 1024),
         pool_min=_int("ISINDEX_POOL_MIN", 2, 1, 100),
         pool_max=_int("ISINDEX_POOL_MAX", 20, 1, 500),
+        feed_max_bytes=_int("ISINDEX_FEED_MAX_BYTES", 200 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
+        feed_keep_days=_int("ISINDEX_FEED_KEEP_DAYS", 90, 1, 3650),
+        model_path=os.environ.get("ISINDEX_MODEL") or None,
     )

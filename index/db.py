@@ -71,7 +71,7 @@ async def database_url(settings: Settings) -> str:
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
     return await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, command_timeout=30, init=_init_connection, reset=_reset
+        url, min_size=min_size, max_size=max_size, command_timeout=30, init=init_connection, reset=_reset
     )
 
 
@@ -84,11 +84,18 @@ async def _reset(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """jsonb and json as Python values on this connection (the pool's and the CLI's)."""
     import json
 
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def reset_codecs(conn: asyncpg.Connection) -> None:
+    """asyncpg's own jsonb and json handling (text), for libraries that expect it."""
+    await conn.reset_type_codec("jsonb", schema="pg_catalog")
+    await conn.reset_type_codec("json", schema="pg_catalog")
 
 
 @contextlib.contextmanager

@@ -80,6 +80,10 @@ async def apply(conn: asyncpg.Connection) -> list[int]:
                 )
             log.info("migration_applied", version=migration.version)
             applied_now.append(migration.version)
+        # The feed queue's tables are pgqueuer's own, created by pgqueuer itself.
+        from index.feeds import queue
+
+        await queue.install(conn)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)
     return applied_now

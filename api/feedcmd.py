@@ -1,0 +1,220 @@
+"""Commands for feeds: register a source, load a feed, run a worker, export links."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from index import db
+
+
+def _model(settings):
+    from matching import model
+
+    try:
+        return model.load(settings.model_path)
+    except ValueError as exc:
+        raise SystemExit(f"isindex: {exc}") from None
+
+
+def cmd_source_add(args, settings) -> int:
+    from api.cli import _migrated
+    from index import organisations
+    from index.feeds import store
+
+    org = organisations.NewOrganisation(code=args.code, kind=args.kind, name=args.name, la_code=args.la,
+                                        urn=args.urn, laestab=args.laestab, ods_code=args.ods)
+
+    async def run():
+        async with _migrated(settings) as conn:
+            with db.translate_errors():
+                org_id = await store.add_source(conn, org)
+        print(json.dumps({"code": args.code, "org_id": org_id}) if args.json
+              else f"source {args.code} registered (organisation id {org_id})")
+        return 0
+
+    return asyncio.run(run())
+
+
+class Progress:
+    """A one-line progress bar on stderr (only on a terminal, or when asked)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or not total:
+            return
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} rows")
+        sys.stderr.flush()
+        if done >= total:
+            sys.stderr.write("\n")
+
+
+def cmd_feed_load(args, settings) -> int:
+    from api.cli import _migrated
+    from index.feeds import parse, process, store
+
+    path = Path(args.file)
+    try:
+        size = path.stat().st_size
+        if size > settings.feed_max_bytes:
+            raise SystemExit(f"isindex: {args.file} is {size:,} bytes, over the limit of {settings.feed_max_bytes:,}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SystemExit(f"isindex: cannot read {args.file}: {exc.strerror}") from None
+    fmt = args.format or parse.sniff(raw)
+    mdl = _model(settings)
+
+    async def run():
+        async with _migrated(settings) as conn:
+            with db.translate_errors():
+                src = await store.source(conn, code=args.source)
+                async with conn.transaction():
+                    feed_id, created = await store.submit(conn, src, raw, format=fmt, full=args.full,
+                                                          submitted_by=None, keep_days=settings.feed_keep_days)
+                bar = Progress(not args.json and sys.stderr.isatty())
+                await process.run(conn, feed_id, model=mdl, max_bytes=settings.feed_max_bytes, on_chunk=bar)
+                got, _ = await store.status(conn, feed_id)
+        summary = {k: v for k, v in {
+            "feed_id": str(got.id), "status": got.status, "resubmitted": not created, "rows": got.rows,
+            "linked": got.linked, "new": got.new, "review": got.review, "rejected": got.rejected,
+            "unchanged": got.unchanged, "leavers": got.leavers, "error": got.error}.items()}
+        if args.json:
+            print(json.dumps(summary))
+        else:
+            if got.status == "rejected":
+                print(f"isindex: feed rejected: {got.error}", file=sys.stderr)
+            else:
+                print(f"feed {got.id}: {got.rows:,} rows: {got.linked:,} linked, {got.new:,} new, "
+                      f"{got.review:,} to review, {got.rejected:,} rejected, {got.unchanged:,} unchanged"
+                      + (f", {got.leavers:,} leavers" if got.leavers else "")
+                      + (" (this content was submitted before)" if not created else ""))
+                for e in got.errors[:20]:
+                    print(f"  row {e.row}" + (f", column {e.column}" if e.column else "") + f": {e.message}",
+                          file=sys.stderr)
+                if len(got.errors) > 20:
+                    print(f"  ... and {len(got.errors) - 20:,} more row errors", file=sys.stderr)
+        return 0 if got.status == "done" else 1
+
+    return asyncio.run(run())
+
+
+EXPORT = """
+SELECT o.code AS source, sr.record_key, l.child_id, l.method, l.match_weight,
+       (ri.id IS NOT NULL) AS in_review
+  FROM source_records sr
+  JOIN organisations o ON o.id = sr.source_org_id
+  LEFT JOIN links l ON l.source_record_id = sr.id AND l.unlinked_at IS NULL
+  LEFT JOIN review_items ri ON ri.source_record_id = sr.id AND ri.status = 'open'
+ ORDER BY o.code, sr.record_key
+"""
+EXPORT_COLUMNS = ("source", "record_key", "child_id", "decision", "match_weight")
+
+
+def cmd_links_export(args, settings) -> int:
+    from api.cli import _migrated
+
+    out = Path(args.out)
+
+    async def run():
+        async with _migrated(settings) as conn:
+            fd, tmp = tempfile.mkstemp(dir=out.parent if out.parent.exists() else None, prefix=".links-")
+            n = 0
+            try:
+                with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+                    w = csv.writer(f)
+                    w.writerow(EXPORT_COLUMNS)
+                    async with conn.transaction():
+                        async for r in conn.cursor(EXPORT):
+                            decision = r["method"] if r["child_id"] else ("review" if r["in_review"] else "")
+                            weight = "" if r["match_weight"] is None else f"{r['match_weight']:.2f}"
+                            w.writerow([r["source"], r["record_key"], r["child_id"] or "", decision, weight])
+                            n += 1
+                os.replace(tmp, out)
+            except OSError as exc:
+                Path(tmp).unlink(missing_ok=True)
+                raise SystemExit(f"isindex: cannot write {args.out}: {exc.strerror}") from None
+        print(json.dumps({"rows": n, "out": str(out)}) if args.json else f"{n:,} source records -> {out}",
+              file=sys.stdout if args.json else sys.stderr)
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_worker(args, settings) -> int:
+    import asyncpg
+
+    from api.cli import _migrated
+    from index.feeds import queue
+
+    mdl = _model(settings)
+
+    async def run():
+        async with _migrated(settings) as conn:
+            url = await db.database_url(settings)
+            async with conn.transaction():
+                await queue.requeue_unfinished(conn)
+            pool = await db.create_pool(url, min_size=1, max_size=2)
+            queue_conn = await asyncpg.connect(url)
+            try:
+                await queue.work(pool, queue_conn, model=mdl, max_bytes=settings.feed_max_bytes,
+                                 heartbeat=dt.timedelta(seconds=args.heartbeat), drain=args.drain,
+                                 chunk=args.chunk)
+            except asyncpg.PostgresError as exc:
+                raise SystemExit(f"isindex: worker stopped: database error ({type(exc).__name__})") from None
+            finally:
+                await queue_conn.close()
+                await pool.close()
+        return 0
+
+    return asyncio.run(run())
+
+
+def add_parsers(sub, positive) -> None:
+    s = sub.add_parser("source", help="feed sources").add_subparsers(dest="source_command", required=True,
+                                                                     metavar="ACTION")
+    sa = s.add_parser("add", help="register an organisation as a feed source (created if new)")
+    sa.add_argument("--code", required=True, help="organisation code (3-12 capitals or digits)")
+    sa.add_argument("--kind", required=True, help="school, gp, health_visiting, local_authority, ...")
+    sa.add_argument("--name", required=True)
+    sa.add_argument("--la", help="the LA (3-digit code) that owns the children this source creates")
+    sa.add_argument("--urn")
+    sa.add_argument("--laestab")
+    sa.add_argument("--ods", help="ODS code of a GP practice")
+    sa.add_argument("--json", action="store_true")
+    sa.set_defaults(func=cmd_source_add)
+
+    f = sub.add_parser("feed", help="census feeds").add_subparsers(dest="feed_command", required=True,
+                                                                   metavar="ACTION")
+    fl = f.add_parser("load", help="submit a census file (CSV or CTF) and process it here")
+    fl.add_argument("file", metavar="FILE")
+    fl.add_argument("--source", required=True, metavar="CODE")
+    fl.add_argument("--full", action="store_true",
+                    help="a full census: pupils missing from it get the source's involvement ended")
+    fl.add_argument("--format", choices=("csv", "ctf"), help="default: recognised from the content")
+    fl.add_argument("--json", action="store_true")
+    fl.set_defaults(func=cmd_feed_load)
+
+    lk = sub.add_parser("links", help="links between source records and children").add_subparsers(
+        dest="links_command", required=True, metavar="ACTION")
+    le = lk.add_parser("export", help="write one row per source record: source, record_key, child_id, decision, "
+                                      "match_weight")
+    le.add_argument("out", metavar="OUT.csv")
+    le.add_argument("--json", action="store_true")
+    le.set_defaults(func=cmd_links_export)
+
+    w = sub.add_parser("worker", help="process queued feeds (any number of workers may run)")
+    w.add_argument("--heartbeat", type=positive, default=30,
+                   help="seconds after which a silent worker's feed is taken over")
+    w.add_argument("--drain", action="store_true", help="stop when the queue is empty")
+    w.add_argument("--chunk", type=positive, default=2000, help="rows applied per transaction")
+    w.set_defaults(func=cmd_worker)

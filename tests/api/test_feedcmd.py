@@ -1,0 +1,93 @@
+"""The feed commands, run as a user runs them: separate processes on a real database."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.perf.matching import synthetic
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def isindex(database_url, *args, check=True):
+    env = {**os.environ, "DATABASE_URL": database_url}
+    done = subprocess.run([sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())", *args],
+                          env=env, capture_output=True, text=True, timeout=300)
+    if check and done.returncode != 0:
+        raise AssertionError(f"exit {done.returncode}: {done.stderr[-2000:]}")
+    return done
+
+
+@pytest.fixture(scope="module")
+def census(tmp_path_factory):
+    """A small synthetic census: existing children and a second feed about them."""
+    out = tmp_path_factory.mktemp("census")
+    synthetic.generate_files(1500, 300, out, seed=7)
+    return out
+
+
+@pytest.fixture
+def registered(database_url):
+    isindex(database_url, "la", "add", "--code", "873", "--name", "Cambridgeshire")
+    isindex(database_url, "source", "add", "--code", "LASYS", "--kind", "local_authority", "--name", "EMS",
+            "--la", "873")
+    isindex(database_url, "source", "add", "--code", "SCH1", "--kind", "school", "--name", "Mill Lane Primary",
+            "--la", "873")
+    return database_url
+
+
+def read_links(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_feed_load_and_links_export(registered, census, tmp_path):
+    url = registered
+    first = isindex(url, "feed", "load", str(census / "existing.csv"), "--source", "LASYS", "--json")
+    summary = json.loads(first.stdout)
+    assert summary["status"] == "done" and summary["rows"] == 1500
+    # Distinct children: nearly all new; twins and look-alikes may wait in review, none linked wrongly.
+    assert summary["new"] + summary["review"] == 1500 and summary["new"] > 1400
+    second = isindex(url, "feed", "load", str(census / "incoming.csv"), "--source", "SCH1")
+    assert "rows" in second.stdout
+    again = isindex(url, "feed", "load", str(census / "incoming.csv"), "--source", "SCH1")
+    assert "submitted before" in again.stdout
+    out = tmp_path / "links.csv"
+    isindex(url, "links", "export", str(out))
+    rows = read_links(out)
+    assert list(rows[0]) == ["source", "record_key", "child_id", "decision", "match_weight"]
+    assert len(rows) == 1800
+    kinds = {r["decision"] for r in rows}
+    assert kinds <= {"auto", "new", "review", "manual"}
+    assert all((r["child_id"] == "") == (r["decision"] == "review") for r in rows)
+    assert sum(r["decision"] == "auto" for r in rows if r["source"] == "SCH1") > 200
+
+
+@pytest.mark.parametrize("content, message", [
+    ("record_id,forename,surname,dob,sen_need\n1,A,B,2015-01-01,x\n", "unknown column(s) sen_need"),
+    ("<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'>]><CTfile/>", "DOCTYPE"),
+    ("<?xml version='1.0'?><CTfile><Header><CTfversion>12.0</CTfversion></Header></CTfile>", "version"),
+])
+def test_a_bad_file_is_rejected_with_a_clear_error(registered, tmp_path, content, message):
+    bad = tmp_path / "bad"
+    bad.write_text(content)
+    done = isindex(registered, "feed", "load", str(bad), "--source", "SCH1", check=False)
+    assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bad_arguments_are_named(registered, tmp_path):
+    done = isindex(registered, "feed", "load", str(tmp_path / "missing.csv"), "--source", "SCH1", check=False)
+    assert done.returncode != 0 and "cannot read" in done.stderr
+    f = tmp_path / "x.csv"
+    f.write_text("record_id,forename,surname,dob\n1,A,B,2015-01-01\n")
+    done = isindex(registered, "feed", "load", str(f), "--source", "NOPE", check=False)
+    assert done.returncode != 0 and "no feed source NOPE" in done.stderr
+    done = isindex(registered, "source", "add", "--code", "X1", "--kind", "bakery", "--name", "n", "--la", "873",
+                   check=False)
+    assert done.returncode != 0 and "kind must be one of" in done.stderr
