@@ -1,0 +1,99 @@
+"""Feeds processed by worker processes: a worker killed mid-feed, two feeds at once."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from index.feeds import queue, store
+from tests.api.test_feedcmd import census, isindex, registered  # noqa: F401  (fixtures)
+
+
+def worker(database_url, *args):
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.Popen([sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())",
+                             "worker", "--heartbeat", "2", "--chunk", "50", *args],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+async def submit(conn, code, path, full=False):
+    src = await store.source(conn, code=code)
+    async with conn.transaction():
+        feed_id, _ = await store.submit(conn, src, path.read_bytes(), format="csv", full=full, submitted_by=None,
+                                        keep_days=1)
+        await queue.enqueue(conn, feed_id)
+    return feed_id
+
+
+async def wait_for(conn, feed_id, *, timeout=120, until=lambda r: r["status"] in ("done", "rejected")):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = await conn.fetchrow("SELECT status, rows, rows_done FROM feeds WHERE id = $1", feed_id)
+        if until(row):
+            return row
+        await _sleep(0.05)
+    raise AssertionError(f"feed not there in {timeout} s: {dict(row)}")
+
+
+async def _sleep(seconds):
+    import asyncio
+    await asyncio.sleep(seconds)
+
+
+async def end_state(conn):
+    return {
+        "children": await conn.fetchval("SELECT count(*) FROM children"),
+        "records": await conn.fetchval("SELECT count(*) FROM source_records"),
+        "linked_or_review": await conn.fetchval(
+            """SELECT count(*) FROM source_records sr WHERE
+                 EXISTS (SELECT 1 FROM links l WHERE l.source_record_id = sr.id AND l.unlinked_at IS NULL)
+              OR EXISTS (SELECT 1 FROM review_items r WHERE r.source_record_id = sr.id AND r.status = 'open')"""),
+        "two_links": await conn.fetchval(
+            "SELECT count(*) FROM (SELECT source_record_id FROM links WHERE unlinked_at IS NULL "
+            "GROUP BY 1 HAVING count(*) > 1) x"),
+    }
+
+
+async def test_a_worker_killed_mid_feed_is_taken_over_and_nothing_is_lost_or_doubled(registered, census, conn):
+    feed_id = await submit(conn, "LASYS", census / "existing.csv")
+    first = worker(registered)
+    try:
+        row = await wait_for(conn, feed_id, until=lambda r: r["rows_done"] >= 200)
+        first.kill()                                   # SIGKILL: no clean-up at all
+        first.wait(timeout=30)
+        assert row["rows_done"] < row["rows"] or row["status"] != "done"
+    finally:
+        if first.poll() is None:
+            first.kill()
+    await _sleep(2.5)                                  # the dead worker's heartbeat goes stale
+    second = worker(registered, "--drain")
+    try:
+        done = await wait_for(conn, feed_id)
+    finally:
+        second.kill()
+        second.wait(timeout=30)
+    assert done["status"] == "done" and done["rows_done"] == 1500
+    state = await end_state(conn)
+    assert state == {"children": state["children"], "records": 1500, "linked_or_review": 1500, "two_links": 0}
+    # The same rows from one uninterrupted run give the same number of children.
+    counts = await conn.fetchrow("SELECT created, review FROM feeds WHERE id = $1", feed_id)
+    assert state["children"] == counts["created"]
+
+
+async def test_the_same_feed_twice_and_two_feeds_at_once_give_one_end_state(registered, census, conn):
+    first = await submit(conn, "LASYS", census / "existing.csv")
+    again = await submit(conn, "LASYS", census / "existing.csv")
+    assert again == first
+    other = await submit(conn, "SCH1", census / "incoming.csv")
+    workers = [worker(registered, "--drain"), worker(registered, "--drain")]
+    try:
+        for feed_id in (first, other):
+            assert (await wait_for(conn, feed_id))["status"] == "done"
+    finally:
+        for w in workers:
+            w.kill()
+            w.wait(timeout=30)
+    state = await end_state(conn)
+    assert state["records"] == 1800 and state["linked_or_review"] == 1800 and state["two_links"] == 0
