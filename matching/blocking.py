@@ -157,14 +157,45 @@ def record_keys(table: Table, row: int, rules: tuple[Rule, ...] = RULES) -> list
     for rule in rules:
         parts: list[list[str]] = [[]]
         for part in rule.parts:
-            values = sorted({_readable(table, name, row) for name in part} - {None})
+            values = sorted({_readable(table, name, int(column(table, name)[row])) for name in part} - {None})
             parts = [p + [v] for p in parts for v in values]
         out.extend((rule.name, "|".join(p)) for p in parts if len(p) == len(rule.parts))
     return sorted(set(out))
 
 
-def _readable(table: Table, name: str, row: int) -> str | None:
-    value = int(column(table, name)[row])
+def all_record_keys(table: Table, rules: tuple[Rule, ...] = RULES) -> list[list[tuple[str, str]]]:
+    """record_keys for every row at once (each column decoded once, not once per row)."""
+    n = len(table)
+    keys: list[set[tuple[str, str]]] = [set() for _ in range(n)]
+    decoded: dict[str, list[str | None]] = {}
+    for rule in rules:
+        parts = []
+        for part in rule.parts:
+            for name in part:
+                if name not in decoded:
+                    decoded[name] = _decoded(table, name)
+            parts.append([decoded[name] for name in part])
+        for i in range(n):
+            combos = [""]
+            for alternatives in parts:
+                values = sorted({col[i] for col in alternatives} - {None})
+                if not values:
+                    break
+                combos = [c + "|" + v if c else v for c in combos for v in values] if combos != [""] else values
+            else:
+                keys[i].update((rule.name, c) for c in combos)
+    return [sorted(k) for k in keys]
+
+
+def _decoded(table: Table, name: str) -> list[str | None]:
+    """_readable for every row of one key column, each distinct value decoded once."""
+    uniq, inverse = np.unique(column(table, name), return_inverse=True)
+    strings = [_readable(table, name, int(v)) for v in uniq]
+    return [strings[k] for k in inverse.tolist()]
+
+
+def _readable(table: Table, name: str, value: int) -> str | None:
+    """The readable form of one key column's value (a code, a date ordinal, ...)."""
     if value == MISSING:
         return None
     v = table.vocabs

@@ -67,6 +67,15 @@ async def link(conn: asyncpg.Connection, source_record_id: uuid.UUID, child_id: 
         source_record_id, child_id, method, weight, model_version, feed_id, user_id, review_id)
 
 
+async def link_many(conn: asyncpg.Connection, links: list[tuple[uuid.UUID, uuid.UUID, str, float | None]], *,
+                    model_version: str | None, feed_id: uuid.UUID | None) -> None:
+    """Links made by the engine: (source record, child, method, weight) each."""
+    if links:
+        await conn.copy_records_to_table(
+            "links", records=[(sid, child, method, weight, model_version, feed_id) for sid, child, method, weight in links],
+            columns=["source_record_id", "child_id", "method", "match_weight", "model_version", "feed_id"])
+
+
 async def open_review(conn: asyncpg.Connection, source_record_id: uuid.UUID, la_code: str,
                       feed_id: uuid.UUID | None, outcome: Outcome) -> uuid.UUID:
     review_id = await conn.fetchval(

@@ -143,25 +143,25 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     n_children = await conn.fetchval("SELECT count(*) FROM children")
     outcomes = await resolve.resolve(conn, model, incoming, pairs, n_children=n_children,
                                      excluded=excluded, shielded=shielded)
+    links, creating = [], []
     for k, outcome in zip(to_match, outcomes):
         row, sid = changed[k], sids[k]
         if outcome.decision == "new" and apply.can_create(row) is not None:
             outcome.decision, outcome.reasons = "review", ["cannot_create"]
         if outcome.decision == "auto":
-            await apply.link(conn, sid, outcome.child_id, method="auto", weight=outcome.weight,
-                             model_version=model.version, feed_id=feed.id)
+            links.append((sid, outcome.child_id, "auto", outcome.weight))
             refresh.append(outcome.child_id)
-            present.append(outcome.child_id)
             counts.linked += 1
         elif outcome.decision == "review":
             await apply.open_review(conn, sid, src.la_code, feed.id, outcome)
             counts.review += 1
         else:
-            child_id = await registry.create_child(conn, apply.new_child(row, src.la_code), source_org_id=src.org_id)
-            await apply.link(conn, sid, child_id, method="new", weight=outcome.weight, model_version=model.version,
-                             feed_id=feed.id)
-            present.append(child_id)
+            creating.append((sid, outcome.weight, apply.new_child(row, src.la_code)))
             counts.created += 1
+    created = await registry.create_children(conn, [c for _, _, c in creating], source_org_id=src.org_id)
+    links += [(sid, child_id, "new", weight) for (sid, weight, _), child_id in zip(creating, created)]
+    await apply.link_many(conn, links, model_version=model.version, feed_id=feed.id)
+    present += [child for _, child, _, _ in links]
     await apply.refresh_children(conn, refresh)
     if src.kind != "local_authority":
         await apply.ensure_involvements(conn, src.org_id, present, feed.today)

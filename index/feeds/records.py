@@ -120,7 +120,7 @@ async def touch(conn: asyncpg.Connection, feed_id: uuid.UUID, ids: list[uuid.UUI
 async def replace_keys(conn: asyncpg.Connection, tbl: table.Table, ids: list[uuid.UUID],
                        rules: tuple[blocking.Rule, ...]) -> list[list[tuple[str, str]]]:
     """Store each record's blocking keys (row k of tbl is record ids[k]); returns them."""
-    keys = [blocking.record_keys(tbl, k, rules) for k in range(len(ids))]
+    keys = blocking.all_record_keys(tbl, rules)
     await conn.execute("DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])", ids)
     records = [(sid, rule, key[:300]) for sid, ks in zip(ids, keys) for rule, key in ks]
     if records:

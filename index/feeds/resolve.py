@@ -17,9 +17,9 @@ import numpy as np
 import structlog
 
 from index.feeds import records
-from matching import blocking, compare, decide, model as mmodel
+from matching import compare, decide, model as mmodel
 from matching.score import Frequencies, Scorer, explain
-from matching.table import MISSING, Table
+from matching.table import Table
 
 log = structlog.get_logger()
 
@@ -165,8 +165,3 @@ def _build(incoming: Table, rows: list[dict]) -> Table:
     return table.build(incoming.vocabs, rows)
 
 
-def keys_of(tbl: Table, rules: tuple[blocking.Rule, ...]) -> list[list[tuple[str, str]]]:
-    return [blocking.record_keys(tbl, k, rules) for k in range(len(tbl))]
-
-
-__all__ = ["Outcome", "candidates", "resolve", "keys_of", "MISSING"]

@@ -34,6 +34,8 @@ def test_string_keys_and_array_blocking_agree(left, right):
         keys_r = [set(blocking.record_keys(table.build(vocabs, [r]), 0, rules)) for r in right]
         expected = {(i, j) for i in range(len(left)) for j in range(len(right)) if keys_l[i] & keys_r[j]}
         assert got == expected
+        # All rows at once give each row's keys exactly.
+        assert blocking.all_record_keys(L, rules) == [blocking.record_keys(L, i, rules) for i in range(len(L))]
 
 
 def test_day_month_swap_and_former_upn_share_a_block():
