@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
@@ -9,7 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 
 from api import errors, logs
-from api.routes import audit, children, involvements, meta
+from api.routes import audit, children, feeds, involvements, meta, review
 from api.security import authorize
 from index import db
 
@@ -23,6 +24,12 @@ ROUTES = [
     involvements.set_indicator,
     involvements.clear_indicator,
     audit.query,
+    review.list_items,
+    review.decide,
+    review.reverse,
+    review.unlink,
+    feeds.submit,
+    feeds.status,
 ]
 
 
@@ -47,15 +54,26 @@ def request_id_header(app):
     return middleware
 
 
-def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: int = 2, pool_max: int = 20) -> Litestar:
-    """An app bound to one database; the pool opens at start-up and closes at shutdown."""
+def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: int = 2, pool_max: int = 20,
+               feed_max_bytes: int = 200 * 1024 * 1024, feed_keep_days: int = 90,
+               feed_worker: bool = False, model_path: str | None = None) -> Litestar:
+    """An app bound to one database; the pool opens at start-up and closes at shutdown.
+    With feed_worker, the process also works the feed queue in the background."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
         app.state.pool = await db.create_pool(database_url, min_size=pool_min, max_size=pool_max)
+        app.state.feed_max_bytes, app.state.feed_keep_days = feed_max_bytes, feed_keep_days
+        worker = await _start_worker(app, database_url, feed_max_bytes, model_path) if feed_worker else None
         try:
             yield
         finally:
+            if worker is not None:
+                task, conn = worker
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+                await conn.close()
             await app.state.pool.close()
 
     openapi = OpenAPIConfig(
@@ -78,6 +96,19 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     )
 
 
+async def _start_worker(app: Litestar, database_url: str, max_bytes: int, model_path: str | None):
+    import asyncio
+
+    import asyncpg
+
+    from index.feeds import queue
+    from matching import model
+
+    conn = await asyncpg.connect(database_url)      # pgqueuer's own, default codecs
+    task = asyncio.create_task(queue.work(app.state.pool, conn, model=model.load(model_path), max_bytes=max_bytes))
+    return task, conn
+
+
 def from_env() -> Litestar:
     """App factory for `uvicorn --factory` (used by `isindex serve --workers N`)."""
     import os
@@ -86,4 +117,6 @@ def from_env() -> Litestar:
 
     settings = config.load()
     return create_app(os.environ["ISINDEX_RESOLVED_DATABASE_URL"], max_body_bytes=settings.max_body_bytes,
-                      pool_min=settings.pool_min, pool_max=settings.pool_max)
+                      pool_min=settings.pool_min, pool_max=settings.pool_max, feed_max_bytes=settings.feed_max_bytes,
+                      feed_keep_days=settings.feed_keep_days, model_path=settings.model_path,
+                      feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")

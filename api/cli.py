@@ -236,10 +236,11 @@ def parser() -> argparse.ArgumentParser:
     oa.add_argument("--email")
     oa.set_defaults(func=cmd_org_add)
 
-    from api import feedcmd, matchcmd
+    from api import feedcmd, matchcmd, reviewcmd
 
     matchcmd.add_parsers(sub, _positive)
     feedcmd.add_parsers(sub, _positive)
+    reviewcmd.add_parsers(sub)
     return p
 
 

@@ -22,6 +22,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "indicator.set": frozenset({"practitioner"}),
     "indicator.clear": frozenset({"practitioner"}),
     "audit.read": frozenset({"auditor"}),
+    # Census feeds: a school submits its own; its LA's data managers may follow them too.
+    "feed.submit": frozenset({"school"}),
+    "feed.read": frozenset({"school", "la_data_manager"}),
+    # LA review: the owning LA's data managers only (index.review checks the LA).
+    "review.list": frozenset({"la_data_manager"}),
+    "review.decide": frozenset({"la_data_manager"}),
+    "review.reverse": frozenset({"la_data_manager"}),
+    "link.unlink": frozenset({"la_data_manager"}),
 }
 
 SENSITIVE_NOTICE = "a sensitive service is involved: contact the local authority"

@@ -115,14 +115,15 @@ async def purge_expired_files(conn: asyncpg.Connection) -> int:
 STATUS = """
 SELECT f.id, o.code AS source, f.format, f.full_census, f.status, f.error, f.rows, f.rows_done, f.linked,
        f.created, f.review, f.rejected, f.unchanged, f.leavers, f.model_version, f.submitted_at, f.finished_at,
-       f.source_org_id
+       f.source_org_id, o.la_code
   FROM feeds f JOIN organisations o ON o.id = f.source_org_id
  WHERE f.id = $1
 """
 
 
-async def status(conn: asyncpg.Connection, feed_id: uuid.UUID, *, max_errors: int = 1000) -> tuple[FeedStatus, int]:
-    """The feed's status and counts with its row errors, and the source organisation id."""
+async def status(conn: asyncpg.Connection, feed_id: uuid.UUID, *,
+                 max_errors: int = 1000) -> tuple[FeedStatus, tuple[int, str | None]]:
+    """The feed's status and counts with its row errors, and its source's (organisation id, LA)."""
     row = await conn.fetchrow(STATUS, feed_id)
     if row is None:
         raise errors.NotFound("no such feed")
@@ -135,4 +136,4 @@ async def status(conn: asyncpg.Connection, feed_id: uuid.UUID, *, max_errors: in
         review=row["review"], rejected=row["rejected"], unchanged=row["unchanged"], leavers=row["leavers"],
         model_version=row["model_version"], submitted_at=row["submitted_at"], finished_at=row["finished_at"],
         errors=[RowProblem(p["row"], p["column_name"], p["message"]) for p in problems],
-    ), row["source_org_id"]
+    ), (row["source_org_id"], row["la_code"])

@@ -22,6 +22,12 @@ CALLS = [
     ("POST", f"/involvements/{ANY_ID}/indicators", "indicator.set", {"kind": "taking_action"}),
     ("POST", f"/indicators/{ANY_ID}/clear", "indicator.clear", None),
     ("GET", "/audit", "audit.read", None),
+    ("GET", "/review", "review.list", None),
+    ("POST", f"/review/{ANY_ID}/decision", "review.decide", {"action": "new"}),
+    ("POST", f"/review/{ANY_ID}/reverse", "review.reverse", None),
+    ("POST", f"/source-records/{ANY_ID}/unlink", "link.unlink", None),
+    ("POST", "/feeds", "feed.submit", None),
+    ("GET", f"/feeds/{ANY_ID}", "feed.read", None),
 ]
 
 

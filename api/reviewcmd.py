@@ -1,0 +1,117 @@
+"""`isindex review list`: the open LA review items, as a readable table or JSON.
+
+Reading the queue shows children's details, so it is audited like `GET /review`
+(action review.list, with the children shown), as the command line's own event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+
+import msgspec
+
+from index import db
+
+REVIEW_LIST_MAX = 10_000
+
+
+def _name(forename: str | None, middle: str | None, surname: str | None) -> str:
+    return " ".join(p for p in (forename, middle, (surname or "").upper()) if p)
+
+
+def _address(line1: str | None, town: str | None, postcode: str | None) -> str:
+    return ", ".join(p for p in (line1, town, postcode) if p) or "-"
+
+
+def _ids(pairs: list[tuple[str, str | None]]) -> str:
+    return " ".join(f"{k}:{v}" for k, v in pairs if v) or "-"
+
+
+def render(items) -> str:
+    """Each item: a heading, the incoming record, then its candidates in rank order with
+    each comparison's level and weight (bits)."""
+    if not items:
+        return "no open review items"
+    lines = []
+    for item in items:
+        r = item.record
+        flags = ", shielded candidate" if item.shielded else ""
+        lines.append(f"review {item.id}  LA {item.la_code}  opened {item.created_at:%Y-%m-%d %H:%M}  "
+                     f"reasons: {', '.join(item.reasons) or '-'}{flags}")
+        rows = [("", "incoming", f"{r.source}/{r.record_key}", _name(r.forename, r.middle_names, r.surname),
+                 r.dob.isoformat() if r.dob else "-", r.gender or "-", _address(r.address_line1, r.town, r.postcode),
+                 _ids([("upn", r.upn), ("uln", r.uln), ("nhs_number", r.nhs_number)]))]
+        for c in item.candidates:
+            ids = _ids([(i.scheme, i.value) for i in c.identifiers if i.scheme != "former_upn"])
+            status = "ruled out" if c.ruled_out else f"{c.match_weight:+.1f}"
+            rows.append((str(c.rank), status, str(c.child_id), _name(c.forename, c.middle_names, c.surname),
+                         c.dob.isoformat(), c.sex, "(shielded)" if c.notice else _address(c.address_line1, c.town,
+                                                                                         c.postcode), ids))
+        widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+        for row in rows:
+            lines.append("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+        for c in item.candidates:
+            fields = ", ".join(f"{f.comparison} {f.level} {f.bits:+.1f}" for f in c.explanation)
+            lines.append(f"    {c.rank}: {fields}")
+        if not item.candidates:
+            lines.append("    no candidates")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def cmd_review_list(args, settings) -> int:
+    from api.cli import _migrated
+    from index import audit, review
+
+    async def run():
+        async with _migrated(settings) as conn:
+            await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+            with db.translate_errors():
+                async with conn.transaction():
+                    items = await review.list_open(conn, args.la, limit=args.limit)
+                    query = {"via": "cli", "limit": args.limit, **({"la": args.la} if args.la else {})}
+                    await audit.record(conn, audit.Event(
+                        request_id=uuid.uuid4(), action="review.list", outcome="ok", status=200, query=query,
+                        child_ids=sorted({c.child_id for i in items for c in i.candidates})))
+        if args.json:
+            sys.stdout.write(msgspec.json.encode({"items": items, "count": len(items)}).decode() + "\n")
+        else:
+            print(render(items))
+        return 0
+
+    return asyncio.run(run())
+
+
+def _limit(value: str) -> int:
+    import argparse
+
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= REVIEW_LIST_MAX:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {REVIEW_LIST_MAX:,}")
+    return number
+
+
+def _la(value: str) -> str:
+    import argparse
+
+    from matching.identifiers import LA_CODES
+
+    if value not in LA_CODES:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a 3-digit DfE LA code")
+    return value
+
+
+def add_parsers(sub) -> None:
+    r = sub.add_parser("review", help="the LA review queue").add_subparsers(dest="review_command", required=True,
+                                                                            metavar="ACTION")
+    rl = r.add_parser("list", help="open review items, oldest first, with their candidates side by side")
+    rl.add_argument("--la", type=_la, help="only this LA's items (default: every LA)")
+    rl.add_argument("--limit", type=_limit, default=50, metavar="N", help="at most N items (default 50)")
+    rl.add_argument("--json", action="store_true")
+    rl.set_defaults(func=cmd_review_list)
