@@ -101,6 +101,7 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
             leavers = await apply.end_leavers(conn, src.org_id, feed_id, feed.today)
         await conn.execute("UPDATE feeds SET status = 'done', leavers = $2, finished_at = now() WHERE id = $1",
                            feed_id, leavers)
+        await store.purge_expired_files(conn)     # raw files past their keep date, any feed
     log.info("feed_done", feed_id=str(feed_id), rows=len(rows), leavers=leavers)
     return "done"
 

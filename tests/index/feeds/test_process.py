@@ -88,3 +88,44 @@ async def test_bad_rows_are_reported_and_the_good_rows_go_on(conn, sources, mode
     got, _ = await store.status(conn, feed_id)
     assert (got.rows, got.rejected, got.new) == (3, 1, 2)
     assert [(e.row, e.column) for e in got.errors] == [(3, "dob")]
+
+
+async def test_the_bulk_and_point_paths_find_the_same_candidates(conn, sources, model):
+    from index.feeds import resolve
+    from matching import blocking, table
+    from matching.census import read_text
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
+    rows = [r for r in read_text(csv_bytes(
+        f"Z1,{upn(serial=1)},Amelia,Rose,Testwod,2015-03-14,F,12 Mill Lane,Peterborough,PE1 1AA,Sarah,Testwood,PAM",
+        "Z2,,Olivia,,Testwood,2015-03-14,F,,,,,,",
+        "Z3,,Noah,,Fenwick,2012-03-07,M,,,CB2 1AA,,,",
+        "Z4,,Nobody,,Atall,2001-01-01,M,,,,,,").decode())]
+    tbl = table.build(table.Vocabs(), rows)
+    keys = blocking.all_record_keys(tbl, model.blocking_rules)
+    async with conn.transaction():
+        bulk = await resolve.candidates(conn, keys, cap=500, bulk=True)
+    point = await resolve.candidates(conn, keys, cap=500, bulk=False)
+    assert bulk == point
+    assert {i for i, _, _ in bulk} == {0, 1, 2}
+
+
+async def test_a_shielded_child_among_the_candidates_sends_the_record_to_review(conn, sources, model):
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(ROWS[0]), model)
+    await conn.execute("UPDATE children SET shielded = true")
+    # A clear match and an unlike record at the same address: both held for review.
+    feed_id, _ = await submit_and_run(conn, sources["SCH2"], csv_bytes(
+        f"S1,{upn(serial=1)},Amelia,Rose,Testwood,2015-03-14,F,12 Mill Lane,Peterborough,PE1 1AA,Sarah,Testwood,PAM",
+        "S2,,Ava,,Testwood,2015-03-14,F,12 Mill Lane,Peterborough,PE1 1AA,Sarah,Testwood,PAM"), model)
+    got, _ = await store.status(conn, feed_id)
+    assert (got.linked, got.new, got.review) == (0, 0, 2)
+    assert await conn.fetchval("SELECT count(*) FROM review_items WHERE shielded") == 2
+    assert await conn.fetchval("SELECT count(*) FROM children") == 1
+
+
+async def test_raw_files_are_purged_after_their_keep_date(conn, sources, model):
+    feed_id, _ = await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
+    assert await store.purge_expired_files(conn) == 0
+    await conn.execute("UPDATE feed_files SET expires_at = now() - interval '1 day'")
+    assert await store.purge_expired_files(conn) == 1
+    got, _ = await store.status(conn, feed_id)
+    assert got.status == "done" and got.rows == 3      # the feed and its counts stay
