@@ -46,6 +46,7 @@ class Feed:
     model: mmodel.Model
     cap: int = blocking.DEFAULT_CAP
     today: dt.date = field(default_factory=dt.date.today)
+    n_children: int = 0        # the index's size for the prior, counted once per run
 
 
 async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Model, max_bytes: int,
@@ -70,7 +71,8 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
             feed_id, str(exc).replace("\n", " ")[:500])
         log.info("feed_rejected", feed_id=str(feed_id))
         return "rejected"
-    feed = Feed(feed_id, src, row["format"], row["full_census"] or parsed.full is True, row["submitted_by"], model)
+    feed = Feed(feed_id, src, row["format"], row["full_census"] or parsed.full is True, row["submitted_by"], model,
+                n_children=await conn.fetchval("SELECT count(*) FROM children"))
     async with conn.transaction():
         await conn.execute(
             """UPDATE feeds SET status = 'processing', started_at = coalesce(started_at, now()), rows = $2,
@@ -141,8 +143,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     incoming = table.build(vocabs, [changed[k] for k in to_match])
     pairs = await resolve.candidates(conn, [keys[k] for k in to_match], cap=feed.cap)
     excluded, shielded = await _exclusions(conn, [sids[k] for k in to_match], pairs)
-    n_children = await conn.fetchval("SELECT count(*) FROM children")
-    outcomes = await resolve.resolve(conn, model, incoming, pairs, n_children=n_children,
+    outcomes = await resolve.resolve(conn, model, incoming, pairs, n_children=max(feed.n_children, 1),
                                      excluded=excluded, shielded=shielded)
     links, creating = [], []
     for k, outcome in zip(to_match, outcomes):
