@@ -25,25 +25,21 @@ log = structlog.get_logger()
 
 BULK_FROM = 200     # incoming records at which the staging-table path is used
 
-# Candidate pairs; blocks over the cap (counted on the existing side) are skipped.
-_CANDIDATES = """
-wanted AS (SELECT DISTINCT rule, key FROM q),
-sized AS (
-    SELECT w.rule, w.key
+# Existing records sharing each wanted key, with the key's block size (counted on the
+# existing side); blocks over the cap are skipped. The fan-out to incoming records is
+# done by the caller: a join back to the wanted keys misleads the planner (it expects
+# one row per block and nests loops over every pair).
+_HITS = """
+hits AS (
+    SELECT w.rule, w.key, mk.source_record_id, l.child_id,
+           count(*) OVER (PARTITION BY w.rule, w.key) AS n
       FROM wanted w
       JOIN match_keys mk ON mk.rule = w.rule AND mk.key = w.key
-      JOIN links l ON l.source_record_id = mk.source_record_id AND l.unlinked_at IS NULL
-     GROUP BY w.rule, w.key
-    HAVING count(*) <= $1)
-SELECT DISTINCT q.i, mk.source_record_id, l.child_id
-  FROM q
-  JOIN sized s ON s.rule = q.rule AND s.key = q.key
-  JOIN match_keys mk ON mk.rule = q.rule AND mk.key = q.key
-  JOIN links l ON l.source_record_id = mk.source_record_id AND l.unlinked_at IS NULL
+      JOIN links l ON l.source_record_id = mk.source_record_id AND l.unlinked_at IS NULL)
+SELECT rule, key, source_record_id, child_id FROM hits WHERE n <= $1
 """
-CANDIDATES_STAGED = "WITH q AS (SELECT i, rule, key FROM feed_keys)," + _CANDIDATES
-CANDIDATES_ARRAYS = "WITH q AS (SELECT * FROM unnest($2::int[], $3::text[], $4::text[]) AS t(i, rule, key))," \
-    + _CANDIDATES
+HITS_STAGED = "WITH wanted AS (SELECT rule, key FROM feed_keys)," + _HITS
+HITS_ARRAYS = "WITH wanted AS (SELECT * FROM unnest($2::text[], $3::text[]) AS t(rule, key))," + _HITS
 
 
 @dataclass
@@ -61,19 +57,21 @@ class Outcome:
 async def candidates(conn: asyncpg.Connection, keys: list[list[tuple[str, str]]], *, cap: int,
                      bulk: bool | None = None) -> list[tuple[int, uuid.UUID, uuid.UUID]]:
     """(incoming index, candidate source record, its child) for every shared key."""
-    flat = [(i, rule, key[:300]) for i, ks in enumerate(keys) for rule, key in ks]
-    if not flat:
+    wanted: dict[tuple[str, str], list[int]] = {}
+    for i, ks in enumerate(keys):
+        for rule, key in ks:
+            wanted.setdefault((rule, key[:300]), []).append(i)
+    if not wanted:
         return []
     if bulk if bulk is not None else len(keys) >= BULK_FROM:
-        await conn.execute("CREATE TEMP TABLE IF NOT EXISTS feed_keys (i int, rule text, key text) ON COMMIT DROP")
+        await conn.execute("CREATE TEMP TABLE IF NOT EXISTS feed_keys (rule text, key text) ON COMMIT DROP")
         await conn.execute("TRUNCATE feed_keys")
-        await conn.copy_records_to_table("feed_keys", records=flat, columns=["i", "rule", "key"])
-        await conn.execute("ANALYZE feed_keys")
-        rows = await conn.fetch(CANDIDATES_STAGED, cap)
+        await conn.copy_records_to_table("feed_keys", records=list(wanted), columns=["rule", "key"])
+        rows = await conn.fetch(HITS_STAGED, cap)
     else:
-        rows = await conn.fetch(CANDIDATES_ARRAYS, cap, [f[0] for f in flat], [f[1] for f in flat],
-                                [f[2] for f in flat])
-    return sorted((r["i"], r["source_record_id"], r["child_id"]) for r in rows)
+        rows = await conn.fetch(HITS_ARRAYS, cap, [w[0] for w in wanted], [w[1] for w in wanted])
+    pairs = {(i, r["source_record_id"], r["child_id"]) for r in rows for i in wanted[(r["rule"], r["key"])]}
+    return sorted(pairs)
 
 
 async def frequencies(conn: asyncpg.Connection, comparisons, existing: Table, incoming: Table) -> Frequencies:
