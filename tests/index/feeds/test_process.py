@@ -129,3 +129,25 @@ async def test_raw_files_are_purged_after_their_keep_date(conn, sources, model):
     assert await store.purge_expired_files(conn) == 1
     got, _ = await store.status(conn, feed_id)
     assert got.status == "done" and got.rows == 3      # the feed and its counts stay
+
+
+async def test_a_ctf_feed_keys_by_upn_and_a_former_upn_finds_the_temporary_record(conn, sources, model):
+    from tests.index.feeds.test_ctf import ctf_file, header, pupil
+    from tests.factories import upn as make_upn
+    temporary, permanent = make_upn(serial=41), make_upn(serial=42)
+    address = ("<Address><AddressLines><AddressLine1>12 Mill Lane</AddressLine1>"
+               "<AddressLine3>Peterborough</AddressLine3></AddressLines><PostCode>PE1 1AA</PostCode></Address>")
+    first = ctf_file(pupil(upn=temporary, surname="Testwood", forename="Amelia", dob="2015-03-14",
+                           extra="<Sex>F</Sex>" + address), head=header(qualifier="partial"))
+    feed1, status = await submit_and_run(conn, sources["SCH1"], first, model, fmt="ctf")
+    assert status == "done"
+    later = ctf_file(pupil(upn=permanent, surname="Testwood", forename="Amelia", dob="2015-03-14",
+                           extra=f"<Sex>F</Sex><BasicDetails><FormerUPN>{temporary}</FormerUPN></BasicDetails>"
+                                 + address), head=header(qualifier="full"))
+    feed2, _ = await submit_and_run(conn, sources["SCH1"], later, model, fmt="ctf")
+    got, _ = await store.status(conn, feed2)
+    assert got.full is False   # submitted as partial; the CTF's own qualifier makes the run a full census
+    assert (got.new, got.linked, got.review) == (0, 1, 0)
+    keys = [r["record_key"] for r in await conn.fetch("SELECT record_key FROM source_records")]
+    assert keys == [permanent]
+    assert await conn.fetchval("SELECT count(*) FROM children") == 1
