@@ -46,7 +46,7 @@ class Feed:
     model: mmodel.Model
     cap: int = blocking.DEFAULT_CAP
     today: dt.date = field(default_factory=dt.date.today)
-    n_children: int = 0        # the index's size for the prior, counted once per run
+    n_children: int = 0        # the index's size for the prior: counted at the start, plus children created
 
 
 async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Model, max_bytes: int,
@@ -95,6 +95,7 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
                 """UPDATE feeds SET rows_done = $2, linked = linked + $3, created = created + $4,
                           review = review + $5, unchanged = unchanged + $6 WHERE id = $1""",
                 feed_id, done + len(part), counts.linked, counts.created, counts.review, counts.unchanged)
+            feed.n_children += counts.created
         if on_chunk is not None:
             on_chunk(done + len(part), len(rows))
     async with conn.transaction():

@@ -151,3 +151,19 @@ async def test_a_ctf_feed_keys_by_upn_and_a_former_upn_finds_the_temporary_recor
     keys = [r["record_key"] for r in await conn.fetch("SELECT record_key FROM source_records")]
     assert keys == [permanent]
     assert await conn.fetchval("SELECT count(*) FROM children") == 1
+
+
+async def test_the_prior_counts_the_children_created_earlier_in_the_same_feed(conn, sources, model, monkeypatch):
+    """A first load into an empty index: each chunk's prior uses the index as it now is."""
+    from index.feeds import resolve
+    seen = []
+    real = resolve.resolve
+
+    async def spy(*args, **kwargs):
+        seen.append(kwargs["n_children"])
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(resolve, "resolve", spy)
+    rows = [f"R{i},,Child{chr(97 + i)}x,,Surname{chr(97 + i)}y,2015-01-0{i + 1},F,,,,,," for i in range(6)]
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(*rows), model, chunk=2)
+    assert seen == [1, 2, 4]
