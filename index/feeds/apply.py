@@ -25,25 +25,32 @@ PHONE = re.compile(r"\+?[0-9 ()-]{6,20}")
 EARLIEST_DOB = dt.date(1990, 1, 2)
 
 
+def _cut(value: str | None, limit: int) -> str | None:
+    """At most `limit` characters (the child's column holds no more; the source record
+    keeps the whole value)."""
+    return value[:limit] if value else None
+
+
 def new_child(row: CensusRow, owning_la: str) -> registry.NewChild:
     """The child a feed row creates. Values the index cannot hold (a postcode that is not
-    a UK postcode, a carer with no surname) stay in the source record only."""
+    a UK postcode, a carer with no surname) stay in the source record only; values longer
+    than the child's columns are cut to fit (names 100, address lines 100, town 60)."""
     postcode = row.postcode
     if postcode and not identifiers.check_postcode(postcode).valid:
         postcode = None
-    carers = [registry.NewCarer(surname=c.surname, forename=c.forename, relationship=c.relationship or "OTH",
+    carers = [registry.NewCarer(surname=c.surname[:100], forename=_cut(c.forename, 100),
+                                relationship=c.relationship or "OTH",
                                 parental_responsibility=c.parental_responsibility,
                                 phone=c.phone if c.phone and PHONE.fullmatch(c.phone) else None)
               for c in row.carers if c.surname]
     return registry.NewChild(
         forename=row.forename, surname=row.surname,
         sex=SEX.get(row.gender or "", "not_specified"), dob=row.dob, owning_la=owning_la,
-        middle_names=row.middle_names, preferred_forename=row.preferred_forename,
-        preferred_surname=row.preferred_surname,
-        former_surnames=[row.former_surname] if row.former_surname else [],
-        address_line1=(row.address_line1 or None) and row.address_line1[:100],
-        address_line2=(row.address_line2 or None) and row.address_line2[:100],
-        town=(row.town or None) and row.town[:60], postcode=postcode,
+        middle_names=row.middle_names, preferred_forename=_cut(row.preferred_forename, 100),
+        preferred_surname=_cut(row.preferred_surname, 100),
+        former_surnames=[row.former_surname[:100]] if row.former_surname else [],
+        address_line1=_cut(row.address_line1, 100), address_line2=_cut(row.address_line2, 100),
+        town=_cut(row.town, 60), postcode=postcode,
         upn=row.upn, former_upns=[row.former_upn] if row.former_upn else [], uln=row.uln,
         nhs_number=row.nhs_number, carers=carers)
 

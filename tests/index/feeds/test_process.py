@@ -167,3 +167,15 @@ async def test_the_prior_counts_the_children_created_earlier_in_the_same_feed(co
     rows = [f"R{i},,Child{chr(97 + i)}x,,Surname{chr(97 + i)}y,2015-01-0{i + 1},F,,,,,," for i in range(6)]
     await submit_and_run(conn, sources["SCH1"], csv_bytes(*rows), model, chunk=2)
     assert seen == [1, 2, 4]
+
+
+async def test_values_longer_than_the_childs_columns_do_not_stop_the_feed(conn, sources, model):
+    long = "Q" * 150
+    header = "record_id,forename,surname,dob,preferred_forename,former_surname,carer1_forename,carer1_surname\n"
+    raw = (header + f"L1,Ava,Testwood,2015-03-14,{long},{long},{long},{long}\n").encode()
+    feed_id, status = await submit_and_run(conn, sources["SCH1"], raw, model)
+    got, _ = await store.status(conn, feed_id)
+    assert (status, got.new) == ("done", 1)
+    assert await conn.fetchval("SELECT length(preferred_forename) FROM children") == 100
+    assert await conn.fetchval("SELECT length(surname) FROM carers") == 100
+    assert await conn.fetchval("SELECT length(preferred_forename) FROM source_records") == 150   # kept whole
