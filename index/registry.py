@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 import asyncpg
 import msgspec
@@ -50,15 +51,23 @@ class NewChild(msgspec.Struct, kw_only=True):
 
 def search_name_rows(child: NewChild) -> list[tuple[str, str, str, dt.date]]:
     """(kind, forename_key, surname_key, dob) for every name form of the child."""
-    legal_fore = normalise.fold(child.forename)
-    forms = [("legal", legal_fore, child.surname)]
-    if child.preferred_forename or child.preferred_surname:
+    return name_rows(child.forename, child.surname, child.dob, preferred_forename=child.preferred_forename,
+                     preferred_surname=child.preferred_surname, former_surnames=child.former_surnames)
+
+
+def name_rows(forename: str, surname: str, dob: dt.date, *, preferred_forename: str | None = None,
+              preferred_surname: str | None = None,
+              former_surnames: Iterable[str] = ()) -> list[tuple[str, str, str, dt.date]]:
+    """search_name_rows from the names themselves (a child already stored, say)."""
+    legal_fore = normalise.fold(forename)
+    forms = [("legal", legal_fore, surname)]
+    if preferred_forename or preferred_surname:
         forms.append((
             "preferred",
-            normalise.fold(child.preferred_forename) if child.preferred_forename else legal_fore,
-            child.preferred_surname or child.surname,
+            normalise.fold(preferred_forename) if preferred_forename else legal_fore,
+            preferred_surname or surname,
         ))
-    forms.extend(("former", legal_fore, former) for former in child.former_surnames)
+    forms.extend(("former", legal_fore, former) for former in former_surnames)
     rows: list[tuple[str, str, str, dt.date]] = []
     seen: set[tuple[str, str]] = set()
     for kind, fore, surname in forms:
@@ -67,14 +76,20 @@ def search_name_rows(child: NewChild) -> list[tuple[str, str, str, dt.date]]:
             if (fore, key) in seen or not key:
                 continue
             seen.add((fore, key))
-            rows.append((kind if i == 0 else "part", fore, key[:100], child.dob))
+            rows.append((kind if i == 0 else "part", fore, key[:100], dob))
     return rows
 
 
 def identifier_rows(child: NewChild) -> list[tuple[str, str, str, bool, bool]]:
     """(scheme, raw, value, valid, temporary); invalid identifiers are kept, flagged."""
-    wanted = [("upn", child.upn), ("uln", child.uln), ("nhs_number", child.nhs_number)]
-    wanted += [("former_upn", raw) for raw in child.former_upns]
+    return identifiers_of(upn=child.upn, uln=child.uln, nhs_number=child.nhs_number, former_upns=child.former_upns)
+
+
+def identifiers_of(*, upn: str | None = None, uln: str | None = None, nhs_number: str | None = None,
+                   former_upns: Iterable[str | None] = ()) -> list[tuple[str, str, str, bool, bool]]:
+    """identifier_rows from the identifiers themselves (a source record's, say)."""
+    wanted = [("upn", upn), ("uln", uln), ("nhs_number", nhs_number)]
+    wanted += [("former_upn", raw) for raw in former_upns]
     rows = []
     seen = set()
     for scheme, raw in wanted:

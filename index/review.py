@@ -480,10 +480,8 @@ async def _drop_identifiers(conn: asyncpg.Connection, child_id: uuid.UUID, sourc
     given: set[tuple[str, str]] = set()
     kept: set[tuple[str, str]] = set()
     for r in await conn.fetch(IDENTIFIER_SOURCES, child_id, source_record_id):
-        probe = registry.NewChild(forename="x", surname="x", sex="not_specified", dob=dt.date(2000, 1, 1),
-                                  owning_la="000", upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"],
-                                  former_upns=[r["former_upn"]] if r["former_upn"] else [])
-        pairs = {(scheme, value) for scheme, _, value, _, _ in registry.identifier_rows(probe)}
+        pairs = {(scheme, value) for scheme, _, value, _, _ in registry.identifiers_of(
+            upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"], former_upns=[r["former_upn"]])}
         (given if r["id"] == source_record_id else kept).update(pairs)
     gone = sorted(given - kept)
     if gone:

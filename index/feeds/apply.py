@@ -166,10 +166,9 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID])
     await conn.execute("DELETE FROM child_search_names WHERE child_id = ANY($1::uuid[])", ids)
     rows = []
     for c in children:
-        probe = registry.NewChild(forename=c["forename"], surname=c["surname"], sex="not_specified", dob=c["dob"],
-                                  owning_la="000", preferred_forename=c["preferred_forename"],
-                                  preferred_surname=c["preferred_surname"], former_surnames=formers.get(c["id"], []))
-        rows += [(c["id"], *r) for r in registry.search_name_rows(probe)]
+        rows += [(c["id"], *r) for r in registry.name_rows(
+            c["forename"], c["surname"], c["dob"], preferred_forename=c["preferred_forename"],
+            preferred_surname=c["preferred_surname"], former_surnames=formers.get(c["id"], []))]
     await conn.copy_records_to_table("child_search_names", records=rows,
                                      columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
     await _union_identifiers(conn, ids)
@@ -182,10 +181,8 @@ async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> 
             WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL""", ids)
     values = []
     for r in rows:
-        probe = registry.NewChild(forename="x", surname="x", sex="not_specified", dob=dt.date(2000, 1, 1),
-                                  owning_la="000", upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"],
-                                  former_upns=[r["former_upn"]] if r["former_upn"] else [])
-        values += [(r["child_id"], *row, r["source_org_id"]) for row in registry.identifier_rows(probe)]
+        values += [(r["child_id"], *row, r["source_org_id"]) for row in registry.identifiers_of(
+            upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"], former_upns=[r["former_upn"]])]
     if values:
         await conn.executemany(
             """INSERT INTO child_identifiers (child_id, scheme, raw_value, value, valid, temporary, source_org_id)
