@@ -135,6 +135,11 @@ class Table:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def subset(self, rows) -> Table:
+        """The given rows, in that order, sharing this table's vocabularies."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return Table(self.vocabs, [self.ids[i] for i in rows], {k: v[rows] for k, v in self.cols.items()})
+
     def __getitem__(self, name: str) -> np.ndarray:
         col = self.cols.get(name)
         if col is not None:

@@ -118,7 +118,7 @@ def train(L: Table, R: Table, *, version: str | None = None, seed: int = 1, u_pa
     estimates: dict[int, list[np.ndarray]] = {k: [] for k in range(len(comparisons))}
     expected: dict[str, float] = {}
     rows = _sample_rows(len(R), sample, rng)
-    sub = _subset(R, rows) if len(rows) < len(R) else R
+    sub = R.subset(rows) if len(rows) < len(R) else R
     names = [c.name for c in comparisons]
     for training in TRAINING_RULES:
         blocked = blocking.block(L, sub, (training.rule,), cap=cap)
@@ -164,7 +164,3 @@ def _match_rate(expected: dict[str, float], m: list[np.ndarray], names: list[str
                 recall *= float(m[names.index("surname")][0])
             return min(expected[rule] / max(recall, 1e-6) / max(n, 1), 1.0)
     return 0.5
-
-
-def _subset(table: Table, rows: np.ndarray) -> Table:
-    return Table(table.vocabs, [table.ids[i] for i in rows], {k: v[rows] for k, v in table.cols.items()})

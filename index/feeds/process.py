@@ -115,17 +115,18 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     if feed.format == "ctf":
         await records.rekey_former_upns(conn, src.org_id, rows)
     existing = await records.find(conn, src.org_id, [r.record_id for r in rows])
+    hashes = {r.record_id: records.content_hash(r) for r in rows}
     same, changed = [], []
     for r in rows:
         before = existing.get(r.record_id)
-        if before is not None and before.content_hash == records.content_hash(r):
+        if before is not None and before.content_hash == hashes[r.record_id]:
             same.append(before)
         else:
             changed.append(r)
     await records.touch(conn, feed.id, [e.id for e in same])
     counts.unchanged = len(same)
     present = [e.child_id for e in same if e.child_id]
-    ids = await records.upsert(conn, src.org_id, feed.id, changed)
+    ids = await records.upsert(conn, src.org_id, feed.id, changed, hashes)
     vocabs = table.Vocabs()
     tbl = table.build(vocabs, changed)
     sids = [ids[r.record_id][0] for r in changed]
@@ -141,7 +142,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
             counts.review += 1
         else:
             to_match.append(k)
-    incoming = table.build(vocabs, [changed[k] for k in to_match])
+    incoming = tbl.subset(to_match)
     pairs = await resolve.candidates(conn, [keys[k] for k in to_match], cap=feed.cap)
     excluded, shielded = await _exclusions(conn, [sids[k] for k in to_match], pairs)
     outcomes = await resolve.resolve(conn, model, incoming, pairs, n_children=max(feed.n_children, 1),

@@ -89,12 +89,13 @@ RETURNING sr.id, sr.record_key, (xmax = 0) AS inserted
 """
 
 
-async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID,
-                 rows: list[CensusRow]) -> dict[str, tuple[uuid.UUID, bool]]:
-    """record key -> (source record id, newly inserted). Carers are replaced."""
+async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows: list[CensusRow],
+                 hashes: dict[str, bytes]) -> dict[str, tuple[uuid.UUID, bool]]:
+    """record key -> (source record id, newly inserted); hashes[record key] is the row's
+    content_hash. Carers are replaced."""
     if not rows:
         return {}
-    columns = [[r.record_id for r in rows], [content_hash(r) for r in rows]]
+    columns = [[r.record_id for r in rows], [hashes[r.record_id] for r in rows]]
     columns += [[getattr(r, f) for r in rows] for f in FIELDS]
     got = await conn.fetch(UPSERT, org_id, feed_id, *columns)
     ids = {r["record_key"]: (r["id"], r["inserted"]) for r in got}
