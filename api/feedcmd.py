@@ -84,10 +84,10 @@ def cmd_feed_load(args, settings) -> int:
                 bar = Progress(not args.json and sys.stderr.isatty())
                 await process.run(conn, feed_id, model=mdl, max_bytes=settings.feed_max_bytes, on_chunk=bar)
                 got, _ = await store.status(conn, feed_id)
-        summary = {k: v for k, v in {
+        summary = {
             "feed_id": str(got.id), "status": got.status, "resubmitted": not created, "rows": got.rows,
             "linked": got.linked, "new": got.new, "review": got.review, "rejected": got.rejected,
-            "unchanged": got.unchanged, "leavers": got.leavers, "error": got.error}.items()}
+            "unchanged": got.unchanged, "leavers": got.leavers, "error": got.error}
         if args.json:
             print(json.dumps(summary))
         else:

@@ -20,15 +20,15 @@ CEILING = 2 * 1024 * 1024 * 1024     # the route's own limit; the configured cap
 DEFAULT_MAX = 200 * 1024 * 1024
 
 
+# Content types taken; with none (or octet-stream) the format is sniffed from the bytes.
+ACCEPTED = (*parse.CSV_TYPES, *parse.XML_TYPES, "", "application/octet-stream")
+
+
 def _format(request: Request, raw: bytes) -> str:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media in parse.CSV_TYPES:
-        return "csv"
-    if media in parse.XML_TYPES:
-        return "ctf"
-    if media in ("", "application/octet-stream"):
-        return parse.sniff(raw)
-    raise UnsupportedMediaType("send the census as text/csv or application/xml (a CTF)")
+    if media not in ACCEPTED:
+        raise UnsupportedMediaType("send the census as text/csv or application/xml (a CTF)")
+    return parse.sniff(raw, media)
 
 
 def _flag(value: str | None, field: str) -> bool:

@@ -17,7 +17,7 @@ import numpy as np
 import structlog
 
 from index.feeds import records
-from matching import compare, decide, model as mmodel
+from matching import compare, decide, model as mmodel, table
 from matching.score import Frequencies, Scorer, explain
 from matching.table import Table
 
@@ -114,7 +114,7 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
         return [Outcome("new") for _ in range(n)]
     cand_ids = sorted({p[1] for p in pairs})
     position = {sid: k for k, sid in enumerate(cand_ids)}
-    existing = _build(incoming, await records.load(conn, cand_ids))
+    existing = table.build(incoming.vocabs, await records.load(conn, cand_ids))
     children = sorted({p[2] for p in pairs})
     child_index = {c: k for k, c in enumerate(children)}
     ri = np.array([p[0] for p in pairs], dtype=np.int64)
@@ -155,11 +155,3 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
                                   for k in near[:max_candidates]]
         out.append(outcome)
     return out
-
-
-def _build(incoming: Table, rows: list[dict]) -> Table:
-    from matching import table
-
-    return table.build(incoming.vocabs, rows)
-
-
