@@ -153,18 +153,11 @@ def block(existing: Table, incoming: Table, rules: tuple[Rule, ...] = RULES, *,
 def record_keys(table: Table, row: int, rules: tuple[Rule, ...] = RULES) -> list[tuple[str, str]]:
     """(rule, key) pairs of one record as readable strings, for storage in an index table.
     Two records share a string key exactly when they share the rule's block."""
-    out = []
-    for rule in rules:
-        parts: list[list[str]] = [[]]
-        for part in rule.parts:
-            values = sorted({_readable(table, name, int(column(table, name)[row])) for name in part} - {None})
-            parts = [p + [v] for p in parts for v in values]
-        out.extend((rule.name, "|".join(p)) for p in parts if len(p) == len(rule.parts))
-    return sorted(set(out))
+    return all_record_keys(table.subset([row]), rules)[0]
 
 
 def all_record_keys(table: Table, rules: tuple[Rule, ...] = RULES) -> list[list[tuple[str, str]]]:
-    """record_keys for every row at once (each column decoded once, not once per row)."""
+    """record_keys of every row (each column decoded once, not once per row)."""
     n = len(table)
     keys: list[set[tuple[str, str]]] = [set() for _ in range(n)]
     decoded: dict[str, list[str | None]] = {}
