@@ -6,8 +6,6 @@ GET /feeds/{id} gives the status, the counts and the row errors.
 
 from __future__ import annotations
 
-import uuid
-
 from litestar import Request, get, post
 from litestar.params import FromPath
 
@@ -74,10 +72,7 @@ async def submit(request: Request) -> dict:
 @get("/feeds/{feed_id:str}", opt={"action": "feed.read"}, summary="A feed's status, counts and row errors")
 async def status(request: Request, feed_id: FromPath[str]) -> store.FeedStatus:
     params.only(request, set())
-    try:
-        fid = uuid.UUID(feed_id)
-    except ValueError:
-        raise errors.Invalid("not a feed id", field="feed_id") from None
+    fid = params.index_id(feed_id, "feed_id")
     who = audited.principal_of(request)
 
     async def work(conn):
