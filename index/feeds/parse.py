@@ -20,6 +20,7 @@ FORMATS = ("csv", "ctf")
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 XML_TYPES = ("application/xml", "text/xml")
 RECORD_KEY = re.compile(r"[A-Za-z0-9_./-]{1,64}")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")     # a line break or other control character in a value
 
 
 class Parsed(msgspec.Struct, kw_only=True):
@@ -67,6 +68,24 @@ def parse(raw: bytes, format: str, *, max_bytes: int) -> Parsed:
         elif not RECORD_KEY.fullmatch(item.record_id):
             column = "UPN" if format == "ctf" else "record_id"
             errors.append(RowError(item.row, column, "a record key is 1-64 letters, digits or _ . / -"))
+        elif (column := _control_character(item)) is not None:
+            errors.append(RowError(item.row, column, "contains a line break or another control character"))
         else:
             rows.append(item)
     return Parsed(format=format, full=full, rows=rows, errors=sorted(errors, key=lambda e: e.row))
+
+
+def _control_character(row: CensusRow) -> str | None:
+    """The first field (census column name) holding a control character, or None."""
+    for name in census.COLUMNS:
+        if name.startswith("carer"):
+            continue
+        value = getattr(row, name, None)
+        if isinstance(value, str) and CONTROL.search(value):
+            return name
+    for i, carer in enumerate(row.carers, start=1):
+        for field in census.CARER_FIELDS:
+            value = getattr(carer, field)
+            if isinstance(value, str) and CONTROL.search(value):
+                return f"carer{i}_{field}"
+    return None

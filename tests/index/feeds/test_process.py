@@ -179,3 +179,13 @@ async def test_values_longer_than_the_childs_columns_do_not_stop_the_feed(conn, 
     assert await conn.fetchval("SELECT length(preferred_forename) FROM children") == 100
     assert await conn.fetchval("SELECT length(surname) FROM carers") == 100
     assert await conn.fetchval("SELECT length(preferred_forename) FROM source_records") == 150   # kept whole
+
+
+async def test_a_line_break_is_a_row_error_and_an_overlong_identifier_is_kept_invalid(conn, sources, model):
+    header = "record_id,forename,surname,dob,upn\n"
+    raw = (header + 'K1,Ava,Testwood,2015-03-14,"X1\nY2"\n' + f"K2,Noah,Fenwick,2012-07-03,{'Z' * 60}\n").encode()
+    feed_id, status = await submit_and_run(conn, sources["SCH1"], raw, model)
+    got, _ = await store.status(conn, feed_id)
+    assert (status, got.rows, got.rejected, got.new) == ("done", 2, 1, 1)
+    assert [(e.row, e.column) for e in got.errors] == [(3, "upn")]   # the line the row ends on
+    assert await conn.fetchval("SELECT valid FROM child_identifiers WHERE scheme = 'upn'") is False
