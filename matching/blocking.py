@@ -9,6 +9,7 @@ reported rather than silently dropped or allowed to blow up memory.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,6 +179,60 @@ def all_record_keys(table: Table, rules: tuple[Rule, ...] = RULES) -> list[list[
             else:
                 keys[i].update((rule.name, c) for c in combos)
     return [sorted(k) for k in keys]
+
+
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _text_hash(text: str) -> np.uint64:
+    return np.uint64(int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little"))
+
+
+def _mix(key: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Fold one part's hash into a key (splitmix64's finaliser over key ^ value)."""
+    with np.errstate(over="ignore"):
+        z = (key ^ value) * _M1
+        z = (z ^ (z >> np.uint64(31))) * _M2
+        return z ^ (z >> np.uint64(29))
+
+
+def stored_keys(table: Table, rules: tuple[Rule, ...] = RULES) -> tuple[np.ndarray, np.ndarray]:
+    """(row, key) for every stored blocking key of every row: key is a signed 64-bit hash
+    of the rule and the readable parts of one record_keys entry, so two records share a
+    stored key exactly when they share a readable key (up to a 64-bit hash collision,
+    which only adds a pair to compare). Each row's keys are distinct. Vectorised: every
+    distinct column value is decoded and hashed once."""
+    hashed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def part_hash(name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in hashed:
+            uniq, inverse = np.unique(column(table, name), return_inverse=True)
+            texts = [_readable(table, name, int(v)) for v in uniq]
+            h = np.array([_text_hash(t) if t is not None else 0 for t in texts], dtype=np.uint64)
+            ok = np.array([t is not None for t in texts], dtype=bool)
+            hashed[name] = (h[inverse.reshape(-1)], ok[inverse.reshape(-1)])
+        return hashed[name]
+
+    n = len(table)
+    all_rows, all_keys = [np.zeros(0, np.int64)], [np.zeros(0, np.uint64)]
+    for rule in rules:
+        combos = [(np.arange(n, dtype=np.int64), np.full(n, _text_hash(rule.name), dtype=np.uint64))]
+        for part in rule.parts:
+            grown = []
+            for name in part:
+                h, ok = part_hash(name)
+                for r, key in combos:
+                    keep = ok[r]
+                    grown.append((r[keep], _mix(key[keep], h[r[keep]])))
+            combos = grown
+        all_rows += [c[0] for c in combos]
+        all_keys += [c[1] for c in combos]
+    rows, keys = np.concatenate(all_rows), np.concatenate(all_keys)
+    order = np.lexsort((keys, rows))
+    rows, keys = rows[order], keys[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])
+    return rows[first], keys[first].view(np.int64)
 
 
 def _decoded(table: Table, name: str) -> list[str | None]:

@@ -10,6 +10,7 @@ are that source's latest.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 
@@ -83,18 +84,34 @@ async def link_many(conn: asyncpg.Connection, links: list[tuple[uuid.UUID, uuid.
             columns=["source_record_id", "child_id", "method", "match_weight", "model_version", "feed_id"])
 
 
+async def open_reviews(conn: asyncpg.Connection, items: list[tuple[uuid.UUID, Outcome]], la_code: str,
+                       feed_id: uuid.UUID | None) -> list[uuid.UUID]:
+    """A review item for each (source record, outcome), with its candidates."""
+    if not items:
+        return []
+    got = await conn.fetch(
+        """INSERT INTO review_items (source_record_id, la_code, feed_id, reasons, shielded)
+           SELECT t.sid, $1, $2, ARRAY(SELECT jsonb_array_elements_text(t.reasons::jsonb)), t.shielded
+             FROM unnest($3::uuid[], $4::text[], $5::boolean[]) AS t(sid, reasons, shielded)
+           RETURNING id, source_record_id""",
+        la_code, feed_id, [sid for sid, _ in items], [json.dumps(sorted(set(o.reasons))) for _, o in items],
+        [o.shielded for _, o in items])
+    review_of = {r["source_record_id"]: r["id"] for r in got}
+    candidates = [(review_of[sid], child, rank, weight, json.dumps(expl))
+                  for sid, outcome in items
+                  for rank, (child, weight, expl) in enumerate(outcome.candidates, start=1)]
+    if candidates:
+        await conn.execute(
+            """INSERT INTO review_candidates (review_id, child_id, rank, match_weight, explanation)
+               SELECT r, c, k, w, e::jsonb FROM unnest($1::uuid[], $2::uuid[], $3::integer[], $4::float8[], $5::text[])
+                   AS t(r, c, k, w, e)""",
+            *map(list, zip(*candidates)))
+    return [review_of[sid] for sid, _ in items]
+
+
 async def open_review(conn: asyncpg.Connection, source_record_id: uuid.UUID, la_code: str,
                       feed_id: uuid.UUID | None, outcome: Outcome) -> uuid.UUID:
-    review_id = await conn.fetchval(
-        """INSERT INTO review_items (source_record_id, la_code, feed_id, reasons, shielded)
-           VALUES ($1, $2, $3, $4, $5) RETURNING id""",
-        source_record_id, la_code, feed_id, sorted(set(outcome.reasons)), outcome.shielded)
-    await conn.executemany(
-        """INSERT INTO review_candidates (review_id, child_id, rank, match_weight, explanation)
-           VALUES ($1, $2, $3, $4, $5::jsonb)""",
-        [(review_id, child, rank, weight, expl)
-         for rank, (child, weight, expl) in enumerate(outcome.candidates, start=1)])
-    return review_id
+    return (await open_reviews(conn, [(source_record_id, outcome)], la_code, feed_id))[0]
 
 
 async def ensure_involvements(conn: asyncpg.Connection, org_id: int, child_ids: list[uuid.UUID],

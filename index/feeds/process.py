@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import asyncpg
+import numpy as np
 import structlog
 
 from index import audit, registry
@@ -24,7 +25,7 @@ from matching.census import CensusRow, FileError
 log = structlog.get_logger()
 
 RESOLVE_LOCK = 0x15_1DE7   # advisory lock key: one chunk resolves at a time
-CHUNK = 2000
+CHUNK = 100_000   # rows per transaction: each batch is resolved set-based
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Feed:
     cap: int = blocking.DEFAULT_CAP
     today: dt.date = field(default_factory=dt.date.today)
     n_children: int = 0        # the index's size for the prior: counted at the start, plus children created
+    vocabs: table.Vocabs = field(default_factory=table.Vocabs)   # shared by the feed's batches
 
 
 async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Model, max_bytes: int,
@@ -110,8 +112,9 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
 
 
 async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]) -> Counts:
-    """Resolve and apply one chunk of rows (inside the caller's transaction)."""
+    """Resolve and apply one batch of rows (inside the caller's transaction)."""
     src, model, counts = feed.source, feed.model, Counts()
+    await records.ensure_keys(conn, model.blocking_rules)
     if feed.format == "ctf":
         await records.rekey_former_upns(conn, src.org_id, rows)
     existing = await records.find(conn, src.org_id, [r.record_id for r in rows])
@@ -127,10 +130,9 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     counts.unchanged = len(same)
     present = [e.child_id for e in same if e.child_id]
     ids = await records.upsert(conn, src.org_id, feed.id, changed, hashes)
-    vocabs = table.Vocabs()
-    tbl = table.build(vocabs, changed)
+    tbl = table.build(feed.vocabs, changed)
     sids = [ids[r.record_id][0] for r in changed]
-    keys = await records.replace_keys(conn, tbl, sids, model.blocking_rules)
+    key_rows, keys = blocking.stored_keys(tbl, model.blocking_rules)
     await records.count_names(conn, tbl, [k for k, r in enumerate(changed) if ids[r.record_id][1]])
     to_match, refresh = [], []
     for k, r in enumerate(changed):
@@ -142,12 +144,16 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
             counts.review += 1
         else:
             to_match.append(k)
-    incoming = tbl.subset(to_match)
-    pairs = await resolve.candidates(conn, [keys[k] for k in to_match], cap=feed.cap)
-    excluded, shielded = await _exclusions(conn, [sids[k] for k in to_match], pairs)
-    outcomes = await resolve.resolve(conn, model, incoming, pairs, n_children=max(feed.n_children, 1),
-                                     excluded=excluded, shielded=shielded)
-    links, creating = [], []
+    # Candidates of the records to match: their keys, renumbered to positions in to_match.
+    position = np.full(len(changed) + 1, -1, dtype=np.int64)
+    position[to_match] = np.arange(len(to_match))
+    wanted = position[key_rows] >= 0
+    cands = await resolve.candidates(conn, feed.vocabs, position[key_rows[wanted]], keys[wanted],
+                                     sids=[sids[k] for k in to_match], feed_id=feed.id, cap=feed.cap)
+    outcomes = await resolve.resolve(conn, model, tbl.subset(to_match), cands, n_children=max(feed.n_children, 1))
+    await records.write_keys(conn, sids, key_rows, keys,
+                             replace=[sids[k] for k, r in enumerate(changed) if not ids[r.record_id][1]])
+    links, creating, reviews = [], [], []
     for k, outcome in zip(to_match, outcomes):
         row, sid = changed[k], sids[k]
         if outcome.decision == "new" and apply.can_create(row) is not None:
@@ -157,11 +163,12 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
             refresh.append(outcome.child_id)
             counts.linked += 1
         elif outcome.decision == "review":
-            await apply.open_review(conn, sid, src.la_code, feed.id, outcome)
+            reviews.append((sid, outcome))
             counts.review += 1
         else:
             creating.append((sid, outcome.weight, apply.new_child(row, src.la_code)))
             counts.created += 1
+    await apply.open_reviews(conn, reviews, src.la_code, feed.id)
     created = await registry.create_children(conn, [c for _, _, c in creating], source_org_id=src.org_id)
     links += [(sid, child_id, "new", weight) for (sid, weight, _), child_id in zip(creating, created)]
     await apply.link_many(conn, links, model_version=model.version, feed_id=feed.id)
@@ -174,16 +181,3 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
         request_id=uuid.uuid4(), action="feed.apply", outcome="ok", status=200, user_id=feed.submitted_by,
         org_code=src.code, query={"feed_id": str(feed.id), "rows": len(rows)}, child_ids=counts.children))
     return counts
-
-
-async def _exclusions(conn: asyncpg.Connection, sids: list[uuid.UUID], pairs):
-    """(incoming index, child) pairs ruled out by "not this child", and shielded candidates."""
-    if not pairs:
-        return set(), set()
-    index = {sid: i for i, sid in enumerate(sids)}
-    ruled_out = await conn.fetch(
-        "SELECT source_record_id, child_id FROM not_matches WHERE source_record_id = ANY($1::uuid[])", sids)
-    excluded = {(index[r["source_record_id"]], r["child_id"]) for r in ruled_out}
-    shielded = {r["id"] for r in await conn.fetch(
-        "SELECT id FROM children WHERE shielded AND id = ANY($1::uuid[])", sorted({p[2] for p in pairs}))}
-    return excluded, shielded

@@ -7,15 +7,21 @@ record_id for CSV, the UPN for CTF. Its content hash tells an unchanged row.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
+import io
 import uuid
 
 import asyncpg
 import msgspec
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import structlog
 
 from matching import blocking, table
 from matching.census import CensusRow
+
+log = structlog.get_logger()
 
 FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "former_surname",
           "dob", "gender", "address_line1", "address_line2", "town", "postcode", "upn", "former_upn", "uln",
@@ -118,15 +124,86 @@ async def touch(conn: asyncpg.Connection, feed_id: uuid.UUID, ids: list[uuid.UUI
         await conn.execute("UPDATE source_records SET last_feed_id = $1 WHERE id = ANY($2::uuid[])", feed_id, ids)
 
 
-async def replace_keys(conn: asyncpg.Connection, tbl: table.Table, ids: list[uuid.UUID],
-                       rules: tuple[blocking.Rule, ...]) -> list[list[tuple[str, str]]]:
-    """Store each record's blocking keys (row k of tbl is record ids[k]); returns them."""
-    keys = blocking.all_record_keys(tbl, rules)
-    await conn.execute("DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])", ids)
-    records = [(sid, rule, key[:300]) for sid, ks in zip(ids, keys) for rule, key in ks]
-    if records:
-        await conn.copy_records_to_table("match_keys", records=records, columns=["source_record_id", "rule", "key"])
-    return keys
+async def write_keys(conn: asyncpg.Connection, sids: list[uuid.UUID], rows: np.ndarray, keys: np.ndarray, *,
+                     replace: list[uuid.UUID]) -> None:
+    """Store blocking keys: record sids[rows[k]] has key keys[k]. The keys of the records
+    in `replace` are deleted first."""
+    if replace:
+        await conn.execute("DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])", replace)
+    if len(rows):
+        ids = pa.array([str(s) for s in sids], pa.string()).take(pa.array(rows, pa.int64()))
+        await copy_in(conn, "match_keys", pa.table({"source_record_id": ids, "key": pa.array(keys, pa.int64())}))
+
+
+async def copy_in(conn: asyncpg.Connection, name: str, data: pa.Table) -> None:
+    """COPY an Arrow table into `name` (columns by name) as CSV."""
+    buf = io.BytesIO()
+    pcsv.write_csv(data, buf, pcsv.WriteOptions(include_header=False))
+    buf.seek(0)
+    await conn.copy_to_table(name, source=buf, columns=data.column_names, format="csv")
+
+
+async def copy_out(conn: asyncpg.Connection, query: str, *args, text: tuple[str, ...] = ()) -> pa.Table:
+    """A query's rows as an Arrow table (COPY ... TO STDOUT as CSV); `text` columns are
+    read as strings, empty or NULL as ''."""
+    buf = io.BytesIO()
+    await conn.copy_from_query(query, *args, output=buf, format="csv", header=True)
+    buf.seek(0)
+    return pcsv.read_csv(buf, parse_options=pcsv.ParseOptions(newlines_in_values=True),
+                         convert_options=pcsv.ConvertOptions(strings_can_be_null=False,
+                                                             quoted_strings_can_be_null=False,
+                                                             column_types={c: pa.string() for c in text}))
+
+
+# A source record's matching fields, census column names (sr: source_records).
+MATCH_FIELDS = """sr.forename, sr.middle_names, sr.surname, sr.preferred_forename, sr.preferred_surname,
+       sr.former_surname, to_char(sr.dob, 'YYYY-MM-DD') AS dob, sr.gender, sr.address_line1, sr.address_line2,
+       sr.town, sr.postcode, sr.upn, sr.former_upn, sr.uln, sr.nhs_number,
+       c1.forename AS carer1_forename, c1.surname AS carer1_surname,
+       c2.forename AS carer2_forename, c2.surname AS carer2_surname"""
+MATCH_CARERS = """LEFT JOIN source_record_carers c1 ON c1.source_record_id = sr.id AND c1.position = 1
+  LEFT JOIN source_record_carers c2 ON c2.source_record_id = sr.id AND c2.position = 2"""
+MATCH_TEXT = ("record_id", "forename", "middle_names", "surname", "preferred_forename", "preferred_surname",
+              "former_surname", "dob", "gender", "address_line1", "address_line2", "town", "postcode", "upn",
+              "former_upn", "uln", "nhs_number", "carer1_forename", "carer1_surname", "carer2_forename",
+              "carer2_surname")
+
+
+def match_table(vocabs: table.Vocabs, got: pa.Table) -> table.Table:
+    """A matching Table from copy_out rows carrying MATCH_FIELDS and a record_id."""
+    return table.build(vocabs, source={name: got.column(name) for name in MATCH_TEXT})
+
+
+REBUILD_BATCH = 100_000
+REBUILD = ("SELECT sr.id AS record_id, " + MATCH_FIELDS + " FROM source_records sr " + MATCH_CARERS
+           + " WHERE sr.id > $1 ORDER BY sr.id LIMIT $2")
+
+
+async def ensure_keys(conn: asyncpg.Connection, rules: tuple[blocking.Rule, ...]) -> bool:
+    """Rebuild every source record's stored keys if they were computed with other
+    blocking rules (a new model, or keys never built); True if rebuilt."""
+    names = ",".join(r.name for r in rules)
+    built = await conn.fetchval("SELECT rules FROM match_key_rules")
+    if built == names:
+        return False
+    if built is None and not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM source_records)"):
+        await conn.execute("INSERT INTO match_key_rules (rules) VALUES ($1)", names)
+        return False
+    log.info("match_keys_rebuild", rules=names)
+    await conn.execute("TRUNCATE match_keys")
+    after = uuid.UUID(int=0)
+    while True:
+        got = await copy_out(conn, REBUILD, after, REBUILD_BATCH, text=MATCH_TEXT)
+        if got.num_rows == 0:
+            break
+        tbl = match_table(table.Vocabs(), got)
+        rows, keys = blocking.stored_keys(tbl, rules)
+        sids = [uuid.UUID(s) for s in tbl.ids]
+        await write_keys(conn, sids, rows, keys, replace=[])
+        after = sids[-1]
+    await conn.execute("""INSERT INTO match_key_rules (rules) VALUES ($1)
+                          ON CONFLICT (one) DO UPDATE SET rules = EXCLUDED.rules, built_at = now()""", names)
+    return True
 
 
 async def count_names(conn: asyncpg.Connection, tbl: table.Table, rows: list[int]) -> None:
@@ -148,33 +225,3 @@ async def count_names(conn: asyncpg.Connection, tbl: table.Table, rows: list[int
                SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
                ON CONFLICT (kind, value) DO UPDATE SET n = c.n + EXCLUDED.n""",
             [k for k, _ in counts], [v for _, v in counts], list(counts.values()))
-
-
-LOAD = """
-SELECT sr.id, sr.forename, sr.middle_names, sr.surname, sr.preferred_forename, sr.preferred_surname,
-       sr.former_surname, sr.dob, sr.gender, sr.address_line1, sr.address_line2, sr.town, sr.postcode,
-       sr.upn, sr.former_upn, sr.uln, sr.nhs_number,
-       array(SELECT c.forename FROM source_record_carers c WHERE c.source_record_id = sr.id ORDER BY c.position)
-           AS carer_forenames,
-       array(SELECT c.surname FROM source_record_carers c WHERE c.source_record_id = sr.id ORDER BY c.position)
-           AS carer_surnames
-  FROM source_records sr
- WHERE sr.id = ANY($1::uuid[])
-"""
-
-
-async def load(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> list[dict]:
-    """Records as census-column dicts (for matching.table.build), in the order of ids."""
-    got = {r["id"]: r for r in await conn.fetch(LOAD, ids)}
-    out = []
-    for sid in ids:
-        r = got[sid]
-        d = {f: (r[f] or "") for f in FIELDS if f != "dob"}
-        d["record_id"] = str(sid)
-        d["dob"] = r["dob"].isoformat() if isinstance(r["dob"], dt.date) else ""
-        fores, surs = list(r["carer_forenames"]), list(r["carer_surnames"])
-        for i in (1, 2):
-            d[f"carer{i}_forename"] = (fores[i - 1] or "") if len(fores) >= i else ""
-            d[f"carer{i}_surname"] = (surs[i - 1] or "") if len(surs) >= i else ""
-        out.append(d)
-    return out

@@ -1,10 +1,16 @@
 """Identity resolution in the index: candidates from stored blocking keys, the matching
 engine's decision, then a link, a new child or a review item.
 
-Candidates are the children linked to source records that share a blocking key with
-the incoming record. Two paths give the same candidates: the bulk path COPYs the
-incoming keys into a staging table and joins once; the point path (a few records, an
-API write) passes them as arrays. Scoring and decisions are matching's own code.
+Candidates are the source records that share a stored blocking key with an incoming
+record (matching.blocking.stored_keys), with the child each is linked to, or none while
+it waits in review. A source record touched by the same feed is never a candidate: a
+source's two records are two children by that source's own account.
+
+Two paths give the same candidates: the bulk path COPYs the incoming keys into a
+staging table; the point path (a few records, an API write) inserts them from arrays.
+From there one set-based join finds the candidates, and the candidate records come back
+as CSV read column by column (Arrow), so a batch of 100,000 incoming rows costs a
+handful of statements, not a statement per row. Scoring and decisions are matching's.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 import numpy as np
+import pyarrow as pa
 import structlog
 
 from index.feeds import records
@@ -25,21 +32,46 @@ log = structlog.get_logger()
 
 BULK_FROM = 200     # incoming records at which the staging-table path is used
 
-# Existing records sharing each wanted key, with the key's block size (counted on the
-# existing side); blocks over the cap are skipped. The fan-out to incoming records is
-# done by the caller: a join back to the wanted keys misleads the planner (it expects
-# one row per block and nests loops over every pair).
-_HITS = """
-hits AS (
-    SELECT w.rule, w.key, mk.source_record_id, l.child_id,
-           count(*) OVER (PARTITION BY w.rule, w.key) AS n
-      FROM wanted w
-      JOIN match_keys mk ON mk.rule = w.rule AND mk.key = w.key
-      JOIN links l ON l.source_record_id = mk.source_record_id AND l.unlinked_at IS NULL)
-SELECT rule, key, source_record_id, child_id FROM hits WHERE n <= $1
-"""
-HITS_STAGED = "WITH wanted AS (SELECT rule, key FROM feed_keys)," + _HITS
-HITS_ARRAYS = "WITH wanted AS (SELECT * FROM unnest($2::text[], $3::text[]) AS t(rule, key))," + _HITS
+STAGE = ("DROP TABLE IF EXISTS feed_keys",
+         "CREATE TEMP TABLE feed_keys (i integer NOT NULL, key bigint NOT NULL) ON COMMIT DROP")
+STAGE_ARRAYS = "INSERT INTO feed_keys (i, key) SELECT * FROM unnest($1::integer[], $2::bigint[])"
+# Blocks over the cap (counted over every stored record) are skipped. The candidate
+# records are numbered (idx) in the order they are read back.
+JOIN = (
+    "ANALYZE feed_keys",
+    "DROP TABLE IF EXISTS feed_pairs",
+    """CREATE TEMP TABLE feed_pairs ON COMMIT DROP AS
+       WITH wanted AS (SELECT DISTINCT key FROM feed_keys),
+       hits AS (SELECT mk.key, mk.source_record_id, count(*) OVER (PARTITION BY mk.key) AS n
+                  FROM wanted w JOIN match_keys mk ON mk.key = w.key)
+       SELECT DISTINCT fk.i, h.source_record_id FROM hits h JOIN feed_keys fk ON fk.key = h.key
+        WHERE h.n <= $1::bigint""",
+    "DROP TABLE IF EXISTS feed_candidates",
+    """CREATE TEMP TABLE feed_candidates ON COMMIT DROP AS
+       SELECT (row_number() OVER (ORDER BY c.source_record_id) - 1)::integer AS idx, c.source_record_id,
+              l.child_id, coalesce(ch.shielded, false) AS shielded
+         FROM (SELECT DISTINCT source_record_id FROM feed_pairs) c
+         JOIN source_records sr ON sr.id = c.source_record_id AND sr.last_feed_id IS DISTINCT FROM $1::uuid
+         LEFT JOIN links l ON l.source_record_id = c.source_record_id AND l.unlinked_at IS NULL
+         LEFT JOIN children ch ON ch.id = l.child_id""",
+)
+# "Not this child" rules a pair out for good.
+PAIRS = """SELECT p.i, c.idx FROM feed_pairs p JOIN feed_candidates c USING (source_record_id)
+            LEFT JOIN not_matches nm ON nm.source_record_id = ($1::uuid[])[p.i + 1] AND nm.child_id = c.child_id
+           WHERE nm.source_record_id IS NULL"""
+RECORDS = ("SELECT c.idx, c.source_record_id AS record_id, c.child_id, c.shielded, " + records.MATCH_FIELDS
+           + " FROM feed_candidates c JOIN source_records sr ON sr.id = c.source_record_id " + records.MATCH_CARERS
+           + " ORDER BY c.idx")
+
+
+@dataclass
+class Candidates:
+    """Candidate pairs (incoming row ri[k], candidate record li[k]) and the records."""
+    ri: np.ndarray
+    li: np.ndarray
+    existing: Table                     # the candidate source records; ids are their uuids as text
+    child: list[uuid.UUID | None]       # each candidate record's child (None: waiting in review)
+    shielded: np.ndarray                # each candidate record's child is shielded
 
 
 @dataclass
@@ -54,24 +86,35 @@ class Outcome:
     candidates: list[tuple[uuid.UUID, float, list]] = field(default_factory=list)
 
 
-async def candidates(conn: asyncpg.Connection, keys: list[list[tuple[str, str]]], *, cap: int,
-                     bulk: bool | None = None) -> list[tuple[int, uuid.UUID, uuid.UUID]]:
-    """(incoming index, candidate source record, its child) for every shared key."""
-    wanted: dict[tuple[str, str], list[int]] = {}
-    for i, ks in enumerate(keys):
-        for rule, key in ks:
-            wanted.setdefault((rule, key[:300]), []).append(i)
-    if not wanted:
-        return []
-    if bulk if bulk is not None else len(keys) >= BULK_FROM:
-        await conn.execute("CREATE TEMP TABLE IF NOT EXISTS feed_keys (rule text, key text) ON COMMIT DROP")
-        await conn.execute("TRUNCATE feed_keys")
-        await conn.copy_records_to_table("feed_keys", records=list(wanted), columns=["rule", "key"])
-        rows = await conn.fetch(HITS_STAGED, cap)
+async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.ndarray, keys: np.ndarray, *,
+                     sids: list[uuid.UUID | None], feed_id: uuid.UUID | None, cap: int,
+                     bulk: bool | None = None) -> Candidates:
+    """Candidates of incoming rows whose stored keys are (rows[k], keys[k]); sids[i] is
+    incoming row i's source record, if it has one (for "not this child"). Runs inside
+    the caller's transaction (its staging tables go at commit)."""
+    for statement in STAGE:
+        await conn.execute(statement)
+    if bulk if bulk is not None else len(sids) >= BULK_FROM:
+        await records.copy_in(conn, "feed_keys", pa.table({"i": pa.array(rows, pa.int32()),
+                                                          "key": pa.array(keys, pa.int64())}))
     else:
-        rows = await conn.fetch(HITS_ARRAYS, cap, [w[0] for w in wanted], [w[1] for w in wanted])
-    pairs = {(i, r["source_record_id"], r["child_id"]) for r in rows for i in wanted[(r["rule"], r["key"])]}
-    return sorted(pairs)
+        await conn.execute(STAGE_ARRAYS, rows.astype(np.int32).tolist(), keys.tolist())
+    await conn.execute(JOIN[0])
+    await conn.execute(JOIN[1])
+    await conn.execute(JOIN[2], cap)
+    await conn.execute(JOIN[3])
+    await conn.execute(JOIN[4], feed_id)
+    pairs = await records.copy_out(conn, PAIRS, sids)
+    recs = await records.copy_out(conn, RECORDS, text=records.MATCH_TEXT + ("child_id", "shielded"))
+    ri = pairs.column("i").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
+    li = pairs.column("idx").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
+    if recs.num_rows == 0:
+        return Candidates(ri[:0], li[:0], table.build(vocabs, []), [], np.zeros(0, dtype=bool))
+    existing = records.match_table(vocabs, recs)
+    child = [uuid.UUID(c) if c else None for c in recs.column("child_id").to_pylist()]
+    shielded = np.array([s == "t" for s in recs.column("shielded").to_pylist()], dtype=bool)
+    order = np.lexsort((li, ri))
+    return Candidates(ri[order], li[order], existing, child, shielded)
 
 
 async def frequencies(conn: asyncpg.Connection, comparisons, existing: Table, incoming: Table) -> Frequencies:
@@ -103,23 +146,34 @@ async def frequencies(conn: asyncpg.Connection, comparisons, existing: Table, in
     return freq
 
 
-async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table,
-                  pairs: list[tuple[int, uuid.UUID, uuid.UUID]], *, n_children: int,
-                  excluded: set[tuple[int, uuid.UUID]] = frozenset(),
-                  shielded: set[uuid.UUID] = frozenset(), max_candidates: int = 5) -> list[Outcome]:
-    """Score each incoming record against its candidates and decide, per child."""
+async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table, cands: Candidates, *,
+                  n_children: int, max_candidates: int = 5) -> list[Outcome]:
+    """Score each incoming record against its candidates and decide, per child.
+
+    A candidate record waiting in review counts as a child of its own: if it is the best
+    candidate, or any candidate at or above the review band, the incoming record goes to
+    review too (twins whose records both await review must not be linked to one child)."""
     n = len(incoming)
-    pairs = [p for p in pairs if (p[0], p[2]) not in excluded]
-    if not pairs:
+    ri, li, existing = cands.ri, cands.li, cands.existing
+    if len(ri) == 0:
         return [Outcome("new") for _ in range(n)]
-    cand_ids = sorted({p[1] for p in pairs})
-    position = {sid: k for k, sid in enumerate(cand_ids)}
-    existing = table.build(incoming.vocabs, await records.load(conn, cand_ids))
-    children = sorted({p[2] for p in pairs})
-    child_index = {c: k for k, c in enumerate(children)}
-    ri = np.array([p[0] for p in pairs], dtype=np.int64)
-    li = np.array([position[p[1]] for p in pairs], dtype=np.int64)
-    ci = np.array([child_index[p[2]] for p in pairs], dtype=np.int64)
+    # One "child" per candidate record: its child, or itself while it waits in review.
+    children: list[uuid.UUID | None] = []
+    child_index: dict[uuid.UUID, int] = {}
+    record_child = np.empty(len(cands.child), dtype=np.int64)
+    for k, c in enumerate(cands.child):
+        if c is None:
+            record_child[k] = len(children)
+            children.append(None)
+        else:
+            if c not in child_index:
+                child_index[c] = len(children)
+                children.append(c)
+            record_child[k] = child_index[c]
+    pending = np.array([c is None for c in children], dtype=bool)
+    shielded_child = np.zeros(len(children), dtype=bool)
+    shielded_child[record_child[cands.shielded]] = True
+    ci = record_child[li]
     comparisons = model.comparisons
     levels = compare.compare(existing, incoming, li, ri, comparisons)
     scorer = Scorer(model, max(n_children, 1), await frequencies(conn, comparisons, existing, incoming))
@@ -134,24 +188,30 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
                               twins_guard=model.rules.twins_guard, comparisons=comparisons,
                               max_candidates=max_candidates)
     review_bits = mmodel.bits(model.thresholds.review)
-    by_incoming: dict[int, list[int]] = {}
-    for k in keep:
-        by_incoming.setdefault(int(ri[k]), []).append(int(k))
+    # Per incoming record: any candidate in the review band that is shielded, or pending.
+    near = keep[weights[keep] >= review_bits]
+    near_shielded = np.bincount(ri[near][shielded_child[ci[near]]], minlength=n) > 0
+    near_pending = np.bincount(ri[near][pending[ci[near]]], minlength=n) > 0
+    by_weight = keep[np.lexsort((-weights[keep], ri[keep]))]
+    bounds = np.searchsorted(ri[by_weight], np.arange(n + 1))
     out = []
     for d in decisions:
-        ks = sorted(by_incoming.get(d.incoming, []), key=lambda k: -weights[k])
-        near = [k for k in ks if weights[k] >= review_bits]
         outcome = Outcome(d.decision, weight=d.weight, reasons=list(d.reasons))
-        outcome.shielded = any(children[ci[k]] in shielded for k in near)
+        outcome.shielded = bool(near_shielded[d.incoming])
         if outcome.shielded and d.decision != "review":
             # Never a new duplicate of a shielded child, nor a silent link to one.
             outcome.decision = "review"
             outcome.reasons.append("shielded_candidate")
+        if near_pending[d.incoming] and outcome.decision != "review":
+            outcome.decision = "review"
+            outcome.reasons.append("candidate_in_review")
         if outcome.decision == "auto":
             outcome.child_id = children[d.existing]
         elif outcome.decision == "review":
+            ks = by_weight[bounds[d.incoming]:bounds[d.incoming + 1]]
+            ks = [k for k in ks if weights[k] >= review_bits and not pending[ci[k]]]
             outcome.candidates = [(children[ci[k]], round(float(weights[k]), 2),
                                    [list(x) for x in explain(levels[k], contributions[k], comparisons)])
-                                  for k in near[:max_candidates]]
+                                  for k in ks[:max_candidates]]
         out.append(outcome)
     return out

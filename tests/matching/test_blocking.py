@@ -34,6 +34,15 @@ def test_string_keys_and_array_blocking_agree(left, right):
         keys_r = [set(blocking.record_keys(table.build(vocabs, [r]), 0, rules)) for r in right]
         expected = {(i, j) for i in range(len(left)) for j in range(len(right)) if keys_l[i] & keys_r[j]}
         assert got == expected
+        # The stored (hashed) keys select the same pairs as well.
+        lrows, lkeys = blocking.stored_keys(L, rules)
+        rrows, rkeys = blocking.stored_keys(R, rules)
+        by_key: dict[int, set[int]] = {}
+        for i, k in zip(lrows.tolist(), lkeys.tolist()):
+            by_key.setdefault(k, set()).add(i)
+        assert {(i, j) for j, k in zip(rrows.tolist(), rkeys.tolist()) for i in by_key.get(k, ())} == expected
+        # One stored key per readable key of each row.
+        assert np.bincount(lrows, minlength=len(L)).tolist() == [len(blocking.record_keys(L, i, rules)) for i in range(len(L))]
         # All rows at once give each row's keys exactly.
         assert blocking.all_record_keys(L, rules) == [blocking.record_keys(L, i, rules) for i in range(len(L))]
 

@@ -100,13 +100,18 @@ async def test_the_bulk_and_point_paths_find_the_same_candidates(conn, sources, 
         "Z2,,Olivia,,Testwood,2015-03-14,F,,,,,,",
         "Z3,,Noah,,Fenwick,2012-03-07,M,,,CB2 1AA,,,",
         "Z4,,Nobody,,Atall,2001-01-01,M,,,,,,").decode())]
-    tbl = table.build(table.Vocabs(), rows)
-    keys = blocking.all_record_keys(tbl, model.blocking_rules)
-    async with conn.transaction():
-        bulk = await resolve.candidates(conn, keys, cap=500, bulk=True)
-    point = await resolve.candidates(conn, keys, cap=500, bulk=False)
-    assert bulk == point
-    assert {i for i, _, _ in bulk} == {0, 1, 2}
+    vocabs = table.Vocabs()
+    tbl = table.build(vocabs, rows)
+    key_rows, keys = blocking.stored_keys(tbl, model.blocking_rules)
+    found = {}
+    for bulk in (True, False):
+        async with conn.transaction():
+            got = await resolve.candidates(conn, vocabs, key_rows, keys, sids=[None] * len(rows), feed_id=None,
+                                           cap=500, bulk=bulk)
+        found[bulk] = sorted(zip(got.ri.tolist(), [got.existing.ids[k] for k in got.li], [got.child[k] for k in got.li]))
+    assert found[True] == found[False]
+    assert {i for i, _, _ in found[True]} == {0, 1, 2}
+    assert all(child is not None for _, _, child in found[True])
 
 
 async def test_a_shielded_child_among_the_candidates_sends_the_record_to_review(conn, sources, model):
