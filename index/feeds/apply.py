@@ -152,7 +152,7 @@ UPDATE children c SET
     dob = CASE WHEN n.dob > '1990-01-01' THEN n.dob ELSE c.dob END,
     address_line1 = left(n.address_line1, 100), address_line2 = left(n.address_line2, 100),
     town = left(n.town, 60),
-    postcode = CASE WHEN $2::text[] @> ARRAY[n.id::text] THEN c.postcode ELSE left(n.postcode, 9) END,
+    postcode = CASE WHEN n.postcode = ANY($2::text[]) THEN c.postcode ELSE left(n.postcode, 9) END,
     updated_at = now()
   FROM newest n
  WHERE c.id = n.child_id AND n.forename IS NOT NULL AND n.surname IS NOT NULL
@@ -165,8 +165,8 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID])
         return
     ids = sorted(set(child_ids))
     # Records whose postcode the index cannot hold keep the child's current postcode.
-    bad_postcodes = [str(r["id"]) for r in await conn.fetch(
-        """SELECT sr.id, sr.postcode FROM links l JOIN source_records sr ON sr.id = l.source_record_id
+    bad_postcodes = [r["postcode"] for r in await conn.fetch(
+        """SELECT DISTINCT sr.postcode FROM links l JOIN source_records sr ON sr.id = l.source_record_id
             WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL AND sr.postcode IS NOT NULL""", ids)
         if not identifiers.check_postcode(r["postcode"]).valid]
     await conn.execute(REFRESH, ids, bad_postcodes)
@@ -201,6 +201,8 @@ async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> 
         values += [(r["child_id"], *row, r["source_org_id"]) for row in registry.identifiers_of(
             upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"], former_upns=[r["former_upn"]])]
     if values:
-        await conn.executemany(
+        await conn.execute(
             """INSERT INTO child_identifiers (child_id, scheme, raw_value, value, valid, temporary, source_org_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (child_id, scheme, value) DO NOTHING""", values)
+               SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[],
+                                    $7::integer[])
+               ON CONFLICT (child_id, scheme, value) DO NOTHING""", *map(list, zip(*values)))

@@ -105,8 +105,9 @@ async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows
     columns += [[getattr(r, f) for r in rows] for f in FIELDS]
     got = await conn.fetch(UPSERT, org_id, feed_id, *columns)
     ids = {r["record_key"]: (r["id"], r["inserted"]) for r in got}
-    await conn.execute("DELETE FROM source_record_carers WHERE source_record_id = ANY($1::uuid[])",
-                       [v[0] for v in ids.values()])
+    replaced = [sid for sid, inserted in ids.values() if not inserted]
+    if replaced:
+        await conn.execute("DELETE FROM source_record_carers WHERE source_record_id = ANY($1::uuid[])", replaced)
     carers = [(ids[r.record_id][0], k, c.forename, c.surname, c.relationship, c.parental_responsibility,
                c.phone[:40] if c.phone else None)
               for r in rows for k, c in enumerate(r.carers[:20], start=1)]

@@ -55,10 +55,9 @@ JOIN = (
          LEFT JOIN links l ON l.source_record_id = c.source_record_id AND l.unlinked_at IS NULL
          LEFT JOIN children ch ON ch.id = l.child_id""",
 )
+PAIRS = "SELECT p.i, c.idx FROM feed_pairs p JOIN feed_candidates c USING (source_record_id)"
 # "Not this child" rules a pair out for good.
-PAIRS = """SELECT p.i, c.idx FROM feed_pairs p JOIN feed_candidates c USING (source_record_id)
-            LEFT JOIN not_matches nm ON nm.source_record_id = ($1::uuid[])[p.i + 1] AND nm.child_id = c.child_id
-           WHERE nm.source_record_id IS NULL"""
+RULED_OUT = "SELECT source_record_id, child_id FROM not_matches WHERE source_record_id = ANY($1::uuid[])"
 RECORDS = ("SELECT c.idx, c.source_record_id AS record_id, c.child_id, c.shielded, " + records.MATCH_FIELDS
            + " FROM feed_candidates c JOIN source_records sr ON sr.id = c.source_record_id " + records.MATCH_CARERS
            + " ORDER BY c.idx")
@@ -104,7 +103,7 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
     await conn.execute(JOIN[2], cap)
     await conn.execute(JOIN[3])
     await conn.execute(JOIN[4], feed_id)
-    pairs = await records.copy_out(conn, PAIRS, sids)
+    pairs = await records.copy_out(conn, PAIRS)
     recs = await records.copy_out(conn, RECORDS, text=records.MATCH_TEXT + ("child_id", "shielded"))
     ri = pairs.column("i").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     li = pairs.column("idx").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
@@ -113,6 +112,12 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
     existing = records.match_table(vocabs, recs)
     child = [uuid.UUID(c) if c else None for c in recs.column("child_id").to_pylist()]
     shielded = np.array([s == "t" for s in recs.column("shielded").to_pylist()], dtype=bool)
+    ruled_out = await conn.fetch(RULED_OUT, [s for s in sids if s is not None])
+    if ruled_out:
+        index = {sid: i for i, sid in enumerate(sids)}
+        out = {(index[r["source_record_id"]], r["child_id"]) for r in ruled_out}
+        keep = np.array([(i, child[k]) not in out for i, k in zip(ri.tolist(), li.tolist())], dtype=bool)
+        ri, li = ri[keep], li[keep]
     order = np.lexsort((li, ri))
     return Candidates(ri[order], li[order], existing, child, shielded)
 

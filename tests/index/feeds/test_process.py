@@ -114,6 +114,30 @@ async def test_the_bulk_and_point_paths_find_the_same_candidates(conn, sources, 
     assert all(child is not None for _, _, child in found[True])
 
 
+async def test_not_this_child_rules_the_pair_out_of_later_candidates(conn, sources, model):
+    from index.feeds import resolve
+    from matching import blocking, table
+    from matching.census import read_text
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
+    row = f"S1,{upn(serial=1)},Amelia,Rose,Testwood,2015-03-14,F,12 Mill Lane,Peterborough,PE1 1AA,Sarah,Testwood,PAM"
+    await submit_and_run(conn, sources["SCH2"], csv_bytes(row), model)
+    sid, child = await conn.fetchrow(
+        "SELECT sr.id, l.child_id FROM source_records sr JOIN links l ON l.source_record_id = sr.id "
+        "WHERE sr.record_key = 'S1'")
+    vocabs = table.Vocabs()
+    key_rows, keys = blocking.stored_keys(table.build(vocabs, list(read_text(csv_bytes(row).decode()))),
+                                          model.blocking_rules)
+
+    async def children_found():
+        async with conn.transaction():
+            got = await resolve.candidates(conn, vocabs, key_rows, keys, sids=[sid], feed_id=None, cap=500)
+        return {got.child[k] for k in got.li}
+
+    assert child in await children_found()
+    await conn.execute("INSERT INTO not_matches (source_record_id, child_id) VALUES ($1, $2)", sid, child)
+    assert child not in await children_found()
+
+
 async def test_a_shielded_child_among_the_candidates_sends_the_record_to_review(conn, sources, model):
     await submit_and_run(conn, sources["SCH1"], csv_bytes(ROWS[0]), model)
     await conn.execute("UPDATE children SET shielded = true")

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                           cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(done.stderr[-3000:])
-    ingest = json.loads(done.stdout.strip().splitlines()[-1])
+    ingest = json.loads(done.stdout.rstrip("\n").rsplit("\n", 1)[-1])   # not splitlines: names hold U+2028 and the like
     ingest["quality"] = _quality(ingest, data)
     results["ingest"] = ingest
     print("ingest", json.dumps(ingest), flush=True)
