@@ -132,6 +132,8 @@ async def write_keys(conn: asyncpg.Connection, sids: list[uuid.UUID], rows: np.n
     if replace:
         await conn.execute("DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])", replace)
     if len(rows):
+        order = np.argsort(keys, kind="stable")   # index pages filled in key order, not at random
+        rows, keys = rows[order], keys[order]
         ids = pa.array([str(s) for s in sids], pa.string()).take(pa.array(rows, pa.int64()))
         await copy_in(conn, "match_keys", pa.table({"source_record_id": ids, "key": pa.array(keys, pa.int64())}))
 

@@ -35,17 +35,21 @@ BULK_FROM = 200     # incoming records at which the staging-table path is used
 STAGE = ("DROP TABLE IF EXISTS feed_keys",
          "CREATE TEMP TABLE feed_keys (i integer NOT NULL, key bigint NOT NULL) ON COMMIT DROP")
 STAGE_ARRAYS = "INSERT INTO feed_keys (i, key) SELECT * FROM unnest($1::integer[], $2::bigint[])"
-# Blocks over the cap (counted over every stored record) are skipped. The candidate
-# records are numbered (idx) in the order they are read back.
+# The stored records under each wanted key come from the index alone ($1: the distinct
+# keys, sorted); blocks over the cap (counted over every stored record) are skipped; the
+# candidate records are numbered (idx) in the order they are read back.
 JOIN = (
-    "ANALYZE feed_keys",
+    "DROP TABLE IF EXISTS feed_hits",
+    """CREATE TEMP TABLE feed_hits ON COMMIT DROP AS
+       SELECT key, source_record_id FROM match_keys WHERE key = ANY($1::bigint[])""",
+    "ANALYZE feed_keys",   # the planner needs the sizes: a nested loop over a million pairs takes minutes
+    "ANALYZE feed_hits",
     "DROP TABLE IF EXISTS feed_pairs",
     """CREATE TEMP TABLE feed_pairs ON COMMIT DROP AS
-       WITH wanted AS (SELECT DISTINCT key FROM feed_keys),
-       hits AS (SELECT mk.key, mk.source_record_id, count(*) OVER (PARTITION BY mk.key) AS n
-                  FROM wanted w JOIN match_keys mk ON mk.key = w.key)
-       SELECT DISTINCT fk.i, h.source_record_id FROM hits h JOIN feed_keys fk ON fk.key = h.key
-        WHERE h.n <= $1::bigint""",
+       WITH blocks AS (SELECT key FROM feed_hits GROUP BY key HAVING count(*) <= $1::bigint)
+       SELECT DISTINCT fk.i, h.source_record_id
+         FROM feed_hits h JOIN blocks b ON b.key = h.key JOIN feed_keys fk ON fk.key = h.key""",
+    "ANALYZE feed_pairs",
     "DROP TABLE IF EXISTS feed_candidates",
     """CREATE TEMP TABLE feed_candidates ON COMMIT DROP AS
        SELECT (row_number() OVER (ORDER BY c.source_record_id) - 1)::integer AS idx, c.source_record_id,
@@ -55,6 +59,10 @@ JOIN = (
          LEFT JOIN links l ON l.source_record_id = c.source_record_id AND l.unlinked_at IS NULL
          LEFT JOIN children ch ON ch.id = l.child_id""",
 )
+HITS_AT, PAIRS_AT, CANDIDATES_AT = JOIN[1], JOIN[5], JOIN[8]
+# Hash joins and aggregates over a batch's million pairs in memory, not spilled to disk
+# (this transaction only).
+WORK_MEM = "SET LOCAL work_mem = '256MB'"
 PAIRS = "SELECT p.i, c.idx FROM feed_pairs p JOIN feed_candidates c USING (source_record_id)"
 # "Not this child" rules a pair out for good.
 RULED_OUT = "SELECT source_record_id, child_id FROM not_matches WHERE source_record_id = ANY($1::uuid[])"
@@ -98,11 +106,10 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
                                                           "key": pa.array(keys, pa.int64())}))
     else:
         await conn.execute(STAGE_ARRAYS, rows.astype(np.int32).tolist(), keys.tolist())
-    await conn.execute(JOIN[0])
-    await conn.execute(JOIN[1])
-    await conn.execute(JOIN[2], cap)
-    await conn.execute(JOIN[3])
-    await conn.execute(JOIN[4], feed_id)
+    await conn.execute(WORK_MEM)
+    wanted = np.unique(keys).tolist()
+    for statement in JOIN:
+        await conn.execute(statement, *{HITS_AT: (wanted,), PAIRS_AT: (cap,), CANDIDATES_AT: (feed_id,)}.get(statement, ()))
     pairs = await records.copy_out(conn, PAIRS)
     recs = await records.copy_out(conn, RECORDS, text=records.MATCH_TEXT + ("child_id", "shielded"))
     ri = pairs.column("i").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
