@@ -159,8 +159,11 @@ UPDATE children c SET
 """
 
 
-async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID]) -> None:
-    """Re-derive each child's visible record from its linked source records."""
+async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
+                           records: list[uuid.UUID] | None = None) -> None:
+    """Re-derive each child's visible record from its linked source records. Identifiers
+    are a union that only grows: with `records` (the source records that are new or
+    changed) only theirs are added, the others' being there already."""
     if not child_ids:
         return
     ids = sorted(set(child_ids))
@@ -188,14 +191,15 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID])
             preferred_surname=c["preferred_surname"], former_surnames=formers.get(c["id"], []))]
     await conn.copy_records_to_table("child_search_names", records=rows,
                                      columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
-    await _union_identifiers(conn, ids)
+    await _union_identifiers(conn, ids, records)
 
 
-async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
+async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID], records: list[uuid.UUID] | None) -> None:
     rows = await conn.fetch(
         """SELECT l.child_id, sr.source_org_id, sr.upn, sr.former_upn, sr.uln, sr.nhs_number
              FROM links l JOIN source_records sr ON sr.id = l.source_record_id
-            WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL""", ids)
+            WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL
+              AND ($2::uuid[] IS NULL OR sr.id = ANY($2::uuid[]))""", ids, records)
     values = []
     for r in rows:
         values += [(r["child_id"], *row, r["source_org_id"]) for row in registry.identifiers_of(

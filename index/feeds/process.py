@@ -173,7 +173,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     links += [(sid, child_id, "new", weight) for (sid, weight, _), child_id in zip(creating, created)]
     await apply.link_many(conn, links, model_version=model.version, feed_id=feed.id)
     present += [child for _, child, _, _ in links]
-    await apply.refresh_children(conn, refresh)
+    await apply.refresh_children(conn, refresh, records=sids)
     if src.kind != "local_authority":
         await apply.ensure_involvements(conn, src.org_id, present, feed.today)
     counts.children = sorted(set(present) | set(refresh))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import structlog
 
 from index.feeds import records
@@ -77,8 +78,14 @@ class Candidates:
     ri: np.ndarray
     li: np.ndarray
     existing: Table                     # the candidate source records; ids are their uuids as text
-    child: list[uuid.UUID | None]       # each candidate record's child (None: waiting in review)
+    record_child: np.ndarray            # each candidate record's "child": an index into children
+    children: list[str | None]          # a child id, or None: a record waiting in review, a child of its own
     shielded: np.ndarray                # each candidate record's child is shielded
+
+    @property
+    def child(self) -> list[uuid.UUID | None]:
+        """Each candidate record's child."""
+        return [uuid.UUID(c) if c else None for c in (self.children[k] for k in self.record_child)]
 
 
 @dataclass
@@ -115,18 +122,26 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
     ri = pairs.column("i").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     li = pairs.column("idx").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     if recs.num_rows == 0:
-        return Candidates(ri[:0], li[:0], table.build(vocabs, []), [], np.zeros(0, dtype=bool))
+        return Candidates(ri[:0], li[:0], table.build(vocabs, []), np.zeros(0, np.int64), [], np.zeros(0, bool))
     existing = records.match_table(vocabs, recs)
-    child = [uuid.UUID(c) if c else None for c in recs.column("child_id").to_pylist()]
-    shielded = np.array([s == "t" for s in recs.column("shielded").to_pylist()], dtype=bool)
+    # One "child" per candidate record: its child, or itself while it waits in review.
+    encoded = pc.dictionary_encode(recs.column("child_id")).combine_chunks()
+    children = encoded.dictionary.to_pylist()
+    record_child = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if "" in children:
+        pending = np.flatnonzero(record_child == children.index(""))
+        record_child[pending] = len(children) + np.arange(len(pending))
+        children += [None] * len(pending)
+    shielded = pc.equal(recs.column("shielded"), "t").to_numpy(zero_copy_only=False)
     ruled_out = await conn.fetch(RULED_OUT, [s for s in sids if s is not None])
     if ruled_out:
         index = {sid: i for i, sid in enumerate(sids)}
-        out = {(index[r["source_record_id"]], r["child_id"]) for r in ruled_out}
-        keep = np.array([(i, child[k]) not in out for i, k in zip(ri.tolist(), li.tolist())], dtype=bool)
+        out = {(index[r["source_record_id"]], str(r["child_id"])) for r in ruled_out}
+        keep = np.array([(i, children[record_child[k]]) not in out for i, k in zip(ri.tolist(), li.tolist())],
+                        dtype=bool)
         ri, li = ri[keep], li[keep]
     order = np.lexsort((li, ri))
-    return Candidates(ri[order], li[order], existing, child, shielded)
+    return Candidates(ri[order], li[order], existing, record_child, children, shielded)
 
 
 async def frequencies(conn: asyncpg.Connection, comparisons, existing: Table, incoming: Table) -> Frequencies:
@@ -169,19 +184,7 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
     ri, li, existing = cands.ri, cands.li, cands.existing
     if len(ri) == 0:
         return [Outcome("new") for _ in range(n)]
-    # One "child" per candidate record: its child, or itself while it waits in review.
-    children: list[uuid.UUID | None] = []
-    child_index: dict[uuid.UUID, int] = {}
-    record_child = np.empty(len(cands.child), dtype=np.int64)
-    for k, c in enumerate(cands.child):
-        if c is None:
-            record_child[k] = len(children)
-            children.append(None)
-        else:
-            if c not in child_index:
-                child_index[c] = len(children)
-                children.append(c)
-            record_child[k] = child_index[c]
+    children, record_child = cands.children, cands.record_child
     pending = np.array([c is None for c in children], dtype=bool)
     shielded_child = np.zeros(len(children), dtype=bool)
     shielded_child[record_child[cands.shielded]] = True
@@ -218,11 +221,11 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
             outcome.decision = "review"
             outcome.reasons.append("candidate_in_review")
         if outcome.decision == "auto":
-            outcome.child_id = children[d.existing]
+            outcome.child_id = uuid.UUID(children[d.existing])
         elif outcome.decision == "review":
             ks = by_weight[bounds[d.incoming]:bounds[d.incoming + 1]]
             ks = [k for k in ks if weights[k] >= review_bits and not pending[ci[k]]]
-            outcome.candidates = [(children[ci[k]], round(float(weights[k]), 2),
+            outcome.candidates = [(uuid.UUID(children[ci[k]]), round(float(weights[k]), 2),
                                    [list(x) for x in explain(levels[k], contributions[k], comparisons)])
                                   for k in ks[:max_candidates]]
         out.append(outcome)
