@@ -140,6 +140,14 @@ class Table:
         rows = np.asarray(rows, dtype=np.int64)
         return Table(self.vocabs, [self.ids[i] for i in rows], {k: v[rows] for k, v in self.cols.items()})
 
+    @classmethod
+    def concat(cls, vocabs: Vocabs, tables: list[Table]) -> Table:
+        """Tables built in parts (sharing `vocabs`), as one."""
+        if not tables:
+            return build(vocabs, [])
+        return cls(vocabs, [i for t in tables for i in t.ids],
+                   {k: np.concatenate([t.cols[k] for t in tables]) for k in COLUMNS})
+
     def __getitem__(self, name: str) -> np.ndarray:
         col = self.cols.get(name)
         if col is not None:

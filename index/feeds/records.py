@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 import uuid
 
 import asyncpg
@@ -149,12 +150,25 @@ async def copy_in(conn: asyncpg.Connection, name: str, data: pa.Table) -> None:
 async def copy_out(conn: asyncpg.Connection, query: str, *args, text: tuple[str, ...] = ()) -> pa.Table:
     """A query's rows as an Arrow table (COPY ... TO STDOUT as CSV); `text` columns are
     read as strings, empty or NULL as ''."""
-    buf = io.BytesIO()
+    with tempfile.TemporaryFile() as buf:
+        return (await _copied(conn, buf, query, args, text, 1 << 26)).read_all()
+
+
+async def copy_out_batches(conn: asyncpg.Connection, query: str, *args, text: tuple[str, ...] = (),
+                           batch_bytes: int = 1 << 24):
+    """copy_out, a batch of about `batch_bytes` of CSV at a time: the rows go to a
+    temporary file first, so a large result is never held whole as text."""
+    with tempfile.TemporaryFile() as buf:
+        for batch in await _copied(conn, buf, query, args, text, batch_bytes):
+            yield batch
+
+
+async def _copied(conn: asyncpg.Connection, buf, query: str, args, text: tuple[str, ...], block: int):
     await conn.copy_from_query(query, *args, output=buf, format="csv", header=True)
     buf.seek(0)
-    return pcsv.read_csv(buf, parse_options=pcsv.ParseOptions(newlines_in_values=True),
-                         convert_options=pcsv.ConvertOptions(strings_can_be_null=False,
-                                                             quoted_strings_can_be_null=False,
+    return pcsv.open_csv(buf, read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
+                         parse_options=pcsv.ParseOptions(newlines_in_values=True),
+                         convert_options=pcsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                              column_types={c: pa.string() for c in text}))
 
 
@@ -172,7 +186,7 @@ MATCH_TEXT = ("record_id", "forename", "middle_names", "surname", "preferred_for
               "carer2_surname")
 
 
-def match_table(vocabs: table.Vocabs, got: pa.Table) -> table.Table:
+def match_table(vocabs: table.Vocabs, got: pa.Table | pa.RecordBatch) -> table.Table:
     """A matching Table from copy_out rows carrying MATCH_FIELDS and a record_id."""
     return table.build(vocabs, source={name: got.column(name) for name in MATCH_TEXT})
 

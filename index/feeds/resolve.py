@@ -118,21 +118,26 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
     for statement in JOIN:
         await conn.execute(statement, *{HITS_AT: (wanted,), PAIRS_AT: (cap,), CANDIDATES_AT: (feed_id,)}.get(statement, ()))
     pairs = await records.copy_out(conn, PAIRS)
-    recs = await records.copy_out(conn, RECORDS, text=records.MATCH_TEXT + ("child_id", "shielded"))
     ri = pairs.column("i").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     li = pairs.column("idx").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
-    if recs.num_rows == 0:
-        return Candidates(ri[:0], li[:0], table.build(vocabs, []), np.zeros(0, np.int64), [], np.zeros(0, bool))
-    existing = records.match_table(vocabs, recs)
+    del pairs
+    # The candidate records, built into a matching table a slice at a time.
+    parts, child_ids, shielded_flags = [], [], []
+    async for batch in records.copy_out_batches(conn, RECORDS, text=records.MATCH_TEXT + ("child_id", "shielded")):
+        parts.append(records.match_table(vocabs, batch))
+        child_ids.append(batch.column("child_id"))
+        shielded_flags.append(pc.equal(batch.column("shielded"), "t").to_numpy(zero_copy_only=False))
+    existing = table.Table.concat(vocabs, parts)
+    del parts
     # One "child" per candidate record: its child, or itself while it waits in review.
-    encoded = pc.dictionary_encode(recs.column("child_id")).combine_chunks()
+    encoded = pc.dictionary_encode(pa.chunked_array(child_ids, pa.string())).combine_chunks()
     children = encoded.dictionary.to_pylist()
     record_child = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     if "" in children:
         pending = np.flatnonzero(record_child == children.index(""))
         record_child[pending] = len(children) + np.arange(len(pending))
         children += [None] * len(pending)
-    shielded = pc.equal(recs.column("shielded"), "t").to_numpy(zero_copy_only=False)
+    shielded = np.concatenate(shielded_flags) if shielded_flags else np.zeros(0, dtype=bool)
     ruled_out = await conn.fetch(RULED_OUT, [s for s in sids if s is not None])
     if ruled_out:
         index = {sid: i for i, sid in enumerate(sids)}
