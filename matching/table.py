@@ -188,13 +188,21 @@ def _ordinal(value: str) -> int:
         return MISSING
 
 
-def _identifiers(vocabs: Vocabs, scheme: str, values) -> tuple[np.ndarray, np.ndarray]:
+OTHER_ID = "?"   # the one code shared by identifiers left out of the vocabulary (known_ids_only)
+
+
+def _identifiers(vocabs: Vocabs, scheme: str, values, known_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(code, permanent) per row for valid identifiers; invalid ones are never used for matching."""
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         values = values.to_pylist()
     normalised, valid, temporary = identifiers.check_many(scheme, values)
-    codes = np.fromiter((vocabs.ids.code(f"{scheme}:{v}") if ok else MISSING for v, ok in zip(normalised, valid)),
-                        dtype=np.int64, count=len(normalised))
+    if known_only:
+        other = vocabs.ids.code(OTHER_ID)
+        codes = np.fromiter((vocabs.ids.codes.get(f"{scheme}:{v}", other) if ok else MISSING
+                             for v, ok in zip(normalised, valid)), dtype=np.int64, count=len(normalised))
+    else:
+        codes = np.fromiter((vocabs.ids.code(f"{scheme}:{v}") if ok else MISSING for v, ok in zip(normalised, valid)),
+                            dtype=np.int64, count=len(normalised))
     return codes, valid & ~temporary
 
 
@@ -228,9 +236,17 @@ def _map(values, fn, width: int = 1) -> np.ndarray:
     return out[:, 0] if width == 1 else out
 
 
-def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, source: Source | None = None) -> Table:
+def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, source: Source | None = None,
+          known_ids_only: bool = False) -> Table:
     """A Table from parsed census rows, from dicts with the census column names (carer
-    columns flattened; dob an ISO or UK date string or ''), or from a column source."""
+    columns flattened; dob an ISO or UK date string or ''), or from a column source.
+
+    known_ids_only: identifiers not already in the vocabulary all get one code that
+    equals no other record's, instead of a code each. For a table that is only ever
+    compared with tables built before it (the index's candidates for a batch of incoming
+    records): equal identifiers still agree and different ones still conflict, and a
+    million candidates' identifiers are not all kept in memory. Such a table's
+    identifiers cannot be used for blocking keys."""
     if source is None:
         source = columns_of(rows or [])
     n = len(source["record_id"])
@@ -255,17 +271,19 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
     data["sex"] = _map(col("gender"), lambda v: _SEX.get(v.strip().upper()[:1], 0))
     pcs = _map(col("postcode"), vocabs.postcode, 3).astype(np.int64)
     data["pc_unit"], data["pc_sector"], data["pc_district"] = pcs[:, 0], pcs[:, 1], pcs[:, 2]
-    data["address"] = _map(_joined(col("address_line1"), col("address_line2")), lambda v: vocabs.lines.code(fold(v)))
+    # Address lines are folded without the shared cache: they rarely repeat from table to table.
+    lines = normalise.fold
+    data["address"] = _map(_joined(col("address_line1"), col("address_line2")), lambda v: vocabs.lines.code(lines(v)))
     # The parts of the address, for data that records and corrupts them separately.
-    number_street = _map(col("address_line1"), lambda v: _number_and_street(vocabs.lines, fold(v)), 2)
+    number_street = _map(col("address_line1"), lambda v: _number_and_street(vocabs.lines, lines(v)), 2)
     data["house_number"] = number_street[:, 0].astype(np.int64) if n else np.zeros(0, np.int64)
     data["street"] = number_street[:, 1].astype(np.int64) if n else np.zeros(0, np.int64)
-    data["line2"] = _map(col("address_line2"), lambda v: vocabs.lines.code(fold(v)))
+    data["line2"] = _map(col("address_line2"), lambda v: vocabs.lines.code(lines(v)))
     data["town"] = _map(col("town"), lambda v: vocabs.places.code(fold(v)))
-    data["upn"], data["upn_permanent"] = _identifiers(vocabs, "upn", col("upn"))
-    data["former_upn"] = _identifiers(vocabs, "upn", col("former_upn"))[0]
-    data["uln"] = _identifiers(vocabs, "uln", col("uln"))[0]
-    data["nhs_number"] = _identifiers(vocabs, "nhs_number", col("nhs_number"))[0]
+    data["upn"], data["upn_permanent"] = _identifiers(vocabs, "upn", col("upn"), known_ids_only)
+    data["former_upn"] = _identifiers(vocabs, "upn", col("former_upn"), known_ids_only)[0]
+    data["uln"] = _identifiers(vocabs, "uln", col("uln"), known_ids_only)[0]
+    data["nhs_number"] = _identifiers(vocabs, "nhs_number", col("nhs_number"), known_ids_only)[0]
     carers = {}
     for i in (1, 2):
         carers[i] = (_map(col(f"carer{i}_forename"), vocabs.name), _map(col(f"carer{i}_surname"), vocabs.name))

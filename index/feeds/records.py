@@ -186,9 +186,9 @@ MATCH_TEXT = ("record_id", "forename", "middle_names", "surname", "preferred_for
               "carer2_surname")
 
 
-def match_table(vocabs: table.Vocabs, got: pa.Table | pa.RecordBatch) -> table.Table:
+def match_table(vocabs: table.Vocabs, got: pa.Table | pa.RecordBatch, *, known_ids_only: bool = False) -> table.Table:
     """A matching Table from copy_out rows carrying MATCH_FIELDS and a record_id."""
-    return table.build(vocabs, source={name: got.column(name) for name in MATCH_TEXT})
+    return table.build(vocabs, source={name: got.column(name) for name in MATCH_TEXT}, known_ids_only=known_ids_only)
 
 
 REBUILD_BATCH = 100_000

@@ -124,7 +124,7 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
     # The candidate records, built into a matching table a slice at a time.
     parts, child_ids, shielded_flags = [], [], []
     async for batch in records.copy_out_batches(conn, RECORDS, text=records.MATCH_TEXT + ("child_id", "shielded")):
-        parts.append(records.match_table(vocabs, batch))
+        parts.append(records.match_table(vocabs, batch, known_ids_only=True))
         child_ids.append(batch.column("child_id"))
         shielded_flags.append(pc.equal(batch.column("shielded"), "t").to_numpy(zero_copy_only=False))
     existing = table.Table.concat(vocabs, parts)

@@ -29,3 +29,26 @@ def test_values_are_normalised_once_and_shared_across_tables():
         assert left[column][0] == right[column][0] != MISSING, column
     assert vocabs.names.values[left["forename"][0]] == "zoe"
     assert vocabs.places.values[left["pc_unit"][0]] == "PE1 1AA"
+
+
+def test_known_ids_only_keeps_agreement_and_conflict_without_new_codes():
+    from matching import compare
+    from tests.factories import upn
+    from tests.matching.conftest import record
+    vocabs = table.Vocabs()
+    incoming = table.build(vocabs, [record(upn=upn(serial=1))])
+    before = len(vocabs.ids)
+    existing = table.build(vocabs, [record(upn=upn(serial=1)), record(upn=upn(serial=2)), record(upn=upn(serial=3)),
+                                    record(upn="")], known_ids_only=True)
+    assert len(vocabs.ids) == before + 1          # one shared code for every unknown identifier
+    codes = existing["upn"].tolist()
+    assert codes[0] == incoming["upn"][0]
+    assert codes[1] == codes[2] != incoming["upn"][0] and codes[3] == MISSING
+    full = table.build(table.Vocabs(), [record(upn=upn(serial=1)), record(upn=upn(serial=1)),
+                                        record(upn=upn(serial=2)), record(upn=upn(serial=3)), record(upn="")])
+    # The same comparison levels as a table with a code per identifier.
+    left, right = [0, 1, 2, 3], [0, 0, 0, 0]
+    import numpy as np
+    got = compare.compare(existing, incoming, np.array(left), np.array(right))
+    want = compare.compare(full, full.subset([0]), np.array([1, 2, 3, 4]), np.array(right))
+    assert got.tolist() == want.tolist()
