@@ -241,8 +241,8 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
     """A Table from parsed census rows, from dicts with the census column names (carer
     columns flattened; dob an ISO or UK date string or ''), or from a column source.
 
-    known_ids_only: identifiers not already in the vocabulary all get one code that
-    equals no other record's, instead of a code each. For a table that is only ever
+    known_ids_only: identifiers (and carers' full names) not already in the vocabulary
+    all get one code that equals no other record's, instead of a code each. For a table that is only ever
     compared with tables built before it (the index's candidates for a batch of incoming
     records): equal identifiers still agree and different ones still conflict, and a
     million candidates' identifiers are not all kept in memory. Such a table's
@@ -271,8 +271,16 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
     data["sex"] = _map(col("gender"), lambda v: _SEX.get(v.strip().upper()[:1], 0))
     pcs = _map(col("postcode"), vocabs.postcode, 3).astype(np.int64)
     data["pc_unit"], data["pc_sector"], data["pc_district"] = pcs[:, 0], pcs[:, 1], pcs[:, 2]
-    # Address lines are folded without the shared cache: they rarely repeat from table to table.
-    lines = normalise.fold
+    # Address lines are folded with a cache of this build's own: they rarely repeat from
+    # table to table, and a shared cache would keep every address ever seen.
+    folded_lines: dict[str, str] = {}
+
+    def lines(text: str) -> str:
+        got = folded_lines.get(text)
+        if got is None:
+            got = folded_lines[text] = normalise.fold(text)
+        return got
+
     data["address"] = _map(_joined(col("address_line1"), col("address_line2")), lambda v: vocabs.lines.code(lines(v)))
     # The parts of the address, for data that records and corrupts them separately.
     number_street = _map(col("address_line1"), lambda v: _number_and_street(vocabs.lines, lines(v)), 2)
@@ -298,7 +306,7 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
         fore, sur = carers[i]
         fore = np.where(sur == MISSING, MISSING, fore)
         data[f"carer{i}_forename"], data[f"carer{i}_surname"] = fore, sur
-        data[f"carer{i}"] = _full_names(vocabs, fore, sur)
+        data[f"carer{i}"] = _full_names(vocabs, fore, sur, known_ids_only)
     ids = source["record_id"]
     ids = ids.to_pylist() if isinstance(ids, (pa.Array, pa.ChunkedArray)) else list(ids)
     columns = {k: np.asarray(data[k], dtype=COLUMNS[k]) for k in COLUMNS}
@@ -328,8 +336,8 @@ def _parts(names: Vocab, surname: str) -> tuple[int, int]:
     return (names.code(parts[0]), names.code(parts[-1])) if len(parts) > 1 else (MISSING, MISSING)
 
 
-def _full_names(vocabs: Vocabs, fore: np.ndarray, sur: np.ndarray) -> np.ndarray:
-    """Codes of "forename surname" where both are known."""
+def _full_names(vocabs: Vocabs, fore: np.ndarray, sur: np.ndarray, known_only: bool = False) -> np.ndarray:
+    """Codes of "forename surname" where both are known (known_only: as for identifiers)."""
     both = (fore != MISSING) & (sur != MISSING)
     out = np.full(len(fore), MISSING, dtype=np.int64)
     if both.any():
@@ -337,6 +345,11 @@ def _full_names(vocabs: Vocabs, fore: np.ndarray, sur: np.ndarray) -> np.ndarray
         key = fore[both].astype(np.int64) * size + sur[both]
         uniq, inverse = np.unique(key, return_inverse=True)
         values = vocabs.names.values
-        codes = np.array([vocabs.full_names.code(f"{values[k // size]} {values[k % size]}") for k in uniq])
+        names = (f"{values[k // size]} {values[k % size]}" for k in uniq)
+        if known_only:
+            other = vocabs.full_names.code(OTHER_ID)
+            codes = np.array([vocabs.full_names.codes.get(name, other) for name in names])
+        else:
+            codes = np.array([vocabs.full_names.code(name) for name in names])
         out[both] = codes[inverse]
     return out

@@ -38,14 +38,18 @@ def test_known_ids_only_keeps_agreement_and_conflict_without_new_codes():
     vocabs = table.Vocabs()
     incoming = table.build(vocabs, [record(upn=upn(serial=1))])
     before = len(vocabs.ids)
-    existing = table.build(vocabs, [record(upn=upn(serial=1)), record(upn=upn(serial=2)), record(upn=upn(serial=3)),
-                                    record(upn="")], known_ids_only=True)
+    carers = len(vocabs.full_names)
+    existing = table.build(vocabs, [record(upn=upn(serial=1)), record(upn=upn(serial=2), carer1_forename="Zed"),
+                                    record(upn=upn(serial=3), carer1_forename="Yan"), record(upn="")],
+                           known_ids_only=True)
     assert len(vocabs.ids) == before + 1          # one shared code for every unknown identifier
+    assert len(vocabs.full_names) == carers + 1   # and for every unknown carer
     codes = existing["upn"].tolist()
     assert codes[0] == incoming["upn"][0]
     assert codes[1] == codes[2] != incoming["upn"][0] and codes[3] == MISSING
     full = table.build(table.Vocabs(), [record(upn=upn(serial=1)), record(upn=upn(serial=1)),
-                                        record(upn=upn(serial=2)), record(upn=upn(serial=3)), record(upn="")])
+                                        record(upn=upn(serial=2), carer1_forename="Zed"),
+                                        record(upn=upn(serial=3), carer1_forename="Yan"), record(upn="")])
     # The same comparison levels as a table with a code per identifier.
     left, right = [0, 1, 2, 3], [0, 0, 0, 0]
     import numpy as np
