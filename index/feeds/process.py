@@ -25,7 +25,7 @@ from matching.census import CensusRow, FileError
 log = structlog.get_logger()
 
 RESOLVE_LOCK = 0x15_1DE7   # advisory lock key: one chunk resolves at a time
-CHUNK = 100_000   # rows per transaction: each batch is resolved set-based
+CHUNK = 50_000   # rows per transaction: each batch is resolved set-based, in memory bounded by its size
 
 
 @dataclass
@@ -48,7 +48,6 @@ class Feed:
     cap: int = blocking.DEFAULT_CAP
     today: dt.date = field(default_factory=dt.date.today)
     n_children: int = 0        # the index's size for the prior: counted at the start, plus children created
-    vocabs: table.Vocabs = field(default_factory=table.Vocabs)   # shared by the feed's batches
 
 
 async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Model, max_bytes: int,
@@ -130,7 +129,8 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     counts.unchanged = len(same)
     present = [e.child_id for e in same if e.child_id]
     ids = await records.upsert(conn, src.org_id, feed.id, changed, hashes)
-    tbl = table.build(feed.vocabs, changed)
+    vocabs = table.Vocabs()   # the batch's own: memory stays bounded by the batch, not the feed
+    tbl = table.build(vocabs, changed)
     sids = [ids[r.record_id][0] for r in changed]
     key_rows, keys = blocking.stored_keys(tbl, model.blocking_rules)
     await records.count_names(conn, tbl, [k for k, r in enumerate(changed) if ids[r.record_id][1]])
@@ -148,7 +148,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     position = np.full(len(changed) + 1, -1, dtype=np.int64)
     position[to_match] = np.arange(len(to_match))
     wanted = position[key_rows] >= 0
-    cands = await resolve.candidates(conn, feed.vocabs, position[key_rows[wanted]], keys[wanted],
+    cands = await resolve.candidates(conn, vocabs, position[key_rows[wanted]], keys[wanted],
                                      sids=[sids[k] for k in to_match], feed_id=feed.id, cap=feed.cap)
     outcomes = await resolve.resolve(conn, model, tbl.subset(to_match), cands, n_children=max(feed.n_children, 1))
     await records.write_keys(conn, sids, key_rows, keys,
