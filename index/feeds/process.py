@@ -148,14 +148,21 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     position = np.full(len(changed) + 1, -1, dtype=np.int64)
     position[to_match] = np.arange(len(to_match))
     wanted = position[key_rows] >= 0
+    # A changed record's old keys go first, so that it cannot be its own candidate.
+    await records.write_keys(conn, sids, key_rows[:0], keys[:0],
+                             replace=[sids[k] for k, r in enumerate(changed) if not ids[r.record_id][1]])
     cands = await resolve.candidates(conn, vocabs, position[key_rows[wanted]], keys[wanted],
                                      sids=[sids[k] for k in to_match], feed_id=feed.id, cap=feed.cap)
-    outcomes = await resolve.resolve(conn, model, tbl.subset(to_match), cands, n_children=max(feed.n_children, 1))
-    await records.write_keys(conn, sids, key_rows, keys,
-                             replace=[sids[k] for k, r in enumerate(changed) if not ids[r.record_id][1]])
+    incoming = tbl.subset(to_match)
+    outcomes = await resolve.resolve(conn, model, incoming, cands, n_children=max(feed.n_children, 1))
+    same_batch = await resolve.within_batch(conn, model, incoming, n_children=max(feed.n_children, 1), cap=feed.cap)
+    await records.write_keys(conn, sids, key_rows, keys, replace=[])
     links, creating, reviews = [], [], []
-    for k, outcome in zip(to_match, outcomes):
+    for k, outcome, near in zip(to_match, outcomes, same_batch):
         row, sid = changed[k], sids[k]
+        if near and outcome.decision != "review":
+            outcome.decision, outcome.child_id = "review", None
+            outcome.reasons.append("same_feed_candidate")
         if outcome.decision == "new" and apply.can_create(row) is not None:
             outcome.decision, outcome.reasons = "review", ["cannot_create"]
         if outcome.decision == "auto":

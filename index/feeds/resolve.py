@@ -2,9 +2,11 @@
 engine's decision, then a link, a new child or a review item.
 
 Candidates are the source records that share a stored blocking key with an incoming
-record (matching.blocking.stored_keys), with the child each is linked to, or none while
-it waits in review. A source record touched by the same feed is never a candidate: a
-source's two records are two children by that source's own account.
+record (matching.blocking.stored_keys), with the child each is linked to. A record with
+no child to offer (one waiting in review, or one that came in the same feed) is a
+candidate of its own that can only send the incoming record to review: a source's two
+records are two children by that source's own account, unless a data manager decides
+otherwise. Rows of one batch are checked against each other in memory (within_batch).
 
 Two paths give the same candidates: the bulk path COPYs the incoming keys into a
 staging table; the point path (a few records, an API write) inserts them from arrays.
@@ -25,7 +27,7 @@ import pyarrow.compute as pc
 import structlog
 
 from index.feeds import records
-from matching import compare, decide, model as mmodel, table
+from matching import blocking, compare, decide, model as mmodel, table
 from matching.score import Frequencies, Scorer, explain
 from matching.table import Table
 
@@ -54,9 +56,10 @@ JOIN = (
     "DROP TABLE IF EXISTS feed_candidates",
     """CREATE TEMP TABLE feed_candidates ON COMMIT DROP AS
        SELECT (row_number() OVER (ORDER BY c.source_record_id) - 1)::integer AS idx, c.source_record_id,
-              l.child_id, coalesce(ch.shielded, false) AS shielded
+              CASE WHEN sr.last_feed_id IS DISTINCT FROM $1::uuid THEN l.child_id END AS child_id,
+              coalesce(ch.shielded, false) AS shielded, sr.last_feed_id IS NOT DISTINCT FROM $1::uuid AS same_feed
          FROM (SELECT DISTINCT source_record_id FROM feed_pairs) c
-         JOIN source_records sr ON sr.id = c.source_record_id AND sr.last_feed_id IS DISTINCT FROM $1::uuid
+         JOIN source_records sr ON sr.id = c.source_record_id
          LEFT JOIN links l ON l.source_record_id = c.source_record_id AND l.unlinked_at IS NULL
          LEFT JOIN children ch ON ch.id = l.child_id""",
 )
@@ -67,7 +70,8 @@ WORK_MEM = "SET LOCAL work_mem = '256MB'"
 PAIRS = "SELECT p.i, c.idx FROM feed_pairs p JOIN feed_candidates c USING (source_record_id)"
 # "Not this child" rules a pair out for good.
 RULED_OUT = "SELECT source_record_id, child_id FROM not_matches WHERE source_record_id = ANY($1::uuid[])"
-RECORDS = ("SELECT c.idx, c.source_record_id AS record_id, c.child_id, c.shielded, " + records.MATCH_FIELDS
+RECORDS = ("SELECT c.idx, c.source_record_id AS record_id, c.child_id, c.shielded, c.same_feed, "
+           + records.MATCH_FIELDS
            + " FROM feed_candidates c JOIN source_records sr ON sr.id = c.source_record_id " + records.MATCH_CARERS
            + " ORDER BY c.idx")
 
@@ -79,8 +83,9 @@ class Candidates:
     li: np.ndarray
     existing: Table                     # the candidate source records; ids are their uuids as text
     record_child: np.ndarray            # each candidate record's "child": an index into children
-    children: list[str | None]          # a child id, or None: a record waiting in review, a child of its own
+    children: list[str | None]          # a child id, or None: a record with no child to offer, one of its own
     shielded: np.ndarray                # each candidate record's child is shielded
+    same_feed: np.ndarray | None = None  # each candidate record came in the incoming records' own feed
 
     @property
     def child(self) -> list[uuid.UUID | None]:
@@ -122,11 +127,13 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
     li = pairs.column("idx").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     del pairs
     # The candidate records, built into a matching table a slice at a time.
-    parts, child_ids, shielded_flags = [], [], []
-    async for batch in records.copy_out_batches(conn, RECORDS, text=records.MATCH_TEXT + ("child_id", "shielded")):
+    parts, child_ids, shielded_flags, same_flags = [], [], [], []
+    text = records.MATCH_TEXT + ("child_id", "shielded", "same_feed")
+    async for batch in records.copy_out_batches(conn, RECORDS, text=text):
         parts.append(records.match_table(vocabs, batch, known_ids_only=True))
         child_ids.append(batch.column("child_id"))
         shielded_flags.append(pc.equal(batch.column("shielded"), "t").to_numpy(zero_copy_only=False))
+        same_flags.append(pc.equal(batch.column("same_feed"), "t").to_numpy(zero_copy_only=False))
     existing = table.Table.concat(vocabs, parts)
     del parts
     # One "child" per candidate record: its child, or itself while it waits in review.
@@ -138,6 +145,7 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
         record_child[pending] = len(children) + np.arange(len(pending))
         children += [None] * len(pending)
     shielded = np.concatenate(shielded_flags) if shielded_flags else np.zeros(0, dtype=bool)
+    same_feed = np.concatenate(same_flags) if same_flags else np.zeros(0, dtype=bool)
     ruled_out = await conn.fetch(RULED_OUT, [s for s in sids if s is not None])
     if ruled_out:
         index = {sid: i for i, sid in enumerate(sids)}
@@ -146,7 +154,7 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
                         dtype=bool)
         ri, li = ri[keep], li[keep]
     order = np.lexsort((li, ri))
-    return Candidates(ri[order], li[order], existing, record_child, children, shielded)
+    return Candidates(ri[order], li[order], existing, record_child, children, shielded, same_feed)
 
 
 async def frequencies(conn: asyncpg.Connection, comparisons, existing: Table, incoming: Table) -> Frequencies:
@@ -182,9 +190,11 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
                   n_children: int, max_candidates: int = 5) -> list[Outcome]:
     """Score each incoming record against its candidates and decide, per child.
 
-    A candidate record waiting in review counts as a child of its own: if it is the best
-    candidate, or any candidate at or above the review band, the incoming record goes to
-    review too (twins whose records both await review must not be linked to one child)."""
+    A candidate record with no child to offer counts as a child of its own. One waiting
+    in review, at or above the review band, sends the incoming record to review too
+    (twins whose records both await review must not be linked to one child). One from
+    the same feed does so when the pair would auto-link on its own (_would_link): one
+    school's two records of one child are for a person to see, its twins are not."""
     n = len(incoming)
     ri, li, existing = cands.ri, cands.li, cands.existing
     if len(ri) == 0:
@@ -193,6 +203,10 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
     pending = np.array([c is None for c in children], dtype=bool)
     shielded_child = np.zeros(len(children), dtype=bool)
     shielded_child[record_child[cands.shielded]] = True
+    same_feed_child = np.zeros(len(children), dtype=bool)
+    if cands.same_feed is not None:
+        same_feed_child[record_child[cands.same_feed]] = True
+    in_review = pending & ~same_feed_child
     ci = record_child[li]
     comparisons = model.comparisons
     levels = compare.compare(existing, incoming, li, ri, comparisons)
@@ -211,7 +225,10 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
     # Per incoming record: any candidate in the review band that is shielded, or pending.
     near = keep[weights[keep] >= review_bits]
     near_shielded = np.bincount(ri[near][shielded_child[ci[near]]], minlength=n) > 0
-    near_pending = np.bincount(ri[near][pending[ci[near]]], minlength=n) > 0
+    near_in_review = np.bincount(ri[near][in_review[ci[near]]], minlength=n) > 0
+    same = keep[same_feed_child[ci[keep]]]
+    same = same[_would_link(model, levels[same], weights[same])]
+    near_same_feed = np.bincount(ri[same], minlength=n) > 0
     by_weight = keep[np.lexsort((-weights[keep], ri[keep]))]
     bounds = np.searchsorted(ri[by_weight], np.arange(n + 1))
     out = []
@@ -222,9 +239,10 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
             # Never a new duplicate of a shielded child, nor a silent link to one.
             outcome.decision = "review"
             outcome.reasons.append("shielded_candidate")
-        if near_pending[d.incoming] and outcome.decision != "review":
-            outcome.decision = "review"
-            outcome.reasons.append("candidate_in_review")
+        for flagged, reason in ((near_in_review, "candidate_in_review"), (near_same_feed, "same_feed_candidate")):
+            if flagged[d.incoming] and outcome.decision != "review":
+                outcome.decision = "review"
+                outcome.reasons.append(reason)
         if outcome.decision == "auto":
             outcome.child_id = uuid.UUID(children[d.existing])
         elif outcome.decision == "review":
@@ -235,3 +253,36 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
                                   for k in ks[:max_candidates]]
         out.append(outcome)
     return out
+
+
+async def within_batch(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table, *, n_children: int,
+                       cap: int) -> np.ndarray:
+    """Rows of one batch that would auto-link to an earlier row of the batch (the batch's
+    rows are not in the index yet, so the candidate join cannot see them): as when the
+    earlier row came in an earlier batch, the first is resolved and the later one is held
+    for review."""
+    near = np.zeros(len(incoming), dtype=bool)
+    if len(incoming) < 2:
+        return near
+    blocked = blocking.block(incoming, incoming, model.blocking_rules, cap=cap)
+    other = blocked.left < blocked.right
+    li, ri = blocked.left[other], blocked.right[other]
+    if len(li) == 0:
+        return near
+    levels = compare.compare(incoming, incoming, li, ri, model.comparisons)
+    scorer = Scorer(model, max(n_children, 1), await frequencies(conn, model.comparisons, incoming, incoming))
+    weights = scorer.weights(scorer.contributions(levels, incoming, incoming, li, ri))
+    near[ri[_would_link(model, levels, weights)]] = True
+    return near
+
+
+def _would_link(model: mmodel.Model, levels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Pairs the engine would auto-link on their own: in the auto band, and neither twins
+    (the twins guard) nor holding different identifiers. Two records from one source are
+    held for review only then: twins at one school score in the review band, and are two
+    children by the school's own account."""
+    columns = decide.Columns(model.comparisons)
+    held = decide.identifier_conflict(levels, columns)
+    if model.rules.twins_guard:
+        held |= decide.twins(levels, columns)
+    return (weights >= mmodel.bits(model.thresholds.auto)) & ~held

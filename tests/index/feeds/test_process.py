@@ -218,3 +218,41 @@ async def test_a_line_break_is_a_row_error_and_an_overlong_identifier_is_kept_in
     assert (status, got.rows, got.rejected, got.new) == ("done", 2, 1, 1)
     assert [(e.row, e.column) for e in got.errors] == [(3, "upn")]   # the line the row ends on
     assert await conn.fetchval("SELECT valid FROM child_identifiers WHERE scheme = 'upn'") is False
+
+
+async def test_a_feeds_second_record_of_a_child_is_held_for_review_in_one_batch_or_two(conn, sources, model):
+    """A source's two records are two children by its own account: never linked to each
+    other by the engine, but the later one is held for a person to see."""
+    twin = ROWS[0].replace("A1,", "A9,").replace(upn(serial=1), "")
+    for chunk in (1, 10):
+        await conn.execute("TRUNCATE children, source_records, feeds CASCADE")
+        feed_id, _ = await submit_and_run(conn, sources["SCH1"], csv_bytes(ROWS[0], twin, ROWS[2]), model, chunk=chunk)
+        got, _ = await store.status(conn, feed_id)
+        assert (got.new, got.linked, got.review) == (2, 0, 1)
+        assert await conn.fetchval(
+            "SELECT sr.record_key FROM review_items ri JOIN source_records sr ON sr.id = ri.source_record_id "
+            "WHERE 'same_feed_candidate' = ANY(ri.reasons)") == "A9"
+
+
+async def test_a_candidate_waiting_in_review_sends_the_record_to_review(conn, sources, model):
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(ROWS[0]), model)
+    await conn.execute("UPDATE links SET unlinked_at = now()")   # the record now has no child
+    feed_id, _ = await submit_and_run(conn, sources["SCH2"], csv_bytes(ROWS[0].replace("A1,", "B1,")), model)
+    got, _ = await store.status(conn, feed_id)
+    assert (got.new, got.linked, got.review) == (0, 0, 1)
+    reasons = await conn.fetchval("SELECT reasons FROM review_items")
+    assert "candidate_in_review" in reasons
+    # Its candidates name real children only (the record in review has none).
+    assert await conn.fetchval("SELECT count(*) FROM review_candidates") == 0
+
+
+async def test_stored_keys_are_rebuilt_when_the_blocking_rules_change(conn, sources, model):
+    from index.feeds import records
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
+    keys = await conn.fetch("SELECT source_record_id, key FROM match_keys ORDER BY 1, 2")
+    assert keys and not await records.ensure_keys(conn, model.blocking_rules)
+    await conn.execute("UPDATE match_key_rules SET rules = 'upn'")
+    await conn.execute("DELETE FROM match_keys WHERE key % 2 = 0")
+    assert await records.ensure_keys(conn, model.blocking_rules)
+    assert await conn.fetch("SELECT source_record_id, key FROM match_keys ORDER BY 1, 2") == keys
+    assert await conn.fetchval("SELECT rules FROM match_key_rules") == ",".join(r.name for r in model.blocking_rules)
