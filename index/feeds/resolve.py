@@ -120,32 +120,14 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
         await conn.execute(STAGE_ARRAYS, rows.astype(np.int32).tolist(), keys.tolist())
     await conn.execute(WORK_MEM)
     wanted = np.unique(keys).tolist()
+    args = {HITS_AT: (wanted,), PAIRS_AT: (cap,), CANDIDATES_AT: (feed_id,)}
     for statement in JOIN:
-        await conn.execute(statement, *{HITS_AT: (wanted,), PAIRS_AT: (cap,), CANDIDATES_AT: (feed_id,)}.get(statement, ()))
+        await conn.execute(statement, *args.get(statement, ()))
     pairs = await records.copy_out(conn, PAIRS)
     ri = pairs.column("i").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     li = pairs.column("idx").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     del pairs
-    # The candidate records, built into a matching table a slice at a time.
-    parts, child_ids, shielded_flags, same_flags = [], [], [], []
-    text = records.MATCH_TEXT + ("child_id", "shielded", "same_feed")
-    async for batch in records.copy_out_batches(conn, RECORDS, text=text):
-        parts.append(records.match_table(vocabs, batch, known_ids_only=True))
-        child_ids.append(batch.column("child_id"))
-        shielded_flags.append(pc.equal(batch.column("shielded"), "t").to_numpy(zero_copy_only=False))
-        same_flags.append(pc.equal(batch.column("same_feed"), "t").to_numpy(zero_copy_only=False))
-    existing = table.Table.concat(vocabs, parts)
-    del parts
-    # One "child" per candidate record: its child, or itself while it waits in review.
-    encoded = pc.dictionary_encode(pa.chunked_array(child_ids, pa.string())).combine_chunks()
-    children = encoded.dictionary.to_pylist()
-    record_child = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    if "" in children:
-        pending = np.flatnonzero(record_child == children.index(""))
-        record_child[pending] = len(children) + np.arange(len(pending))
-        children += [None] * len(pending)
-    shielded = np.concatenate(shielded_flags) if shielded_flags else np.zeros(0, dtype=bool)
-    same_feed = np.concatenate(same_flags) if same_flags else np.zeros(0, dtype=bool)
+    existing, record_child, children, shielded, same_feed = await _candidate_records(conn, vocabs)
     ruled_out = await conn.fetch(RULED_OUT, [s for s in sids if s is not None])
     if ruled_out:
         index = {sid: i for i, sid in enumerate(sids)}
@@ -155,6 +137,29 @@ async def candidates(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nd
         ri, li = ri[keep], li[keep]
     order = np.lexsort((li, ri))
     return Candidates(ri[order], li[order], existing, record_child, children, shielded, same_feed)
+
+
+async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs):
+    """The batch's candidate records (feed_candidates, in idx order) as a matching table
+    built a slice at a time; each record's "child" (its child, or one of its own when it
+    has none to offer), and whether it is shielded or came in the same feed."""
+    parts, child_ids, shielded, same_feed = [], [], [], []
+    text = records.MATCH_TEXT + ("child_id", "shielded", "same_feed")
+    async for batch in records.copy_out_batches(conn, RECORDS, text=text):
+        parts.append(records.match_table(vocabs, batch, known_ids_only=True))
+        child_ids.append(batch.column("child_id"))
+        shielded.append(pc.equal(batch.column("shielded"), "t").to_numpy(zero_copy_only=False))
+        same_feed.append(pc.equal(batch.column("same_feed"), "t").to_numpy(zero_copy_only=False))
+    existing = table.Table.concat(vocabs, parts)
+    encoded = pc.dictionary_encode(pa.chunked_array(child_ids, pa.string())).combine_chunks()
+    children = encoded.dictionary.to_pylist()
+    record_child = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if "" in children:
+        pending = np.flatnonzero(record_child == children.index(""))
+        record_child[pending] = len(children) + np.arange(len(pending))
+        children += [None] * len(pending)
+    flags = [np.concatenate(f) if f else np.zeros(0, dtype=bool) for f in (shielded, same_feed)]
+    return existing, record_child, children, flags[0], flags[1]
 
 
 async def frequencies(conn: asyncpg.Connection, comparisons, existing: Table, incoming: Table) -> Frequencies:
