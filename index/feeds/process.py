@@ -155,7 +155,9 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
                                      sids=[sids[k] for k in to_match], feed_id=feed.id, cap=feed.cap)
     incoming = tbl.subset(to_match)
     outcomes = await resolve.resolve(conn, model, incoming, cands, n_children=max(feed.n_children, 1))
-    same_batch = await resolve.within_batch(conn, model, incoming, n_children=max(feed.n_children, 1), cap=feed.cap)
+    # The prior for pairs within the batch: each row's possible partners are the index and the batch.
+    same_batch = await resolve.within_batch(conn, model, incoming, n_children=feed.n_children + len(incoming),
+                                            cap=feed.cap)
     await records.write_keys(conn, sids, key_rows, keys, replace=[])
     links, creating, reviews = [], [], []
     for k, outcome, near in zip(to_match, outcomes, same_batch):
