@@ -196,14 +196,19 @@ def _identifiers(vocabs: Vocabs, scheme: str, values, known_only: bool = False) 
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         values = values.to_pylist()
     normalised, valid, temporary = identifiers.check_many(scheme, values)
-    if known_only:
-        other = vocabs.ids.code(OTHER_ID)
-        codes = np.fromiter((vocabs.ids.codes.get(f"{scheme}:{v}", other) if ok else MISSING
-                             for v, ok in zip(normalised, valid)), dtype=np.int64, count=len(normalised))
-    else:
-        codes = np.fromiter((vocabs.ids.code(f"{scheme}:{v}") if ok else MISSING for v, ok in zip(normalised, valid)),
-                            dtype=np.int64, count=len(normalised))
+    code = _coder(vocabs.ids, known_only)
+    codes = np.fromiter((code(f"{scheme}:{v}") if ok else MISSING for v, ok in zip(normalised, valid)),
+                        dtype=np.int64, count=len(normalised))
     return codes, valid & ~temporary
+
+
+def _coder(vocab: Vocab, known_only: bool):
+    """vocab.code, or (known_only) the code of a value already in vocab and otherwise
+    the one code shared by every value left out."""
+    if not known_only:
+        return vocab.code
+    other = vocab.code(OTHER_ID)
+    return lambda value: vocab.codes.get(value, other)
 
 
 Source = dict[str, "list[str] | pa.Array | pa.ChunkedArray"]
@@ -345,11 +350,7 @@ def _full_names(vocabs: Vocabs, fore: np.ndarray, sur: np.ndarray, known_only: b
         key = fore[both].astype(np.int64) * size + sur[both]
         uniq, inverse = np.unique(key, return_inverse=True)
         values = vocabs.names.values
-        names = (f"{values[k // size]} {values[k % size]}" for k in uniq)
-        if known_only:
-            other = vocabs.full_names.code(OTHER_ID)
-            codes = np.array([vocabs.full_names.codes.get(name, other) for name in names])
-        else:
-            codes = np.array([vocabs.full_names.code(name) for name in names])
+        code = _coder(vocabs.full_names, known_only)
+        codes = np.array([code(f"{values[k // size]} {values[k % size]}") for k in uniq])
         out[both] = codes[inverse]
     return out

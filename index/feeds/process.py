@@ -149,8 +149,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     position[to_match] = np.arange(len(to_match))
     wanted = position[key_rows] >= 0
     # A changed record's old keys go first, so that it cannot be its own candidate.
-    await records.write_keys(conn, sids, key_rows[:0], keys[:0],
-                             replace=[sids[k] for k, r in enumerate(changed) if not ids[r.record_id][1]])
+    await records.delete_keys(conn, [sids[k] for k, r in enumerate(changed) if not ids[r.record_id][1]])
     cands = await resolve.candidates(conn, vocabs, position[key_rows[wanted]], keys[wanted],
                                      sids=[sids[k] for k in to_match], feed_id=feed.id, cap=feed.cap)
     incoming = tbl.subset(to_match)
@@ -158,7 +157,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     # The prior for pairs within the batch: each row's possible partners are the index and the batch.
     same_batch = await resolve.within_batch(conn, model, incoming, n_children=feed.n_children + len(incoming),
                                             cap=feed.cap)
-    await records.write_keys(conn, sids, key_rows, keys, replace=[])
+    await records.write_keys(conn, sids, key_rows, keys)
     links, creating, reviews = [], [], []
     for k, outcome, near in zip(to_match, outcomes, same_batch):
         row, sid = changed[k], sids[k]

@@ -126,12 +126,14 @@ async def touch(conn: asyncpg.Connection, feed_id: uuid.UUID, ids: list[uuid.UUI
         await conn.execute("UPDATE source_records SET last_feed_id = $1 WHERE id = ANY($2::uuid[])", feed_id, ids)
 
 
-async def write_keys(conn: asyncpg.Connection, sids: list[uuid.UUID], rows: np.ndarray, keys: np.ndarray, *,
-                     replace: list[uuid.UUID]) -> None:
-    """Store blocking keys: record sids[rows[k]] has key keys[k]. The keys of the records
-    in `replace` are deleted first."""
-    if replace:
-        await conn.execute("DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])", replace)
+async def delete_keys(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
+    """Drop the stored blocking keys of these source records (their content changed)."""
+    if ids:
+        await conn.execute("DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])", ids)
+
+
+async def write_keys(conn: asyncpg.Connection, sids: list[uuid.UUID], rows: np.ndarray, keys: np.ndarray) -> None:
+    """Store blocking keys: record sids[rows[k]] has key keys[k]."""
     if len(rows):
         order = np.argsort(keys, kind="stable")   # index pages filled in key order, not at random
         rows, keys = rows[order], keys[order]
@@ -216,7 +218,7 @@ async def ensure_keys(conn: asyncpg.Connection, rules: tuple[blocking.Rule, ...]
         tbl = match_table(table.Vocabs(), got)
         rows, keys = blocking.stored_keys(tbl, rules)
         sids = [uuid.UUID(s) for s in tbl.ids]
-        await write_keys(conn, sids, rows, keys, replace=[])
+        await write_keys(conn, sids, rows, keys)
         after = sids[-1]
     await conn.execute("""INSERT INTO match_key_rules (rules) VALUES ($1)
                           ON CONFLICT (one) DO UPDATE SET rules = EXCLUDED.rules, built_at = now()""", names)
