@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -24,6 +25,33 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 BASE = "ingest_base"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_self() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def _cpu_children() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def _cpu_postgres() -> float:
+    """CPU seconds used so far by every live postgres process (the embedded server is
+    the only one on the benchmark machine): backends, WAL writer, checkpointer."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        if name.startswith("postgres"):
+            fields = text[text.rindex(")") + 2:].split()
+            total += int(fields[11]) + int(fields[12])   # utime, stime
+    return total / TICK
 
 
 def _server(directory: Path):
@@ -76,17 +104,20 @@ async def _ingest(url: str, incoming: Path) -> dict:
     conn = await asyncpg.connect(db.with_database(url, "ingest_run"))
     await db.init_connection(conn)
     started = time.perf_counter()
+    cpu, pg_cpu = _cpu_self(), _cpu_postgres()
     raw = incoming.read_bytes()
     src = await store.source(conn, code="SCH1")
     async with conn.transaction():
         feed_id, _ = await store.submit(conn, src, raw, format="csv", full=False, submitted_by=None, keep_days=1)
     await process.run(conn, feed_id, model=model.load(), max_bytes=10 ** 10)
     seconds = time.perf_counter() - started
+    cpu, pg_cpu = _cpu_self() - cpu, _cpu_postgres() - pg_cpu
     got, _ = await store.status(conn, feed_id)
     quality_rows = await conn.fetch(QUALITY)
     candidates = await conn.fetch(CANDIDATES)
     await conn.close()
-    return {"seconds": round(seconds, 2), "rows": got.rows, "linked": got.linked, "new": got.new,
+    return {"seconds": round(seconds, 2), "cpu_python_s": round(cpu, 1), "cpu_postgres_s": round(pg_cpu, 1),
+            "rows": got.rows, "linked": got.linked, "new": got.new,
             "review": got.review, "rejected": got.rejected,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "decisions": [dict(r) for r in quality_rows],
@@ -170,8 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_splink:
         from tests.perf.matching.bench import _child
 
+        before = _cpu_children()
         results["splink"] = _child("--existing", str(args.existing), "--incoming", str(args.incoming),
                                    "--only", "splink-census")
+        results["splink"]["cpu_s"] = round(_cpu_children() - before, 1)
         print("splink", json.dumps(results["splink"]), flush=True)
     out = ROOT / "tests" / "perf" / "ingest" / f"results-{args.existing}-{args.incoming}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
