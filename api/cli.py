@@ -52,7 +52,8 @@ def cmd_user_add(args, settings) -> int:
             async with conn.transaction():
                 with db.translate_errors():
                     user_id = await auth.add_user(conn, name=args.name, org_code=args.org, role=args.role,
-                                                  la_code=args.la, phone=args.phone, email=args.email)
+                                                  la_code=args.la, phone=args.phone, email=args.email,
+                                                  capabilities=tuple(args.capability or ()))
                     issued = await auth.issue_token(conn, user_id, days=args.days or settings.token_days)
         if args.json:
             print(json.dumps({"user_id": str(user_id), "token_id": str(issued.token_id), "token": issued.token,
@@ -206,6 +207,8 @@ def parser() -> argparse.ArgumentParser:
     ua.add_argument("--la", type=_la, help="LA code that scopes an la_data_manager")
     ua.add_argument("--phone")
     ua.add_argument("--email")
+    ua.add_argument("--capability", action="append", choices=("child_protection",),
+                    help="a capability beyond the role (child_protection: may override a shielded record)")
     ua.add_argument("--days", type=_positive, help="token lifetime in days")
     ua.add_argument("--json", action="store_true")
     ua.set_defaults(func=cmd_user_add)

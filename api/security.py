@@ -47,13 +47,16 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     except errors.Unauthenticated:
         await _record_denial(pool, rid, action, "unauthenticated", 401, None)
         raise
+    except auth.Suspended as exc:
+        await _record_denial(pool, rid, action, "denied", 403, exc)
+        raise
     if not policy.allowed(action, principal.role):
         await _record_denial(pool, rid, action, "denied", 403, principal)
         raise errors.Forbidden(f"the {principal.role} role may not {action.replace('.', ' ')}")
     connection.scope["state"]["principal"] = principal
 
 
-async def _record_denial(pool, rid, action, outcome, status, principal: auth.Principal | None) -> None:
+async def _record_denial(pool, rid, action, outcome, status, principal: auth.Principal | auth.Suspended | None) -> None:
     event = audit.Event(
         request_id=rid,
         action=action,

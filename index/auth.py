@@ -13,6 +13,7 @@ import msgspec
 from index import errors
 
 ROLES = ("practitioner", "school", "la_data_manager", "auditor", "admin")
+CAPABILITIES = ("child_protection",)   # may override a shielded record, one view at a time
 TOKEN_PREFIX = "isx_"
 
 
@@ -28,6 +29,10 @@ class Principal(msgspec.Struct, frozen=True):
     la_code: str | None  # the data manager's LA scope, else the organisation's LA
     phone: str | None
     email: str | None
+    capabilities: tuple[str, ...] = ()
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
 
 
 class IssuedToken(msgspec.Struct, frozen=True):
@@ -51,7 +56,7 @@ def well_formed(token: str) -> bool:
 
 PRINCIPAL_BY_HASH = """
 SELECT u.id, u.name, u.role, coalesce(u.la_code, o.la_code) AS la_code, u.phone, u.email,
-       o.id AS org_id, o.code AS org_code, o.kind AS org_kind
+       u.capabilities, u.suspended_at, o.id AS org_id, o.code AS org_code, o.kind AS org_kind
   FROM tokens t
   JOIN users u ON u.id = t.user_id
   JOIN organisations o ON o.id = u.org_id
@@ -65,6 +70,9 @@ async def authenticate(conn: asyncpg.Connection, token: str) -> Principal:
     row = await conn.fetchrow(PRINCIPAL_BY_HASH, token_hash(token))
     if row is None:
         raise errors.Unauthenticated("the bearer token is unknown, expired or revoked")
+    if row["suspended_at"] is not None:
+        raise Suspended("this account is suspended pending an investigation: contact your local authority's auditors",
+                        user_id=row["id"], org_code=row["org_code"], role=row["role"])
     return Principal(
         user_id=row["id"],
         name=row["name"],
@@ -75,7 +83,16 @@ async def authenticate(conn: asyncpg.Connection, token: str) -> Principal:
         la_code=row["la_code"],
         phone=row["phone"],
         email=row["email"],
+        capabilities=tuple(row["capabilities"]),
     )
+
+
+class Suspended(errors.Forbidden):
+    """The user's account is suspended (misuse detection or an auditor)."""
+
+    def __init__(self, message: str, *, user_id: uuid.UUID, org_code: str, role: str) -> None:
+        super().__init__(message)
+        self.user_id, self.org_code, self.role = user_id, org_code, role
 
 
 async def add_user(
@@ -87,9 +104,14 @@ async def add_user(
     la_code: str | None = None,
     phone: str | None = None,
     email: str | None = None,
+    capabilities: tuple[str, ...] = (),
 ) -> uuid.UUID:
     if role not in ROLES:
         raise errors.Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    unknown = sorted(set(capabilities) - set(CAPABILITIES))
+    if unknown:
+        raise errors.Invalid(f"unknown capability {unknown[0]!r} (known: {', '.join(CAPABILITIES)})",
+                             field="capability")
     org = await conn.fetchrow("SELECT id, la_code FROM organisations WHERE code = $1", org_code)
     if org is None:
         raise errors.NotFound(f"no organisation with code {org_code!r}", field="org")
@@ -98,14 +120,15 @@ async def add_user(
         if la_code is None:
             raise errors.Invalid("an la_data_manager needs --la or an organisation with an LA", field="la")
     return await conn.fetchval(
-        """INSERT INTO users (name, org_id, role, la_code, phone, email)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+        """INSERT INTO users (name, org_id, role, la_code, phone, email, capabilities)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
         name,
         org["id"],
         role,
         la_code,
         phone,
         email,
+        list(capabilities),
     )
 
 

@@ -9,7 +9,7 @@ import uuid
 import asyncpg
 
 from index import auth, registry
-from index.demo_data import DemoChild, generate
+from index.demo_data import SENSITIVE_KINDS, DemoChild, generate
 
 BATCH = 5_000
 DEMO_USERS = {  # role -> (display name, organisation kind)
@@ -24,7 +24,7 @@ ADDRESS_STATES = {"left_england": "left_england_expected_back"}
 CHILD_COLUMNS = ("id", "forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "sex",
                  "dob", "address_state", "address_line1", "address_line2", "town", "postcode", "owning_la")
 INVOLVEMENT_COLUMNS = ("id", "child_id", "org_id", "contact_name", "contact_phone", "contact_email",
-                       "start_date", "end_date", "source")
+                       "start_date", "end_date", "source", "consent_basis")
 
 
 async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, progress: bool = False) -> dict:
@@ -49,6 +49,7 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
         org_ids = {r["code"]: r["id"] for r in await conn.fetch("SELECT code, id FROM organisations")}
         # One duty practitioner per organisation sets that organisation's demo indicators.
         setters = {o.code: uuid.uuid4() for o in orgs}
+        sensitive = frozenset(o.code for o in orgs if o.kind in SENSITIVE_KINDS)
         await conn.copy_records_to_table(
             "users", columns=("id", "name", "org_id", "role", "phone", "email"),
             records=[(setters[o.code], "Duty Practitioner", org_ids[o.code], "practitioner", o.phone, o.email)
@@ -58,13 +59,13 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
         for child in stream:
             batch.append(child)
             if len(batch) >= BATCH:
-                await _copy_batch(conn, batch, org_ids, setters)
+                await _copy_batch(conn, batch, org_ids, setters, sensitive)
                 done += len(batch)
                 batch = []
                 if progress:
                     print(f"\rdemo: {done:,}/{n_children:,} children", end="", file=sys.stderr, flush=True)
         if batch:
-            await _copy_batch(conn, batch, org_ids, setters)
+            await _copy_batch(conn, batch, org_ids, setters, sensitive)
             done += len(batch)
     await conn.execute("ANALYZE")
     if progress:
@@ -72,7 +73,9 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
     return {"children": done, "loaded": True}
 
 
-async def _copy_batch(conn, batch: list[DemoChild], org_ids: dict[str, int], setters: dict[str, uuid.UUID]) -> None:
+async def _copy_batch(conn, batch: list[DemoChild], org_ids: dict[str, int], setters: dict[str, uuid.UUID],
+                      sensitive: frozenset[str]) -> None:
+    """`sensitive`: the codes of sensitive services, whose demo involvements say consent was given."""
     children, former, names, idents, carers, involvements, indicators = [], [], [], [], [], [], []
     for c in batch:
         cid = uuid.uuid4()
@@ -93,7 +96,8 @@ async def _copy_batch(conn, batch: list[DemoChild], org_ids: dict[str, int], set
         for inv in c.involvements:
             iid = uuid.uuid4()
             involvements.append((iid, cid, org_ids[inv.org_code], inv.contact_name, inv.contact_phone,
-                                 inv.contact_email, inv.start_date, inv.end_date, "demo"))
+                                 inv.contact_email, inv.start_date, inv.end_date, "demo",
+                                 "consent_given" if inv.org_code in sensitive else None))
             if inv.end_date is None:
                 indicators.extend((iid, kind, setters[inv.org_code]) for kind in inv.indicators)
     await conn.copy_records_to_table("children", records=children, columns=CHILD_COLUMNS)

@@ -12,6 +12,9 @@ from index import errors
 from index.auth import Principal
 
 INDICATOR_KINDS = ("has_information", "taking_action", "assessment_completed", "lead_professional")
+# Why a sensitive service may be recorded at all: the child's consent, or the service
+# suspects significant harm.
+CONSENT_BASES = ("consent_given", "significant_harm")
 
 
 class Registered(msgspec.Struct):
@@ -50,7 +53,15 @@ async def register(
     contact_name: str | None,
     contact_phone: str | None,
     contact_email: str | None,
+    consent_basis: str | None = None,
 ) -> Registered:
+    sensitive = await conn.fetchval("SELECT sensitive FROM organisations WHERE id = $1", who.org_id)
+    if sensitive and consent_basis is None:
+        raise errors.Conflict(
+            "a sensitive service's involvement is recorded only on a consent basis: "
+            f"send consent_basis ({' or '.join(CONSENT_BASES)})", field="consent_basis")
+    if not sensitive and consent_basis is not None:
+        raise errors.Invalid("only a sensitive service records a consent basis", field="consent_basis")
     dob = await conn.fetchval("SELECT dob FROM children WHERE id = $1", child_id)
     if dob is None:
         raise errors.NotFound("no such child", field="child_id")
@@ -67,8 +78,10 @@ async def register(
         raise errors.Conflict(f"your organisation already has an open involvement ({open_id})")
     new_id = await conn.fetchval(
         """INSERT INTO involvements
-               (child_id, org_id, contact_name, contact_phone, contact_email, start_date, source, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, 'practitioner', $7) RETURNING id""",
+               (child_id, org_id, contact_name, contact_phone, contact_email, start_date, source, created_by,
+                consent_basis, consent_recorded_by, consent_recorded_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'practitioner', $7::uuid, $8::text, CASE WHEN $8::text IS NOT NULL THEN $7::uuid END,
+                   CASE WHEN $8::text IS NOT NULL THEN now() END) RETURNING id""",
         child_id,
         who.org_id,
         contact_name or who.name,
@@ -76,6 +89,7 @@ async def register(
         contact_email or who.email,
         start_date,
         who.user_id,
+        consent_basis,
     )
     return Registered(id=new_id, child_id=child_id, organisation=who.org_code, start_date=start_date)
 

@@ -26,9 +26,14 @@ class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email | None = None
 
 
+ConsentBasis = Annotated[str, msgspec.Meta(pattern="^(" + "|".join(involvements.CONSENT_BASES) + ")$")]
+
+
 class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
     start_date: dt.date
     contact: ContactIn | None = None
+    # Required of a sensitive service (sexual health, mental health, substance misuse).
+    consent_basis: ConsentBasis | None = None
 
 
 class EndIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,10 +61,12 @@ async def register(request: Request, child_id: FromPath[str], data: JSONBody[Reg
         return await involvements.register(
             conn, who, cid, start_date=data.start_date,
             contact_name=contact.name, contact_phone=contact.phone, contact_email=contact.email,
+            consent_basis=data.consent_basis,
         )
 
+    query = {"child_id": str(cid)} | ({"consent_basis": data.consent_basis} if data.consent_basis else {})
     return await audited.run(request, "involvement.register", work, lambda r: [r.child_id],
-                             query={"child_id": str(cid)}, status=201, about=cid)
+                             query=query, status=201, about=cid)
 
 
 @post("/involvements/{involvement_id:str}/end", opt={"action": "involvement.end"}, status_code=200,

@@ -33,12 +33,24 @@ async def test_sensitive_service_is_hidden_from_other_organisations(client, toke
         cid = await registry.create_child(conn, factories.child())
         clinic = await factories.token_for(conn, org="SH873", name="Clinic Nurse")
     r = await client.post(f"/children/{cid}/involvements", json={"start_date": "2024-01-10"}, headers=bearer(clinic))
+    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "consent_basis", r.text
+    r = await client.post(f"/children/{cid}/involvements", json={"start_date": "2024-01-10", "consent_basis": "x"},
+                          headers=bearer(clinic))
+    assert r.status_code == 400
+    r = await client.post(f"/children/{cid}/involvements",
+                          json={"start_date": "2024-01-10", "consent_basis": "significant_harm"}, headers=bearer(clinic))
     assert r.status_code == 201
     other = (await client.get(f"/children/{cid}", params=REASON, headers=bearer(tokens["practitioner"]))).json()
     [inv] = other["involvements"]
     assert inv["organisation"] is None and inv["contact"] is None and "sensitive" in inv["notice"]
     own = (await client.get(f"/children/{cid}", params=REASON, headers=bearer(clinic))).json()
     assert own["involvements"][0]["organisation"]["code"] == "SH873"
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT consent_basis, consent_recorded_by IS NOT NULL AS who FROM involvements")
+    assert (row["consent_basis"], row["who"]) == ("significant_harm", True)
+    r = await client.post(f"/children/{cid}/involvements", json={"start_date": "2024-01-10",
+                          "consent_basis": "consent_given"}, headers=bearer(tokens["practitioner"]))
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "consent_basis"
 
 
 async def test_no_500_for_odd_ids(client, tokens):
