@@ -10,7 +10,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 
 from api import errors, logs
-from api.routes import audit, children, feeds, involvements, meta, review
+from api.routes import audit, children, feeds, involvements, meta, review, shielding
+from api.routes import access, transfers
+from api.routes import retention as retention_routes
+from api.routes import misuse as misuse_routes
+from api.routes import sar as sar_routes
 from api.security import authorize
 from index import db
 
@@ -24,12 +28,24 @@ ROUTES = [
     involvements.set_indicator,
     involvements.clear_indicator,
     audit.query,
+    misuse_routes.list_alerts,
+    misuse_routes.close_alert,
     review.list_items,
     review.decide,
     review.reverse,
     review.unlink,
+    sar_routes.export,
     feeds.submit,
     feeds.status,
+    transfers.request_transfer,
+    transfers.list_transfers,
+    transfers.accept,
+    transfers.decline,
+    transfers.withdraw,
+    access.history,
+    access.digest,
+    *shielding.ROUTES,
+    retention_routes.record,
 ]
 
 
@@ -56,7 +72,8 @@ def request_id_header(app):
 
 def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: int = 2, pool_max: int = 20,
                feed_max_bytes: int = 200 * 1024 * 1024, feed_keep_days: int = 90,
-               feed_worker: bool = False, model_path: str | None = None) -> Litestar:
+               feed_worker: bool = False, model_path: str | None = None,
+               emergency_review_hours: int = 72, override_review_hours: int = 120) -> Litestar:
     """An app bound to one database; the pool opens at start-up and closes at shutdown.
     With feed_worker, the process also works the feed queue in the background."""
 
@@ -64,6 +81,9 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     async def lifespan(app: Litestar):
         app.state.pool = await db.create_pool(database_url, min_size=pool_min, max_size=pool_max)
         app.state.feed_max_bytes, app.state.feed_keep_days = feed_max_bytes, feed_keep_days
+        # How soon the owning LA must review an emergency view, and a shield override.
+        app.state.emergency_review_hours = emergency_review_hours
+        app.state.override_review_hours = override_review_hours
         worker = await _start_worker(app, database_url, feed_max_bytes, model_path) if feed_worker else None
         try:
             yield
@@ -119,4 +139,6 @@ def from_env() -> Litestar:
     return create_app(os.environ["ISINDEX_RESOLVED_DATABASE_URL"], max_body_bytes=settings.max_body_bytes,
                       pool_min=settings.pool_min, pool_max=settings.pool_max, feed_max_bytes=settings.feed_max_bytes,
                       feed_keep_days=settings.feed_keep_days, model_path=settings.model_path,
+                      emergency_review_hours=settings.emergency_review_hours,
+                      override_review_hours=settings.override_review_hours,
                       feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")

@@ -1,6 +1,8 @@
 """Run a piece of domain work and its audit event in one transaction.
 
-The event commits with the work, before the response is sent. If the work fails
+The event commits with the work, before the response is sent. Searches and views are
+then checked against the misuse rules in the same transaction (index.misuse): a rule
+that suspends the account lets this request finish and refuses the next. If the work fails
 with a domain error, the transaction rolls back and a failure event is written on
 its own, then the error goes on to the error map.
 """
@@ -16,7 +18,7 @@ from litestar import Request
 
 from api.errors import status_of
 from api.state import pool_of
-from index import audit, db, errors
+from index import audit, db, errors, misuse
 from index.auth import Principal
 
 T = TypeVar("T")
@@ -59,7 +61,12 @@ async def run(
     try:
         async with db.transaction(pool) as conn:
             result = await work(conn)
-            await audit.record(conn, audit.Event(**base, outcome="ok", status=status, child_ids=children(result)))
+            touched = children(result)
+            if action in misuse.WATCHED:
+                # Before the audit event: writing the event takes the audit chain's lock
+                # until commit, so it comes last (the rules count this request themselves).
+                await misuse.check(conn, who, action=action, child_ids=touched, query=base["query"])
+            await audit.record(conn, audit.Event(**base, outcome="ok", status=status, child_ids=touched))
         return result
     except errors.DomainError as exc:
         code = status_of(exc)

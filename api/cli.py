@@ -244,6 +244,14 @@ def parser() -> argparse.ArgumentParser:
     matchcmd.add_parsers(sub, _positive)
     feedcmd.add_parsers(sub, _positive)
     reviewcmd.add_parsers(sub)
+    from api import retentioncmd
+    retentioncmd.add_parsers(sub)
+    from api import sarcmd
+    sarcmd.add_parsers(sub)
+    from api import auditcmd
+    auditcmd.add_parsers(sub)
+    from api import misusecmd
+    misusecmd.add_parsers(sub)
     return p
 
 

@@ -8,10 +8,18 @@ import uuid
 
 from litestar import Request
 
+from api.errors import UnsupportedMediaType
 from index import errors, policy
 from matching import normalise
 
 _CASE_REF = re.compile(policy.CASE_REF)
+
+
+def json_only(request: Request) -> None:
+    """A before_request hook for routes with a JSON body: anything else is a 415."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise UnsupportedMediaType("send the body as application/json")
 
 
 def only(request: Request, allowed: set[str]) -> dict[str, str]:

@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import sql
+from index import retention, sql
 from index.records import ChildRecord, SearchHit
 from matching import normalise
 from matching.identifiers import postcode_parts
@@ -22,7 +22,7 @@ IDENTIFIER_SEARCH = """
 SELECT DISTINCT c.id, c.forename, c.surname, c.preferred_forename, c.preferred_surname,
        c.sex, c.dob, c.town, split_part(c.postcode, ' ', 1) AS postcode_district, c.shielded
   FROM child_identifiers i JOIN children c ON c.id = i.child_id
- WHERE i.scheme = ANY($1::text[]) AND i.value = $2 AND i.valid
+ WHERE i.scheme = ANY($1::text[]) AND i.value = $2 AND i.valid AND c.archived_at IS NULL
  LIMIT 21
 """
 
@@ -37,6 +37,12 @@ class NameQuery(msgspec.Struct, frozen=True):
 async def view(conn: asyncpg.Connection, child_id: uuid.UUID) -> ChildRecord | None:
     text = await conn.fetchval(sql.load("child_view"), child_id)
     return None if text is None else _decode_child(text)
+
+
+def check_archived(principal, record: ChildRecord, reason: str | None) -> None:
+    """An archived child is seen by the owning LA's data managers only (a year, then for
+    an enquiry): 404 to anyone else, as for an unknown id (index.retention.guard_view)."""
+    retention.guard_view(principal, record, reason)
 
 
 async def search_by_name(conn: asyncpg.Connection, q: NameQuery) -> list[SearchHit]:

@@ -20,6 +20,8 @@ class Settings:
     feed_max_bytes: int = 200 * 1024 * 1024
     feed_keep_days: int = 90
     model_path: str | None = None         # a trained matching model; the shipped one if unset
+    emergency_review_hours: int = 72      # the owning LA reviews an emergency view within this
+    override_review_hours: int = 120      # ... and a shield override within this
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -47,4 +49,6 @@ def load() -> Settings:
         feed_max_bytes=_int("ISINDEX_FEED_MAX_BYTES", 200 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
         feed_keep_days=_int("ISINDEX_FEED_KEEP_DAYS", 90, 1, 3650),
         model_path=os.environ.get("ISINDEX_MODEL") or None,
+        emergency_review_hours=_int("ISINDEX_EMERGENCY_REVIEW_HOURS", 72, 1, 24 * 90),
+        override_review_hours=_int("ISINDEX_OVERRIDE_REVIEW_HOURS", 120, 1, 24 * 90),
     )

@@ -113,6 +113,11 @@ def translate_errors() -> Iterator[None]:
         raise errors.Invalid(f"{exc.column_name or 'a field'} is required") from None
     except asyncpg.DataError as exc:
         raise errors.Invalid("a value is out of range or malformed") from exc
+    except asyncpg.InsufficientPrivilegeError as exc:
+        # A guard trigger (the append-only audit log) or the database role's privileges.
+        name = getattr(exc, "constraint_name", None)
+        log.error("database_refused", constraint=name)
+        raise errors.Forbidden(REFUSED.get(name, "the database role may not do this")) from None
     except (asyncpg.PostgresConnectionError, ConnectionError, OSError) as exc:
         log.error("database_unavailable", error_class=type(exc).__name__)
         raise errors.Unavailable("the database is not reachable") from None
@@ -124,6 +129,13 @@ def translate_errors() -> Iterator[None]:
 def _constraint_message(exc: asyncpg.PostgresError, what: str) -> str:
     name = getattr(exc, "constraint_name", None) or "a constraint"
     return f"{CONSTRAINT_FIELDS.get(name, name)} {what}"
+
+
+# Guard trigger (raised with CONSTRAINT = name) -> why the database refused.
+REFUSED = {
+    "audit_events_append_only": "audit events are append-only",
+    "audit_chain_head_guard": "the audit chain head changes only when an audit event is inserted",
+}
 
 
 # Constraint name -> the field a client would recognise.

@@ -38,6 +38,14 @@ class Migration:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
+async def _ensure_table(conn: asyncpg.Connection) -> None:
+    """Create schema_migrations once. Checked first, because even CREATE TABLE IF NOT
+    EXISTS needs CREATE on the schema, which the least-privilege service role
+    (deploy/roles.sql) does not have."""
+    if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+        await conn.execute(CREATE_TABLE)
+
+
 def available() -> list[Migration]:
     found = []
     for entry in resources.files("index.migrations").iterdir():
@@ -60,7 +68,7 @@ async def apply(conn: asyncpg.Connection) -> list[int]:
     applied_now: list[int] = []
     await conn.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
     try:
-        await conn.execute(CREATE_TABLE)
+        await _ensure_table(conn)
         rows = await conn.fetch("SELECT version, checksum FROM schema_migrations")
         done = {r["version"]: r["checksum"] for r in rows}
         for migration in available():
@@ -91,6 +99,6 @@ async def apply(conn: asyncpg.Connection) -> list[int]:
 
 async def status(conn: asyncpg.Connection) -> list[tuple[int, str, bool]]:
     """(version, name, applied) for every known migration."""
-    await conn.execute(CREATE_TABLE)
+    await _ensure_table(conn)
     done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
     return [(m.version, m.name, m.version in done) for m in available()]

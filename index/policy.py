@@ -22,6 +22,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "indicator.set": frozenset({"practitioner"}),
     "indicator.clear": frozenset({"practitioner"}),
     "audit.read": frozenset({"auditor"}),
+    # Misuse alerts (index.misuse): the auditors read and close them.
+    "alert.read": frozenset({"auditor"}),
+    "alert.close": frozenset({"auditor"}),
     # Census feeds: a school submits its own; its LA's data managers may follow them too.
     "feed.submit": frozenset({"school"}),
     "feed.read": frozenset({"school", "la_data_manager"}),
@@ -30,10 +33,34 @@ ALLOWED: dict[str, frozenset[str]] = {
     "review.decide": frozenset({"la_data_manager"}),
     "review.reverse": frozenset({"la_data_manager"}),
     "link.unlink": frozenset({"la_data_manager"}),
+    # Subject access export: the owning LA's data managers (api/routes/sar.py checks the LA).
+    "child.sar": frozenset({"la_data_manager"}),
+    # Retention: a death or the consent to keep until 25 (index.retention checks the LA).
+    "child.retention": frozenset({"la_data_manager"}),
+    # Transfers between LAs: the owning LA asks, the receiving LA decides, the owning LA
+    # may withdraw (index.transfers checks which LA).
+    "transfer.request": frozenset({"la_data_manager"}),
+    "transfer.read": frozenset({"la_data_manager"}),
+    "transfer.decide": frozenset({"la_data_manager"}),
+    "transfer.withdraw": frozenset({"la_data_manager"}),
+    # Access history and notifications: the owning LA's data managers (index.access).
+    "child.access_history": frozenset({"la_data_manager"}),
+    "access.digest": frozenset({"la_data_manager"}),
+    # Shielding: the owning LA's data managers (index.shielding checks the LA). The
+    # override needs the child_protection capability as well (checked there too).
+    "child.shield": frozenset({"la_data_manager"}),
+    "child.override": frozenset({"practitioner", "la_data_manager"}),
+    "investigation.read": frozenset({"la_data_manager"}),
+    "investigation.close": frozenset({"la_data_manager"}),
+    # Connexions opt-out: the owning LA, or a school involved with the child.
+    "connexions.opt_out": frozenset({"la_data_manager", "school"}),
 }
 
 SENSITIVE_NOTICE = "a sensitive service is involved: contact the local authority"
 SHIELDED_NOTICE = "this record is shielded: contact the local authority"
+CONNEXIONS_NOTICE = "a Connexions opt-out is recorded: name and address only"
+OVERRIDE_NOTICE = ("shield override: this one view is recorded and the owning local authority will "
+                   "investigate it; the record stays shielded")
 
 
 def allowed(action: str, role: str) -> bool:
@@ -45,26 +72,30 @@ def sees_everything(principal: Principal, child: ChildRecord) -> bool:
     return principal.role == "la_data_manager" and principal.la_code == child.owning_la
 
 
-def visible_child(principal: Principal, child: ChildRecord) -> ChildRecord:
-    """The child record as this principal may see it."""
+def visible_child(principal: Principal, child: ChildRecord, *, override: bool = False) -> ChildRecord:
+    """The child record as this principal may see it. `override`: the one full view of a
+    shielded record granted by index.shielding.check_override."""
     if sees_everything(principal, child):
         return child
-    if child.shielded:
+    if child.shielded and not override:
         # Name, sex, date of birth and index id only.
-        return ChildRecord(
-            id=child.id,
-            forename=child.forename,
-            surname=child.surname,
-            preferred_forename=child.preferred_forename,
-            preferred_surname=child.preferred_surname,
-            sex=child.sex,
-            dob=child.dob,
-            owning_la=child.owning_la,
-            shielded=True,
-            notice=SHIELDED_NOTICE,
-        )
+        return _reduced(child, notice=SHIELDED_NOTICE, sex=child.sex, dob=child.dob, shielded=True)
+    if child.connexions_opt_out and principal.org_kind == "connexions":
+        # Name and address only (a parent's or a 16+ pupil's request).
+        return _reduced(child, notice=CONNEXIONS_NOTICE, sex=None, dob=None, address=child.address,
+                        connexions_opt_out=True)
     involvements = [_visible_involvement(principal, inv) for inv in child.involvements]
-    return msgspec.structs.replace(child, involvements=involvements)
+    shown = msgspec.structs.replace(child, involvements=involvements, shield_reason=None)
+    if override:
+        shown = msgspec.structs.replace(shown, notice=OVERRIDE_NOTICE)
+    return shown
+
+
+def _reduced(child: ChildRecord, *, notice: str, **kept) -> ChildRecord:
+    """Names, index id and owning LA, plus the fields in `kept`; nothing else."""
+    return ChildRecord(id=child.id, forename=child.forename, surname=child.surname,
+                       preferred_forename=child.preferred_forename, preferred_surname=child.preferred_surname,
+                       owning_la=child.owning_la, notice=notice, **{"shielded": False, **kept})
 
 
 def _visible_involvement(principal: Principal, inv: Involvement) -> Involvement:
@@ -83,20 +114,26 @@ def _visible_involvement(principal: Principal, inv: Involvement) -> Involvement:
 
 
 def visible_hits(
-    principal: Principal, hits: list[SearchHit], *, used_hidden_field: bool, limit: int
+    principal: Principal, hits: list[SearchHit], *, used_hidden_field: bool, limit: int,
+    connexions_opted_out: frozenset = frozenset(),
 ) -> list[SearchHit]:
     """Search results as this principal may see them.
 
-    A search that used a hidden field (postcode) never returns a shielded child, so
-    that a search cannot confirm where one lives; otherwise a shielded child shows
-    name, sex and date of birth only.
+    A search that used a hidden field (postcode, an identifier) never returns a
+    shielded child, so that a search cannot confirm where one lives nor that an
+    identifier is theirs; otherwise a shielded child shows name, sex and date of birth
+    only. A Connexions user sees name and town only of a child with a Connexions
+    opt-out (`connexions_opted_out`: those children's ids).
     """
+    connexions = principal.org_kind == "connexions"
     shown = []
     for hit in hits:
         if hit.shielded:
             if used_hidden_field:
                 continue
             hit = msgspec.structs.replace(hit, town=None, postcode_district=None)
+        elif connexions and hit.id in connexions_opted_out:
+            hit = msgspec.structs.replace(hit, sex=None, dob=None)
         shown.append(hit)
     return shown[:limit]
 
@@ -110,6 +147,7 @@ REASONS = (
     "child_protection_enquiry",
     "serious_case_review",
     "child_death_review",
+    "subject_access_request",
 )
 # A case reference: 3-24 of A-Z, 0-9, '/' and '-', with at least one digit (no free text).
 CASE_REF = r"^(?=[A-Z/-]*[0-9])[A-Z0-9][A-Z0-9/-]{2,23}$"

@@ -75,10 +75,12 @@ class ChildRecord(msgspec.Struct):
     id: uuid.UUID
     forename: str
     surname: str
-    sex: str
-    dob: dt.date
+    sex: str | None          # None only in a Connexions-restricted view
+    dob: dt.date | None      # None only in a Connexions-restricted view
     owning_la: str
     shielded: bool
+    shield_reason: str | None = None
+    connexions_opt_out: bool = False
     middle_names: str | None = None
     preferred_forename: str | None = None
     preferred_surname: str | None = None
@@ -88,6 +90,8 @@ class ChildRecord(msgspec.Struct):
     carers: list[Carer] = []
     involvements: list[Involvement] = []
     notice: str | None = None
+    archived_at: dt.datetime | None = None   # seen by the owning LA only (index.retention)
+    died_on: dt.date | None = None
 
 
 class SearchHit(msgspec.Struct):
@@ -95,8 +99,8 @@ class SearchHit(msgspec.Struct):
     score: float
     forename: str
     surname: str
-    sex: str
-    dob: dt.date
+    sex: str | None          # None only in a Connexions-restricted hit
+    dob: dt.date | None
     preferred_forename: str | None = None
     preferred_surname: str | None = None
     town: str | None = None

@@ -7,7 +7,7 @@ from litestar.params import FromPath
 from litestar import Request, get
 
 from api import audited, params
-from index import children, errors, policy
+from index import children, connexions, errors, policy, shielding
 from index.records import ChildRecord, SearchHit
 from matching import identifiers
 
@@ -91,7 +91,12 @@ async def search(request: Request) -> SearchResults:
 
     async def work(conn) -> list[SearchHit]:
         hits = await find(conn)
-        return policy.visible_hits(who, hits, used_hidden_field="postcode" in query, limit=children.MAX_RESULTS)
+        restricted = (frozenset(await connexions.opted_out(conn, [h.id for h in hits]))
+                      if who.org_kind == "connexions" and hits else frozenset())
+        # Postcodes and identifiers are hidden fields of a shielded record.
+        hidden = "postcode" in query or by_identifier is not None
+        return policy.visible_hits(who, hits, used_hidden_field=hidden, limit=children.MAX_RESULTS,
+                                   connexions_opted_out=restricted)
 
     hits = await audited.run(
         request,
@@ -118,6 +123,12 @@ async def view(request: Request, child_id: FromPath[str]) -> ChildRecord:
         record = await children.view(conn, cid)
         if record is None:
             raise errors.NotFound("no child with this index id", field="child_id")
+        children.check_archived(who, record, reason)
+        if reason == "emergency" and not policy.sees_everything(who, record):
+            # Succeeds for any practitioner; the owning LA reviews it within the set time.
+            await shielding.open_investigation(
+                conn, who, kind="emergency_view", child_id=cid, la_code=record.owning_la,
+                request_id=request.scope["state"]["request_id"], due_hours=request.app.state.emergency_review_hours)
         return policy.visible_child(who, record)
 
     return await audited.run(

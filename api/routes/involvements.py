@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody
 from litestar import Request, post
 
 from api import audited, params
-from api.errors import UnsupportedMediaType
 from index import involvements
 
 Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()-]{6,20}$", description="UK phone number")]
@@ -44,14 +43,8 @@ class IndicatorIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: IndicatorKind
 
 
-def _json_only(request: Request) -> None:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/json":
-        raise UnsupportedMediaType("send the body as application/json")
-
-
 @post("/children/{child_id:str}/involvements", opt={"action": "involvement.register"}, status_code=201,
-      summary="Register your organisation's involvement", before_request=_json_only)
+      summary="Register your organisation's involvement", before_request=params.json_only)
 async def register(request: Request, child_id: FromPath[str], data: JSONBody[RegisterIn]) -> involvements.Registered:
     cid = params.index_id(child_id)
     who = audited.principal_of(request)
@@ -70,7 +63,7 @@ async def register(request: Request, child_id: FromPath[str], data: JSONBody[Reg
 
 
 @post("/involvements/{involvement_id:str}/end", opt={"action": "involvement.end"}, status_code=200,
-      summary="End your organisation's involvement", before_request=_json_only)
+      summary="End your organisation's involvement", before_request=params.json_only)
 async def end(request: Request, involvement_id: FromPath[str], data: JSONBody[EndIn]) -> involvements.Ended:
     iid = params.index_id(involvement_id, "involvement_id")
     who = audited.principal_of(request)
@@ -83,7 +76,7 @@ async def end(request: Request, involvement_id: FromPath[str], data: JSONBody[En
 
 
 @post("/involvements/{involvement_id:str}/indicators", opt={"action": "indicator.set"}, status_code=201,
-      summary="Set an indicator on your involvement", before_request=_json_only)
+      summary="Set an indicator on your involvement", before_request=params.json_only)
 async def set_indicator(request: Request, involvement_id: FromPath[str], data: JSONBody[IndicatorIn]) -> involvements.IndicatorSet:
     iid = params.index_id(involvement_id, "involvement_id")
     who = audited.principal_of(request)

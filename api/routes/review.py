@@ -11,7 +11,6 @@ from litestar import Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from api import audited, params
-from api.errors import UnsupportedMediaType
 from index import errors, review
 
 
@@ -24,12 +23,6 @@ class ReviewPage(msgspec.Struct):
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
     action: Literal["link", "new", "not_this_child"]
     child_id: uuid.UUID | None = None
-
-
-def _json_only(request: Request) -> None:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/json":
-        raise UnsupportedMediaType("send the body as application/json")
 
 
 @get("/review", opt={"action": "review.list"}, summary="Your LA's open review items")
@@ -54,7 +47,7 @@ async def list_items(request: Request) -> ReviewPage:
 
 
 @post("/review/{review_id:str}/decision", opt={"action": "review.decide"}, status_code=200,
-      summary="Decide a review item: link, new or not this child", before_request=_json_only)
+      summary="Decide a review item: link, new or not this child", before_request=params.json_only)
 async def decide(request: Request, review_id: FromPath[str], data: JSONBody[DecisionIn]) -> review.Decided:
     rid = params.index_id(review_id, "review_id")
     who = audited.principal_of(request)

@@ -25,6 +25,7 @@ from matching import model as mmodel
 
 log = structlog.get_logger()
 ENTRYPOINT = "feed"
+RETENTION_ENTRYPOINT, RETENTION_CRON = "retention", "15 2 * * *"
 
 
 async def install(conn: asyncpg.Connection) -> None:
@@ -73,6 +74,14 @@ async def work(pool: asyncpg.Pool, queue_conn: asyncpg.Connection, *, model: mmo
         async with pool.acquire() as conn:
             status = await process.run(conn, feed_id, model=model, max_bytes=max_bytes, chunk=chunk)
         log.info("feed_job_done", feed_id=str(feed_id), status=status)
+
+    # Retention, daily at 02:15 UTC: pgqueuer's scheduler hands each due run to one worker.
+    @pgq.schedule(RETENTION_ENTRYPOINT, RETENTION_CRON)
+    async def run_retention(schedule) -> None:
+        from index import retention
+
+        async with pool.acquire() as conn:
+            await retention.run(conn, retention.today(), dry_run=False)
 
     await pgq.run(mode=QueueExecutionMode.drain if drain else QueueExecutionMode.continuous,
                   heartbeat_timeout=heartbeat, dequeue_timeout=dt.timedelta(seconds=5), batch_size=1)

@@ -45,6 +45,7 @@ scored AS (
                 WHEN split_part(c.postcode, ' ', 1) = $6 THEN 0.6
                 ELSE 0 END AS s_postcode
       FROM names nm JOIN children c ON c.id = nm.child_id
+     WHERE c.archived_at IS NULL     -- an archived child is never found (index.retention)
 )
 SELECT id, forename, surname, preferred_forename, preferred_surname, sex, dob, town,
        split_part(postcode, ' ', 1) AS postcode_district, shielded,

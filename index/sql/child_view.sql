@@ -10,6 +10,10 @@ SELECT json_build_object(
     'dob', c.dob,
     'owning_la', c.owning_la,
     'shielded', c.shielded,
+    'archived_at', c.archived_at,
+    'died_on', c.died_on,
+    'shield_reason', c.shield_reason,
+    'connexions_opt_out', EXISTS (SELECT 1 FROM connexions_opt_outs x WHERE x.child_id = c.id),
     'address', json_build_object(
         'state', c.address_state, 'line1', c.address_line1, 'line2', c.address_line2,
         'town', c.town, 'postcode', c.postcode),

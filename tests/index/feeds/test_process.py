@@ -1,5 +1,9 @@
+import uuid
+
 import pytest
 
+from index import shielding
+from index.auth import Principal
 from index.feeds import process, store
 from tests.factories import upn
 from tests.index.feeds.conftest import csv_bytes
@@ -140,7 +144,11 @@ async def test_not_this_child_rules_the_pair_out_of_later_candidates(conn, sourc
 
 async def test_a_shielded_child_among_the_candidates_sends_the_record_to_review(conn, sources, model):
     await submit_and_run(conn, sources["SCH1"], csv_bytes(ROWS[0]), model)
-    await conn.execute("UPDATE children SET shielded = true")
+    manager = Principal(user_id=uuid.uuid4(), name="Manager", role="la_data_manager", org_id=0, org_code="LA873",
+                        org_kind="local_authority", la_code="873", phone=None, email=None)
+    async with conn.transaction():     # shielded as the LA does it (index.shielding), not by a bare UPDATE
+        await shielding.shield(conn, manager, await conn.fetchval("SELECT id FROM children"),
+                               reason="domestic_abuse")
     # A clear match and an unlike record at the same address: both held for review.
     feed_id, _ = await submit_and_run(conn, sources["SCH2"], csv_bytes(
         f"S1,{upn(serial=1)},Amelia,Rose,Testwood,2015-03-14,F,12 Mill Lane,Peterborough,PE1 1AA,Sarah,Testwood,PAM",

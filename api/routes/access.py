@@ -1,0 +1,75 @@
+"""LA data manager routes: who has viewed a child (the access history) and the daily
+digest of views of the LA's children by others. Both are derived from the audit log and
+are themselves audited, as reads that are not views."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+from litestar import Request, get
+from litestar.params import FromPath
+
+from api import audited, params
+from index import access, errors
+
+
+class AccessHistory(msgspec.Struct):
+    child_id: uuid.UUID
+    entries: list[access.AccessEntry]
+    count: int
+    next_before_id: int | None
+
+
+class AccessDigest(msgspec.Struct):
+    la_code: str
+    since: dt.datetime
+    until: dt.datetime
+    children: list[access.ChildAccess]
+    count: int
+
+
+@get("/children/{child_id:str}/access-history", opt={"action": "child.access_history"},
+     summary="Who has viewed a child's record")
+async def history(request: Request, child_id: FromPath[str]) -> AccessHistory:
+    """Every view of the record (who, organisation, when, reason), newest first: the owning
+    LA's data managers only. Page with before_id (the next_before_id of the previous
+    page); limit 1-200 (default 50)."""
+    given = params.only(request, {"limit", "before_id"})
+    limit = params.whole(given["limit"], "limit", 1, 200) if "limit" in given else 50
+    before_id = params.whole(given["before_id"], "before_id", 1, 2**62) if "before_id" in given else None
+    cid = params.index_id(child_id)
+    who = audited.principal_of(request)
+
+    async def work(conn):
+        await access.require_owner(conn, who, cid)
+        return await access.history(conn, cid, limit=limit, before_id=before_id)
+
+    entries = await audited.run(request, "child.access_history", work, lambda _: [cid],
+                                query={"child_id": str(cid), **given}, about=cid)
+    next_before = entries[-1].id if len(entries) == limit else None
+    return AccessHistory(child_id=cid, entries=entries, count=len(entries), next_before_id=next_before)
+
+
+@get("/access-notifications", opt={"action": "access.digest"},
+     summary="Views of your LA's children by others")
+async def digest(request: Request) -> AccessDigest:
+    """For each child your LA owns that was viewed in [since, until) by anyone other than
+    your LA's data managers: the number of views, the viewing organisations, the last view
+    and the number of emergency views. since defaults to 24 hours ago, until to now
+    (ISO 8601); the window is at most 31 days."""
+    given = params.only(request, {"since", "until"})
+    now = dt.datetime.now(dt.UTC)
+    until = params.timestamp(given["until"], "until") if "until" in given else now
+    since = params.timestamp(given["since"], "since") if "since" in given else until - dt.timedelta(hours=24)
+    who = audited.principal_of(request)
+
+    async def work(conn):
+        if who.role != "la_data_manager" or not who.la_code:
+            raise errors.Forbidden("your account has no LA to notify")
+        return await access.digest(conn, who.la_code, since=since, until=until)
+
+    found = await audited.run(request, "access.digest", work, lambda rows: [r.child_id for r in rows],
+                              query={"since": since.isoformat(), "until": until.isoformat()})
+    return AccessDigest(la_code=who.la_code or "", since=since, until=until, children=found, count=len(found))

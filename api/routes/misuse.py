@@ -1,0 +1,53 @@
+"""Auditor routes: the alerts raised by the misuse rules (index.misuse), and closing
+them with an outcome, optionally reinstating a suspended account. Both are audited."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+from litestar import Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from api import audited, params
+from index import misuse
+
+
+class AlertPage(msgspec.Struct):
+    alerts: list[misuse.Alert]
+    count: int
+
+
+class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
+    outcome: Literal["misuse", "no_misuse", "referred"]
+    reinstate: bool = False
+
+
+@get("/alerts", opt={"action": "alert.read"}, summary="Misuse alerts")
+async def list_alerts(request: Request) -> AlertPage:
+    """Alerts raised by the misuse rules, newest first: status open (the default) or
+    closed; limit 1-1000 (default 100). Details hold counts, codes and ids only."""
+    given = params.only(request, {"status", "limit"})
+    status = given.get("status", "open")   # index.misuse.alerts checks it
+    limit = params.whole(given["limit"], "limit", 1, 1000) if "limit" in given else 100
+
+    async def work(conn):
+        return await misuse.alerts(conn, status=status, limit=limit)
+
+    found = await audited.run(request, "alert.read", work, lambda _: [], query=given)
+    return AlertPage(alerts=found, count=len(found))
+
+
+@post("/alerts/{alert_id:str}/close", opt={"action": "alert.close"}, status_code=200,
+      summary="Close a misuse alert with its outcome", before_request=params.json_only)
+async def close_alert(request: Request, alert_id: FromPath[str], data: JSONBody[CloseIn]) -> misuse.Alert:
+    """Outcome misuse, no_misuse or referred. With reinstate: true, a suspended account
+    is reinstated (refused with 409 while another open alert suspended it)."""
+    aid = params.index_id(alert_id, "alert_id")
+    who = audited.principal_of(request)
+
+    async def work(conn):
+        return await misuse.close(conn, who, aid, outcome=data.outcome, reinstate=data.reinstate)
+
+    return await audited.run(request, "alert.close", work, lambda _: [],
+                             query={"alert_id": str(aid), "outcome": data.outcome, "reinstate": data.reinstate})

@@ -1,0 +1,287 @@
+"""Retention: archive children who have grown up or died, purge them six years later.
+
+The rules, for a reference date `today` (the date in England, see `today()`):
+  - a child is archived on their 18th birthday, or their 25th when kept_to_25 (recorded
+    consent: a care leaver, learning difficulties); a birthday of 29 February falls on
+    1 March in other years;
+  - one year after a recorded death (died_on), when that comes first;
+  - an archived child is purged six years after archiving: the child row and, through
+    ON DELETE CASCADE, their names, identifiers, carers, involvements, indicators,
+    links, review candidates, "not this child" pairs, Connexions opt-out and transfer
+    requests; and their source records (those whose current link is to the child, or
+    whose last link was and that are unlinked now) with what cascades from them and
+    their blocking keys (match_keys has no foreign key). Audit events, investigations
+    (ids only), feeds and match_term_counts (name frequencies, no ids) are kept.
+
+archived_at is the start of the reference day in England, so a run is a function of
+its date: a re-run on the same day, or a run that finishes an interrupted one, ends in
+the same state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections import Counter
+from typing import Literal
+
+import asyncpg
+import msgspec
+import structlog
+
+from index import audit, db, errors
+from index.auth import Principal
+
+log = structlog.get_logger(__name__)
+
+ENGLAND = zoneinfo.ZoneInfo("Europe/London")
+RULES = ("age_18", "age_25", "death")
+ENQUIRY_REASONS = ("child_protection_enquiry", "serious_case_review", "child_death_review")
+Rule = Literal["age_18", "age_25", "death"]
+
+# $1 today. Children not archived who have reached their age, or whose death was a year
+# ago or more; the rule is the one that came first (a tie goes to age).
+PLAN_ARCHIVE = """
+WITH due AS (
+    SELECT id, dob, died_on, kept_to_25 FROM children
+     WHERE archived_at IS NULL AND dob <= ($1::date - interval '18 years')::date
+    UNION
+    SELECT id, dob, died_on, kept_to_25 FROM children
+     WHERE archived_at IS NULL AND died_on <= ($1::date - interval '1 year')::date
+), ruled AS (
+    SELECT id, kept_to_25,
+           dob + CASE WHEN kept_to_25 THEN interval '25 years' ELSE interval '18 years' END AS age_at,
+           died_on + interval '1 year' AS death_at,
+           (dob <= ($1::date - interval '25 years')::date
+            OR (NOT kept_to_25 AND dob <= ($1::date - interval '18 years')::date)) AS age_due,
+           coalesce(died_on <= ($1::date - interval '1 year')::date, false) AS death_due
+      FROM due
+)
+SELECT id, CASE WHEN death_due AND (NOT age_due OR death_at < age_at) THEN 'death'
+                WHEN kept_to_25 THEN 'age_25' ELSE 'age_18' END AS rule
+  FROM ruled
+ WHERE age_due OR death_due
+ ORDER BY id
+"""
+
+# $1 today. Archived at least six years before the start of today.
+PLAN_PURGE = """
+SELECT id FROM children
+ WHERE archived_at <= ($1::date - interval '6 years')::timestamp AT TIME ZONE 'Europe/London'
+ ORDER BY id
+"""
+
+# $1 ids, $2 today. The rules again, so that a change since the plan is respected.
+ARCHIVE = """
+UPDATE children SET archived_at = $2::date::timestamp AT TIME ZONE 'Europe/London', updated_at = now()
+ WHERE id = ANY($1::uuid[]) AND archived_at IS NULL
+   AND (dob <= ($2::date - interval '25 years')::date
+        OR (NOT kept_to_25 AND dob <= ($2::date - interval '18 years')::date)
+        OR died_on <= ($2::date - interval '1 year')::date)
+RETURNING id
+"""
+
+# $1 ids, $2 today. Locks the children still due, so that a concurrent run waits.
+LOCK_PURGE = """
+SELECT id FROM children
+ WHERE id = ANY($1::uuid[])
+   AND archived_at <= ($2::date - interval '6 years')::timestamp AT TIME ZONE 'Europe/London'
+ ORDER BY id
+   FOR UPDATE
+"""
+
+# $1 child ids. Their source records: each record's current link, else its last one,
+# is to one of them. A record now linked to another child is not theirs.
+PURGE_RECORDS = """
+WITH last AS (
+    SELECT DISTINCT ON (l.source_record_id) l.source_record_id, l.child_id
+      FROM links l
+     WHERE l.source_record_id IN (SELECT source_record_id FROM links WHERE child_id = ANY($1::uuid[]))
+     ORDER BY l.source_record_id, l.unlinked_at IS NULL DESC, l.id DESC
+)
+SELECT source_record_id FROM last WHERE child_id = ANY($1::uuid[]) ORDER BY source_record_id
+"""
+DELETE_KEYS = "DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])"
+DELETE_RECORDS = "DELETE FROM source_records WHERE id = ANY($1::uuid[])"
+DELETE_CHILDREN = "DELETE FROM children WHERE id = ANY($1::uuid[])"
+
+
+class Due(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    rule: Rule
+
+
+class Plan(msgspec.Struct):
+    archive: list[Due]
+    purge: list[uuid.UUID]
+
+
+class Report(msgspec.Struct):
+    request_id: uuid.UUID
+    today: dt.date
+    dry_run: bool
+    archived: list[Due]          # done (or, in a dry run, due)
+    purged: list[uuid.UUID]
+    source_records: int          # purged with the children (0 in a dry run)
+    batches: int
+
+    def counts(self) -> dict[str, int]:
+        by_rule = Counter(d.rule for d in self.archived)
+        return {rule: by_rule.get(rule, 0) for rule in RULES}
+
+
+def today() -> dt.date:
+    """The date in England now: the reference date of the daily run."""
+    return dt.datetime.now(ENGLAND).date()
+
+
+async def plan(conn: asyncpg.Connection, today: dt.date) -> Plan:
+    """Who is due to be archived (with the rule) and purged on `today`. Reads only."""
+    archive = [Due(id=r["id"], rule=r["rule"]) for r in await conn.fetch(PLAN_ARCHIVE, today)]
+    purge = [r["id"] for r in await conn.fetch(PLAN_PURGE, today)]
+    return Plan(archive=archive, purge=purge)
+
+
+async def run(conn: asyncpg.Connection, today: dt.date, *, dry_run: bool, batch: int = 500) -> Report:
+    """Archive and purge what `plan` finds due.
+
+    Unlike the other domain functions, this one owns its transactions: conn must not be
+    in one. Each batch of at most `batch` children is its own transaction with its own
+    audit event (action retention.archive or retention.purge, no user, child ids only,
+    the run's request id), so a run that stops part-way leaves every batch done or not
+    done, and running again recomputes the plan and finishes the work. With dry_run,
+    nothing is written: the report is the plan.
+    """
+    if conn.is_in_transaction():
+        raise RuntimeError("retention.run opens a transaction per batch: call it outside a transaction")
+    if batch < 1:
+        raise errors.Invalid("the batch size must be 1 or more", field="batch")
+    request_id = uuid.uuid4()
+    with db.translate_errors():
+        due = await plan(conn, today)
+        if dry_run:
+            return Report(request_id=request_id, today=today, dry_run=True, archived=due.archive,
+                          purged=due.purge, source_records=0, batches=0)
+        rules = {d.id: d.rule for d in due.archive}
+        archived: list[Due] = []
+        purged: list[uuid.UUID] = []
+        records = batches = 0
+        for chunk in _chunks([d.id for d in due.archive], batch):
+            async with conn.transaction():
+                done = await _archive_batch(conn, chunk, today, request_id)
+            archived += [Due(id=cid, rule=rules[cid]) for cid in done]
+            batches += 1
+        for chunk in _chunks(due.purge, batch):
+            async with conn.transaction():
+                done, n = await _purge_batch(conn, chunk, today, request_id)
+            purged += done
+            records += n
+            batches += 1
+    report = Report(request_id=request_id, today=today, dry_run=False, archived=archived, purged=purged,
+                    source_records=records, batches=batches)
+    log.info("retention_run", request_id=str(request_id), today=today.isoformat(), **report.counts(),
+             purged=len(purged), source_records=records, batches=batches)
+    return report
+
+
+async def _archive_batch(conn: asyncpg.Connection, ids: list[uuid.UUID], today: dt.date,
+                         request_id: uuid.UUID) -> list[uuid.UUID]:
+    done = sorted(r["id"] for r in await conn.fetch(ARCHIVE, ids, today))
+    if done:
+        await audit.record(conn, audit.Event(request_id=request_id, action="retention.archive", outcome="ok",
+                                             status=200, query={"today": today.isoformat()}, child_ids=done))
+    return done
+
+
+async def _purge_batch(conn: asyncpg.Connection, ids: list[uuid.UUID], today: dt.date,
+                       request_id: uuid.UUID) -> tuple[list[uuid.UUID], int]:
+    done = [r["id"] for r in await conn.fetch(LOCK_PURGE, ids, today)]
+    if not done:
+        return [], 0
+    records = [r["source_record_id"] for r in await conn.fetch(PURGE_RECORDS, done)]
+    await conn.execute(DELETE_KEYS, records)
+    await conn.execute(DELETE_RECORDS, records)
+    await conn.execute(DELETE_CHILDREN, done)
+    await audit.record(conn, audit.Event(
+        request_id=request_id, action="retention.purge", outcome="ok", status=200,
+        query={"today": today.isoformat(), "source_records": len(records)}, child_ids=done))
+    return done, len(records)
+
+
+def _chunks(ids: list[uuid.UUID], size: int):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _years_after(moment: dt.datetime, years: int) -> dt.datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:      # 29 February
+        return moment.replace(year=moment.year + years, month=3, day=1)
+
+
+def archived_view_allowed(principal: Principal, archived_at: dt.datetime | None, reason: str | None,
+                          now: dt.datetime, *, owning_la: str) -> bool:
+    """May this principal view a child archived at `archived_at` (None: not archived)?
+
+    Only the owning LA's data managers see an archived child: for a year after
+    archiving, then only for an enquiry (ENQUIRY_REASONS)."""
+    if archived_at is None:
+        return True
+    if principal.role != "la_data_manager" or principal.la_code != owning_la:
+        return False
+    return now < _years_after(archived_at, 1) or reason in ENQUIRY_REASONS
+
+
+def guard_view(principal: Principal, record, reason: str | None, now: dt.datetime | None = None) -> None:
+    """Refuse the view of an archived child (a ChildRecord) as archived_view_allowed says:
+    404, as for an unknown id, to anyone but the owning LA's data managers; 403 naming
+    reason to them when a year has passed and the reason is not an enquiry."""
+    now = now or dt.datetime.now(dt.UTC)
+    if archived_view_allowed(principal, record.archived_at, reason, now, owning_la=record.owning_la):
+        return
+    if principal.role == "la_data_manager" and principal.la_code == record.owning_la:
+        raise errors.Forbidden("this child was archived more than a year ago: viewing needs one of the reasons "
+                               + ", ".join(ENQUIRY_REASONS), field="reason")
+    raise errors.NotFound("no child with this index id", field="child_id")
+
+
+class Retention(msgspec.Struct):
+    child_id: uuid.UUID
+    kept_to_25: bool
+    died_on: dt.date | None = None
+    archived_at: dt.datetime | None = None
+
+
+RECORDED = """
+UPDATE children SET died_on = CASE WHEN $2 THEN $3 ELSE died_on END, kept_to_25 = coalesce($4, kept_to_25),
+       retention_recorded_by = $5, retention_recorded_at = now(), updated_at = now()
+ WHERE id = $1
+RETURNING id AS child_id, kept_to_25, died_on, archived_at
+"""
+
+
+async def record(conn: asyncpg.Connection, who: Principal, child_id: uuid.UUID, *,
+                 died_on: dt.date | None | msgspec.UnsetType = msgspec.UNSET, kept_to_25: bool | None = None,
+                 today: dt.date) -> Retention:
+    """Record (or, with died_on None, withdraw) a death, and the consent to keep a child
+    until 25. The owning LA's data managers only; an archived child is settled."""
+    if died_on is msgspec.UNSET and kept_to_25 is None:
+        raise errors.Invalid("give died_on, kept_to_25 or both", field="died_on")
+    row = await conn.fetchrow("SELECT dob, owning_la, archived_at FROM children WHERE id = $1 FOR UPDATE", child_id)
+    if row is None:
+        raise errors.NotFound("no child with this index id", field="child_id")
+    if who.role != "la_data_manager" or who.la_code != row["owning_la"]:
+        raise errors.Forbidden("only the owning local authority's data managers may record a death or the "
+                               "consent to keep this child's record")
+    if row["archived_at"] is not None:
+        raise errors.Conflict("this child is archived: retention can no longer change", field="child_id")
+    if isinstance(died_on, dt.date):
+        if died_on > today:
+            raise errors.Invalid("a date of death cannot be in the future", field="died_on")
+        if died_on < row["dob"]:
+            raise errors.Invalid("a date of death cannot be before the date of birth", field="died_on")
+    got = await conn.fetchrow(RECORDED, child_id, died_on is not msgspec.UNSET,
+                              None if died_on is msgspec.UNSET else died_on, kept_to_25, who.user_id)
+    return Retention(**dict(got))
