@@ -1,8 +1,9 @@
 """Run a piece of domain work and its audit event in one transaction.
 
 The event commits with the work, before the response is sent. Searches and views are
-then checked against the misuse rules in the same transaction (index.misuse): a rule
-that suspends the account lets this request finish and refuses the next. If the work fails
+checked against the misuse rules in the same transaction, just before the event is
+written (index.misuse): a rule that suspends the account lets this request finish and
+refuses the next. If the work fails
 with a domain error, the transaction rolls back and a failure event is written on
 its own, then the error goes on to the error map.
 """

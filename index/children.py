@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import retention, sql
+from index import sql
 from index.records import ChildRecord, SearchHit
 from matching import normalise
 from matching.identifiers import postcode_parts
@@ -37,12 +37,6 @@ class NameQuery(msgspec.Struct, frozen=True):
 async def view(conn: asyncpg.Connection, child_id: uuid.UUID) -> ChildRecord | None:
     text = await conn.fetchval(sql.load("child_view"), child_id)
     return None if text is None else _decode_child(text)
-
-
-def check_archived(principal, record: ChildRecord, reason: str | None) -> None:
-    """An archived child is seen by the owning LA's data managers only (a year, then for
-    an enquiry): 404 to anyone else, as for an unknown id (index.retention.guard_view)."""
-    retention.guard_view(principal, record, reason)
 
 
 async def search_by_name(conn: asyncpg.Connection, q: NameQuery) -> list[SearchHit]:

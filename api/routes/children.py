@@ -7,7 +7,7 @@ from litestar.params import FromPath
 from litestar import Request, get
 
 from api import audited, params
-from index import children, connexions, errors, policy, shielding
+from index import children, connexions, errors, policy, retention, shielding
 from index.records import ChildRecord, SearchHit
 from matching import identifiers
 
@@ -123,7 +123,7 @@ async def view(request: Request, child_id: FromPath[str]) -> ChildRecord:
         record = await children.view(conn, cid)
         if record is None:
             raise errors.NotFound("no child with this index id", field="child_id")
-        children.check_archived(who, record, reason)
+        retention.guard_view(who, record, reason)   # an archived child
         if reason == "emergency" and not policy.sees_everything(who, record):
             # Succeeds for any practitioner; the owning LA reviews it within the set time.
             await shielding.open_investigation(

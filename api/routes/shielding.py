@@ -11,7 +11,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from api import audited, params
-from index import children, connexions, errors, policy, shielding
+from index import children, connexions, errors, policy, retention, shielding
 from index.records import ChildRecord
 
 ShieldReason = Literal["domestic_abuse", "witness_protection", "adoption", "risk_of_significant_harm"]
@@ -83,7 +83,7 @@ async def override(request: Request, child_id: FromPath[str], data: JSONBody[Ove
         record = await children.view(conn, cid)
         if record is None:
             raise errors.NotFound("no child with this index id", field="child_id")
-        children.check_archived(who, record, reason)
+        retention.guard_view(who, record, reason)   # an archived child
         shielding.check_override(who, shielded=record.shielded, owning_la=record.owning_la, confirm=data.confirm)
         await shielding.open_investigation(conn, who, kind="shield_override", child_id=cid,
                                            la_code=record.owning_la, request_id=rid,

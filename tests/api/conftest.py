@@ -2,6 +2,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
+from index import auth
 from tests import factories
 
 
@@ -21,3 +22,25 @@ async def client(database_url, tokens):
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def norfolk(pool, tokens):
+    """A bearer token of a data manager of another LA, Norfolk (926)."""
+    async with pool.acquire() as conn:
+        user_id = await auth.add_user(conn, name="Norfolk Manager", org_code="LA926", role="la_data_manager",
+                                      la_code="926", phone="01632 960300")
+        return (await auth.issue_token(conn, user_id, days=1)).token
+
+
+def problem(response, status: int, field: str | None = None, detail: str | None = None) -> dict:
+    """Assert a problem+json answer with this status (and field, and words of the detail)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    if field is not None:
+        assert body["errors"][0]["field"] == field, body
+    if detail is not None:
+        assert detail in body["detail"], body
+    return body

@@ -8,18 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from index import access, auth, registry
+from index import access, registry
 from tests import factories
-from tests.api.conftest import bearer
-
-
-@pytest.fixture
-async def norfolk(pool, tokens):
-    """A data manager of Norfolk (926)."""
-    async with pool.acquire() as conn:
-        user_id = await auth.add_user(conn, name="Norfolk Manager", org_code="LA926", role="la_data_manager",
-                                      la_code="926")
-        return (await auth.issue_token(conn, user_id, days=1)).token
+from tests.api.conftest import bearer, problem
 
 
 @pytest.fixture
@@ -32,15 +23,6 @@ async def s(pool, tokens, norfolk):
         gp = await factories.token_for(conn, org="D81001", name="Gp User")
     return SimpleNamespace(child=cambs_child, other=norfolk_child, gp=gp, hv=tokens["practitioner"],
                            manager=tokens["la_data_manager"], norfolk=norfolk)
-
-
-def problem(response, status, field=None):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    if field is not None:
-        assert body["errors"][0]["field"] == field, body
-    return body
 
 
 async def view(client, token, child, reason, **more):

@@ -90,11 +90,8 @@ async def test_a_school_records_it_only_for_its_own_pupil(client, tokens, pool):
     assert r.status_code == 201 and r.json()["received_via"] == "school"
 
 
-async def test_another_las_manager_and_bad_bodies(client, pool):
+async def test_another_las_manager_and_bad_bodies(client, pool, norfolk):
     cid = await _child(pool, _years_ago(14))
-    async with pool.acquire() as conn:
-        uid = await auth.add_user(conn, name="Norfolk Manager", org_code="LA926", role="la_data_manager", la_code="926")
-        norfolk = (await auth.issue_token(conn, uid, days=1)).token
     r = await client.post(f"/children/{cid}/connexions-opt-out", json={"requested_by": "parent"},
                           headers=bearer(norfolk))
     assert r.status_code == 403

@@ -9,9 +9,8 @@ import uuid
 
 import pytest
 
-from index import auth
-from tests.api.conftest import bearer
-from tests.review_data import known_child, manager, review_item, scene, source_record
+from tests.api.conftest import bearer, problem
+from tests.review_data import known_child, review_item, scene, source_record
 
 
 @pytest.fixture
@@ -20,27 +19,9 @@ async def s(pool, tokens):
         return await scene(conn)
 
 
-@pytest.fixture
-async def norfolk(pool, tokens):
-    """A data manager of another LA (926)."""
-    async with pool.acquire() as conn:
-        who = await manager(conn, "926", name="Norfolk Manager")
-        return (await auth.issue_token(conn, who.user_id, days=1)).token
-
-
 async def audit_of(conn, response):
     return await conn.fetchrow("SELECT action, outcome, status, child_ids, query FROM audit_events "
                                "WHERE request_id = $1", uuid.UUID(response.headers["x-request-id"]))
-
-
-def problem(response, status, field=None):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    if field is not None:
-        assert body["errors"][0]["field"] == field, body
-    return body
 
 
 async def decide(client, token, review_id, body):

@@ -6,10 +6,9 @@ import uuid
 
 import pytest
 
-from index import auth
 from tests import factories
-from tests.api.conftest import bearer
-from tests.review_data import manager, scene
+from tests.api.conftest import bearer, problem
+from tests.review_data import scene
 
 REASON = {"reason": "service_delivery"}
 SAR = {"reason": "subject_access_request", "case_ref": "SAR-2024/7"}
@@ -18,15 +17,6 @@ SAR = {"reason": "subject_access_request", "case_ref": "SAR-2024/7"}
 async def audit_of(conn, response):
     return await conn.fetchrow("SELECT action, outcome, status, reason, case_ref, child_ids, query, user_id "
                                "FROM audit_events WHERE request_id = $1", uuid.UUID(response.headers["x-request-id"]))
-
-
-def problem(response, status, field=None):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    if field is not None:
-        assert body["errors"][0]["field"] == field, body
-    return body
 
 
 @pytest.fixture
@@ -122,11 +112,8 @@ async def test_export_as_text(client, tokens, s):
     assert str(s.olivia) not in text and "Olivia" not in text
 
 
-async def test_only_the_owning_las_data_manager(client, tokens, s, pool, conn):
-    async with pool.acquire() as c:
-        norfolk = await manager(c, "926", name="Norfolk Manager")
-        token = (await auth.issue_token(c, norfolk.user_id, days=1)).token
-    r = await client.get(f"/children/{s.amelia}/subject-access", params=SAR, headers=bearer(token))
+async def test_only_the_owning_las_data_manager(client, tokens, s, conn, norfolk):
+    r = await client.get(f"/children/{s.amelia}/subject-access", params=SAR, headers=bearer(norfolk))
     body = problem(r, 403, "child_id")
     assert "owning LA (873)" in body["detail"]
     row = await audit_of(conn, r)

@@ -67,9 +67,8 @@ async def test_shield_needs_a_reason_code(client, tokens, pool, body, status, fi
     assert r.status_code == status, r.text
 
 
-async def test_another_las_manager_may_not_shield(client, pool):
+async def test_another_las_manager_may_not_shield(client, pool, norfolk):
     cid = await _child(pool)
-    norfolk = await _user(pool, org="LA926", role="la_data_manager", la="926")
     r = await client.post(f"/children/{cid}/shield", json={"reason": "adoption"}, headers=bearer(norfolk))
     assert r.status_code == 403 and "owning local authority" in r.json()["detail"]
     r = await client.post(f"/children/{uuid.uuid4()}/shield", json={"reason": "adoption"}, headers=bearer(norfolk))
@@ -133,7 +132,7 @@ async def test_override_refusals(client, tokens, pool, conn, case):
     assert await conn.fetchval("SELECT count(*) FROM investigations") == 0
 
 
-async def test_emergency_view_succeeds_and_is_flagged_for_the_owning_la(client, tokens, pool, conn):
+async def test_emergency_view_succeeds_and_is_flagged_for_the_owning_la(client, tokens, pool, conn, norfolk):
     cid = await _child(pool, owning_la="926")
     r = await _view(client, tokens["practitioner"], cid, reason="emergency")
     assert r.status_code == 200 and r.json()["address"]["postcode"] == "CB1 2AB"
@@ -143,7 +142,6 @@ async def test_emergency_view_succeeds_and_is_flagged_for_the_owning_la(client, 
     await _view(client, tokens["practitioner"], cid)
     assert await conn.fetchval("SELECT count(*) FROM investigations") == 1
     assert (await client.get("/investigations", headers=bearer(tokens["la_data_manager"]))).json()["count"] == 0
-    norfolk = await _user(pool, org="LA926", role="la_data_manager", la="926")
     [item] = (await client.get("/investigations", headers=bearer(norfolk))).json()["items"]
     assert item["kind"] == "emergency_view" and item["overdue"] is False
 

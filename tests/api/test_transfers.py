@@ -9,16 +9,7 @@ import pytest
 
 from index import auth, organisations, policy, registry
 from tests import factories
-from tests.api.conftest import bearer
-
-
-@pytest.fixture
-async def norfolk(pool, tokens):
-    """A data manager of Norfolk (926)."""
-    async with pool.acquire() as conn:
-        user_id = await auth.add_user(conn, name="Norfolk Manager", org_code="LA926", role="la_data_manager",
-                                      la_code="926")
-        return (await auth.issue_token(conn, user_id, days=1)).token
+from tests.api.conftest import bearer, problem
 
 
 @pytest.fixture
@@ -38,17 +29,6 @@ async def child_id(pool, tokens):
     """A shielded child of Cambridgeshire (873): only the owning LA sees the full record."""
     async with pool.acquire() as conn:
         return await registry.create_child(conn, factories.child(shielded=True))
-
-
-def problem(response, status, field=None, detail=None):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    if field is not None:
-        assert body["errors"][0]["field"] == field, body
-    if detail is not None:
-        assert detail in body["detail"], body
-    return body
 
 
 async def ask(client, token, child, to_la="926"):
