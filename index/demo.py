@@ -1,4 +1,12 @@
-"""Load synthetic demo data (index.demo_data) with COPY, and issue demo tokens."""
+"""Load synthetic demo data (index.demo_data) with COPY, and issue demo tokens.
+
+Demo children come in the way a feed's children do: each LA's own system is a feed
+source (kind local_authority), each demo child is a source record of its LA's system
+with blocking keys (records.insert_new: the same keys, carers and name counts as a
+feed's records), and the child is linked to it as a new child (method 'new'). So a
+school's census of demo children links to them instead of creating them again. Schools
+and the other organisations that can submit feeds are registered as feed sources.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +18,11 @@ import asyncpg
 
 from index import auth, registry
 from index.demo_data import SENSITIVE_KINDS, DemoChild, generate
+from index.feeds import apply, records, store
+from matching import model as mmodel
+from matching.census import Carer, CensusRow
 
-BATCH = 5_000
+BATCH = 10_000
 DEMO_USERS = {  # role -> (display name, organisation kind)
     "practitioner": ("Demo Practitioner", "health_visiting"),
     "school": ("Demo School Office", "school"),
@@ -25,16 +36,22 @@ CHILD_COLUMNS = ("id", "forename", "middle_names", "surname", "preferred_forenam
                  "dob", "address_state", "address_line1", "address_line2", "town", "postcode", "owning_la")
 INVOLVEMENT_COLUMNS = ("id", "child_id", "org_id", "contact_name", "contact_phone", "contact_email",
                        "start_date", "end_date", "source", "consent_basis")
+GENDER = {"male": "M", "female": "F"}
 
 
-async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, progress: bool = False) -> dict:
-    """Load n_children synthetic children unless the index already holds children."""
+async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, progress: bool = False,
+               model: mmodel.Model | None = None) -> dict:
+    """Load n_children synthetic children unless the index already holds children.
+    `model`: the matching model whose blocking rules the keys are built with (the
+    shipped one if None; keys built with other rules are rebuilt by the first feed)."""
     existing = await conn.fetchval("SELECT count(*) FROM children")
     if existing:
         return {"children": existing, "loaded": False}
     started = time.monotonic()
+    model = model or mmodel.load()
     las, orgs, stream = generate(n_children, seed=seed)
     async with conn.transaction():
+        await records.ensure_keys(conn, model.blocking_rules)
         await conn.executemany("INSERT INTO local_authorities (code, name) VALUES ($1, $2)",
                                [(la.code, la.name) for la in las])
         org_rows = [(f"LA{la.code}", "local_authority", f"{la.name} Council", la.code, None, None, None)
@@ -46,6 +63,9 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
         await conn.executemany(
             "UPDATE organisations SET phone = $1, email = $2, address_line1 = $3, town = $4, postcode = $5 "
             "WHERE code = $6", contacts)
+        # Feed sources: each LA's own system (the demo children's records), schools, GPs, ...
+        await conn.execute("UPDATE organisations SET feed_source = true WHERE kind = ANY($1::text[])",
+                           list(store.SOURCE_KINDS))
         org_ids = {r["code"]: r["id"] for r in await conn.fetch("SELECT code, id FROM organisations")}
         # One duty practitioner per organisation sets that organisation's demo indicators.
         setters = {o.code: uuid.uuid4() for o in orgs}
@@ -59,13 +79,13 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
         for child in stream:
             batch.append(child)
             if len(batch) >= BATCH:
-                await _copy_batch(conn, batch, org_ids, setters, sensitive)
+                await _copy_batch(conn, batch, org_ids, setters, sensitive, model)
                 done += len(batch)
                 batch = []
                 if progress:
                     print(f"\rdemo: {done:,}/{n_children:,} children", end="", file=sys.stderr, flush=True)
         if batch:
-            await _copy_batch(conn, batch, org_ids, setters, sensitive)
+            await _copy_batch(conn, batch, org_ids, setters, sensitive, model)
             done += len(batch)
     await conn.execute("ANALYZE")
     if progress:
@@ -73,12 +93,27 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
     return {"children": done, "loaded": True}
 
 
+def census_row(c: DemoChild) -> CensusRow:
+    """The demo child as its LA's own system records it (a census row of that source)."""
+    return CensusRow(
+        row=0, record_id=f"DEMO{c.index}", forename=c.forename, surname=c.surname, dob=c.dob, upn=c.upn,
+        former_upn=c.former_upns[0] if c.former_upns else None, uln=c.uln, nhs_number=c.nhs_number,
+        middle_names=c.middle_names, preferred_forename=c.preferred_forename,
+        preferred_surname=c.preferred_surname, former_surname=c.former_surnames[0] if c.former_surnames else None,
+        gender=GENDER.get(c.sex, "U"), address_line1=c.address_line1, address_line2=c.address_line2, town=c.town,
+        postcode=c.postcode,
+        carers=tuple(Carer(k.forename, k.surname, k.relationship, k.parental_responsibility, k.phone)
+                     for k in c.carers))
+
+
 async def _copy_batch(conn, batch: list[DemoChild], org_ids: dict[str, int], setters: dict[str, uuid.UUID],
-                      sensitive: frozenset[str]) -> None:
+                      sensitive: frozenset[str], model: mmodel.Model) -> None:
     """`sensitive`: the codes of sensitive services, whose demo involvements say consent was given."""
+    la_orgs = [org_ids[f"LA{c.la_code}"] for c in batch]
+    sids = await records.insert_new(conn, la_orgs, [census_row(c) for c in batch], model.blocking_rules)
     children, former, names, idents, carers, involvements, indicators = [], [], [], [], [], [], []
-    for c in batch:
-        cid = uuid.uuid4()
+    cids = [uuid.uuid4() for _ in batch]
+    for cid, la_org, c in zip(cids, la_orgs, batch):
         new = registry.NewChild(
             forename=c.forename, middle_names=c.middle_names, surname=c.surname,
             preferred_forename=c.preferred_forename, preferred_surname=c.preferred_surname,
@@ -90,9 +125,9 @@ async def _copy_batch(conn, batch: list[DemoChild], org_ids: dict[str, int], set
                          c.la_code))
         former.extend((cid, s) for s in c.former_surnames)
         names.extend((cid, *row) for row in registry.search_name_rows(new))
-        idents.extend((cid, *row) for row in registry.identifier_rows(new))
-        carers.extend((cid, k.forename, k.surname, k.relationship, k.parental_responsibility, k.phone, k.email)
-                      for k in c.carers)
+        idents.extend((cid, *row, la_org) for row in registry.identifier_rows(new))
+        carers.extend((cid, k.forename, k.surname, k.relationship, k.parental_responsibility, k.phone, k.email,
+                       la_org) for k in c.carers)
         for inv in c.involvements:
             iid = uuid.uuid4()
             involvements.append((iid, cid, org_ids[inv.org_code], inv.contact_name, inv.contact_phone,
@@ -104,10 +139,13 @@ async def _copy_batch(conn, batch: list[DemoChild], org_ids: dict[str, int], set
     await conn.copy_records_to_table("child_former_names", records=former, columns=("child_id", "surname"))
     await conn.copy_records_to_table("child_search_names", records=names,
                                      columns=("child_id", "kind", "forename_key", "surname_key", "dob"))
-    await conn.copy_records_to_table("child_identifiers", records=idents,
-                                     columns=("child_id", "scheme", "raw_value", "value", "valid", "temporary"))
+    await conn.copy_records_to_table("child_identifiers", records=idents, columns=(
+        "child_id", "scheme", "raw_value", "value", "valid", "temporary", "source_org_id"))
     await conn.copy_records_to_table("carers", records=carers, columns=(
-        "child_id", "forename", "surname", "relationship", "parental_responsibility", "phone", "email"))
+        "child_id", "forename", "surname", "relationship", "parental_responsibility", "phone", "email",
+        "source_org_id"))
+    await apply.link_many(conn, [(sid, cid, "new", None) for sid, cid in zip(sids, cids)],
+                          model_version=model.version, feed_id=None)
     await conn.copy_records_to_table("involvements", records=involvements, columns=INVOLVEMENT_COLUMNS)
     await conn.copy_records_to_table("indicators", records=indicators, columns=("involvement_id", "kind", "set_by"))
 

@@ -120,6 +120,35 @@ async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows
     return ids
 
 
+SOURCE_COLUMNS = ("id", "source_org_id", "record_key", "content_hash", *FIELDS)
+CARER_COLUMNS = ("source_record_id", "position", "forename", "surname", "relationship", "parental_responsibility",
+                 "phone")
+
+
+async def insert_new(conn: asyncpg.Connection, org_ids: list[int], rows: list[CensusRow],
+                     rules: tuple[blocking.Rule, ...]) -> list[uuid.UUID]:
+    """Source records known to be new (a source's first load, e.g. the demo's LA systems):
+    row k is a record of source org_ids[k]. Written with COPY, with their carers, their
+    blocking keys (computed with `rules`, as a feed's are) and their names counted; their
+    ids, in order. Linking them is the caller's."""
+    if not rows:
+        return []
+    sids = [uuid.uuid4() for _ in rows]
+    await conn.copy_records_to_table("source_records", columns=SOURCE_COLUMNS, records=[
+        (sid, org, r.record_id, content_hash(r), *(getattr(r, f) for f in FIELDS))
+        for sid, org, r in zip(sids, org_ids, rows)])
+    carers = [(sid, k, c.forename, c.surname, c.relationship, c.parental_responsibility,
+               c.phone[:40] if c.phone else None)
+              for sid, r in zip(sids, rows) for k, c in enumerate(r.carers[:20], start=1)]
+    if carers:
+        await conn.copy_records_to_table("source_record_carers", records=carers, columns=CARER_COLUMNS)
+    tbl = table.build(table.Vocabs(), rows)
+    key_rows, keys = blocking.stored_keys(tbl, rules)
+    await write_keys(conn, sids, key_rows, keys)
+    await count_names(conn, tbl, list(range(len(rows))))
+    return sids
+
+
 async def touch(conn: asyncpg.Connection, feed_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
     """Mark unchanged records as present in this feed (a full census ends the others)."""
     if ids:
