@@ -6,7 +6,7 @@
 CREATE TABLE feed_workers (
     id          uuid PRIMARY KEY,
     kind        text NOT NULL CHECK (kind IN ('serve', 'worker')),
-    host        text NOT NULL CHECK (length(host) <= 255),
+    host        text NOT NULL CHECK (host ~ '^[A-Za-z0-9._-]{1,255}$'),
     pid         integer NOT NULL CHECK (pid > 0),
     timeout_s   integer NOT NULL CHECK (timeout_s >= 1),
     started_at  timestamptz NOT NULL DEFAULT now(),
