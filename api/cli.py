@@ -118,7 +118,8 @@ def cmd_demo(args, settings) -> int:
 
     async def run():
         async with _migrated(settings) as conn:
-            summary = await demo.load(conn, n_children=args.children, seed=args.seed, progress=not args.json)
+            summary = await demo.load(conn, n_children=args.children, seed=args.seed, progress=not args.json,
+                                      model_path=settings.model_path)
             tokens = await demo.issue_tokens(conn, days=settings.token_days)
         if args.json:
             print(json.dumps({"loaded": summary, "tokens": tokens}))
@@ -137,8 +138,10 @@ def cmd_serve(args, settings) -> int:
             if args.demo:
                 from index import demo
 
-                summary = await demo.load(conn, n_children=args.demo_children, seed=1, progress=True)
+                summary = await demo.load(conn, n_children=args.demo_children, seed=1, progress=True,
+                                          model_path=settings.model_path)
                 demo.print_tokens(summary, await demo.issue_tokens(conn, days=settings.token_days))
+                print(demo.data_location(settings), flush=True)
         return await db.database_url(settings)
 
     url = asyncio.run(prepare())

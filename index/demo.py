@@ -13,10 +13,12 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import asyncpg
 
-from index import auth, registry
+from index import auth, db, registry
+from index.config import Settings
 from index.demo_data import SENSITIVE_KINDS, DemoChild, generate
 from index.feeds import apply, records, store
 from matching import model as mmodel
@@ -40,15 +42,16 @@ GENDER = {"male": "M", "female": "F"}
 
 
 async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, progress: bool = False,
-               model: mmodel.Model | None = None) -> dict:
+               model: mmodel.Model | None = None, model_path: str | None = None) -> dict:
     """Load n_children synthetic children unless the index already holds children.
-    `model`: the matching model whose blocking rules the keys are built with (the
-    shipped one if None; keys built with other rules are rebuilt by the first feed)."""
+    `model` (or the one at `model_path`, else the shipped one): the matching model whose
+    blocking rules the keys are built with (keys built with other rules are rebuilt by
+    the first feed)."""
     existing = await conn.fetchval("SELECT count(*) FROM children")
     if existing:
         return {"children": existing, "loaded": False}
     started = time.monotonic()
-    model = model or mmodel.load()
+    model = model or mmodel.load(model_path)
     las, orgs, stream = generate(n_children, seed=seed)
     async with conn.transaction():
         await records.ensure_keys(conn, model.blocking_rules)
@@ -162,6 +165,16 @@ async def issue_tokens(conn: asyncpg.Connection, *, days: int) -> dict[str, str]
                                           phone="01632 960999", email=f"{role}@demo.example.org")
         tokens[role] = (await auth.issue_token(conn, user_id, days=days)).token
     return tokens
+
+
+def data_location(settings: Settings) -> str:
+    """Where the index's data lives, for the person who just started the demo (no password)."""
+    if settings.database_url:
+        url = urlsplit(settings.database_url)
+        return (f"data: PostgreSQL database {url.path.lstrip('/') or '(default)'} on {url.hostname or 'localhost'}:"
+                f"{url.port or 5432} (DATABASE_URL)")
+    return (f"data: {settings.data_dir} (embedded PostgreSQL cluster in {settings.data_dir / 'pg'}, database "
+            f"{db.DATABASE_NAME}; ISINDEX_DATA_DIR to change, delete the directory to start afresh)")
 
 
 def print_tokens(summary: dict, tokens: dict[str, str]) -> None:
