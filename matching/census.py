@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 
@@ -77,6 +78,10 @@ class CensusRow(msgspec.Struct, frozen=True):
     carers: tuple[Carer, ...] = ()
 
 
+# CensusRow's text fields, the ones a value check runs over (carers apart).
+ROW_TEXT_FIELDS = tuple(f for f in CensusRow.__struct_fields__ if f not in ("row", "dob", "carers"))
+
+
 class RowError(msgspec.Struct, frozen=True):
     row: int
     column: str | None
@@ -111,7 +116,7 @@ def _decoded_lines(chunks: Iterable[bytes | str]) -> Iterator[str]:
 
 
 _BAD_BYTES = re.compile("[\udc80-\udcff]")
-_COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_COLUMN_NAME = re.compile(r"[a-z][a-z0-9_.]{0,39}")
 
 
 def _has_bad_bytes(text: str) -> bool:
@@ -122,7 +127,8 @@ def check_header(header: list[str]) -> list[str]:
     """The header's column names; FileError when any is unknown, missing or repeated."""
     if any(_has_bad_bytes(h) for h in header):
         raise FileError("row 1: the header is not UTF-8")
-    columns = [h.strip() for h in header]
+    # Case, spaces and hyphens are forgiven: "Record ID" and "FORENAME" name columns too.
+    columns = [re.sub(r"[\s-]+", "_", h.strip()).lower() for h in header]
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
         # Echo only what looks like a column name: a file without a header row would
@@ -140,12 +146,29 @@ def check_header(header: list[str]) -> list[str]:
     return columns
 
 
+DELIMITERS = (",", ";", "\t")
+
+
+def delimiter(header_line: str) -> str:
+    """Comma, unless the header has none and is split by semicolons (as spreadsheets in
+    some locales save "CSV") or tabs."""
+    if "," in header_line:
+        return ","
+    counts = {d: header_line.count(d) for d in DELIMITERS[1:]}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
 def read(chunks: Iterable[bytes | str]) -> Iterator[CensusRow | RowError]:
     """Parse a canonical census CSV, yielding a CensusRow or a RowError per data row.
 
     Raises FileError before yielding anything if the header is missing or wrong."""
+    lines = _decoded_lines(chunks)
+    first = next(lines, None)
+    if first is None:
+        raise FileError("the file is empty: a header row is required")
     # Not strict: '"Ann"x' reads as 'Annx', as Arrow reads it in census_columns.
-    reader = csv.reader(_decoded_lines(chunks), strict=False)
+    reader = csv.reader(itertools.chain((first,), lines), delimiter=delimiter(first), strict=False)
     try:
         header = next(reader)
     except StopIteration:
@@ -192,7 +215,8 @@ def _gender(value: str) -> str:
     return code
 
 
-def _relationship(value: str) -> str:
+def relationship_code(value: str) -> str:
+    """A CBDS relationship code from a code or a word (Mother, Step-father, ...)."""
     code = value.upper() if value.upper() in RELATIONSHIP_CODES else \
         RELATIONSHIP_WORDS.get(" ".join(value.replace("-", " ").casefold().split()))
     if code is None:
@@ -211,7 +235,7 @@ def _yes_no(value: str) -> bool:
 CONVERT = {
     "dob": _dob,
     "gender": _gender,
-    **{f"carer{i}_relationship": _relationship for i in (1, 2)},
+    **{f"carer{i}_relationship": relationship_code for i in (1, 2)},
     **{f"carer{i}_parental_responsibility": _yes_no for i in (1, 2)},
 }
 

@@ -60,9 +60,12 @@ def read(data: bytes) -> tuple[Source, list[RowError]]:
     data = data.removeprefix(b"\xef\xbb\xbf")
     first, _, _ = data.partition(b"\n")
     try:
-        header = next(csv.reader([first.decode("utf-8").rstrip("\r")], strict=True), None)
+        line = first.decode("utf-8").rstrip("\r")
+        header = next(csv.reader([line], strict=True), None)
     except (UnicodeDecodeError, csv.Error):
         return _fallback(data)   # the row reader gives the exact error (or reads it)
+    if census.delimiter(line) != ",":
+        return _fallback(data)   # semicolons or tabs: the row reader reads those
     if not header:
         raise census.FileError("the file is empty: a header row is required")
     columns = census.check_header(header)

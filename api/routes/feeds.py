@@ -1,32 +1,42 @@
 """Census feeds over HTTP: a school submits its census (CSV or CTF XML) and follows it.
 
-POST /feeds stores the file and queues it (202 with the feed id); workers process it.
-GET /feeds/{id} gives the status, the counts and the row errors.
+POST /feeds streams the body to a temporary file against the size cap (413 past it),
+then hashes and parses it in a thread (intake.prepare): only the rows the index may
+hold are stored and queued (202 with the feed id); a file that cannot be read is
+recorded as rejected and answered 422 naming the problem. Workers process the rows.
+GET /feeds lists the caller's feeds (a school's own, an LA's data managers' their
+LA's), newest first; GET /feeds/{id} gives the status, the counts, the row errors and
+the row warnings.
 """
 
 from __future__ import annotations
 
-from litestar import Request, get, post
+import tempfile
+import uuid
+from pathlib import Path
+
+import anyio
+from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from api import audited, params
-from api.errors import UnsupportedMediaType
+from api.errors import TooLarge, UnsupportedMediaType, problem
 from index import errors
-from index.feeds import parse, queue, store
+from index.feeds import intake, parse, queue, store
 
-CEILING = 2 * 1024 * 1024 * 1024     # the route's own limit; the configured cap is checked below
+CEILING = 2 * 1024 * 1024 * 1024     # the route's own limit; the configured cap is checked while streaming
 DEFAULT_MAX = 200 * 1024 * 1024
+WRITE_BLOCK = 1 << 20                # bytes gathered before each write to the temporary file
+
+# Content types taken; with none (or a generic one) the format is sniffed from the bytes.
+ACCEPTED = (*parse.CSV_TYPES, *parse.XML_TYPES, *parse.SNIFFED_TYPES)
 
 
-# Content types taken; with none (or octet-stream) the format is sniffed from the bytes.
-ACCEPTED = (*parse.CSV_TYPES, *parse.XML_TYPES, "", "application/octet-stream")
-
-
-def _format(request: Request, raw: bytes) -> str:
+def _media(request: Request) -> str:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in ACCEPTED:
         raise UnsupportedMediaType("send the census as text/csv or application/xml (a CTF)")
-    return parse.sniff(raw, media)
+    return media
 
 
 def _flag(value: str | None, field: str) -> bool:
@@ -39,34 +49,104 @@ def _flag(value: str | None, field: str) -> bool:
     raise errors.Invalid("must be true or false", field=field)
 
 
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(f"the file is over the limit of {limit:,} bytes (ISINDEX_FEED_MAX_BYTES)", field="body")
+
+
+async def _spool(request: Request, path: Path, limit: int) -> int:
+    """Stream the body into `path`, refusing it as soon as it passes `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    size, block = 0, bytearray()
+    with path.open("wb") as f:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            block += chunk
+            if len(block) >= WRITE_BLOCK:
+                await anyio.to_thread.run_sync(f.write, bytes(block))
+                block.clear()
+        if block:
+            await anyio.to_thread.run_sync(f.write, bytes(block))
+    return size
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(256)
+
+
 @post("/feeds", opt={"action": "feed.submit"}, status_code=202, request_max_body_size=CEILING,
       summary="Submit your organisation's census (CSV or CTF XML); processed in the background")
-async def submit(request: Request) -> dict:
+async def submit(request: Request) -> Response:
     query = params.only(request, {"full"})
     full = _flag(query.get("full"), "full")
+    media = _media(request)
     who = audited.principal_of(request)
-    raw = await request.body()
     limit = getattr(request.app.state, "feed_max_bytes", DEFAULT_MAX)
-    if len(raw) > limit:
-        raise errors.Invalid(f"the file is {len(raw):,} bytes, over the limit of {limit:,}", field="body")
-    if not raw.strip():
-        raise errors.Invalid("the body is empty: send the census file", field="body")
-    fmt = _format(request, raw)
     keep = getattr(request.app.state, "feed_keep_days", 90)
+    with tempfile.TemporaryDirectory(prefix="isindex-feed-") as tmp:
+        path = Path(tmp) / "body"
+        size = await _spool(request, path, limit)
+        if size == 0 or not _head(path).strip():
+            raise errors.Invalid("the body is empty: send the census file", field="body")
+        fmt = parse.sniff(_head(path), media)
+        prepared = await anyio.to_thread.run_sync(lambda: intake.prepare(path, fmt, max_bytes=limit))
 
     async def work(conn):
         try:
             src = await store.source(conn, org_id=who.org_id)
         except errors.NotFound:
             raise errors.Forbidden("your organisation is not registered as a feed source") from None
-        feed_id, created = await store.submit(conn, src, raw, format=fmt, full=full, submitted_by=who.user_id,
+        feed_id, created = await store.submit(conn, src, prepared, full=full, submitted_by=who.user_id,
                                               keep_days=keep)
-        if created:
+        if created and prepared.error is None:
             await queue.enqueue(conn, feed_id)
-        return {"id": str(feed_id), "status": "queued" if created else "submitted_before", "format": fmt}
+        return feed_id, created
 
-    return await audited.run(request, "feed.submit", work, lambda _: [], query={"full": full, "format": fmt},
-                             status=202)
+    rejected = prepared.error is not None
+    feed_id, created = await audited.run(request, "feed.submit", work, lambda _: [],
+                                         query={"full": full, "format": fmt}, status=422 if rejected else 202)
+    if rejected:
+        response = problem(request, 422, f"the file was rejected whole, nothing of it is used: {prepared.error}",
+                           [{"field": "body", "message": prepared.error}])
+        response.content["feed_id"] = str(feed_id)
+        return response
+    return Response({"id": str(feed_id), "status": "queued" if created else "submitted_before", "format": fmt,
+                     "full": full}, status_code=202)
+
+
+@get("/feeds", opt={"action": "feed.list"}, summary="Your organisation's feeds (an LA's data managers: the LA's), "
+                                                    "newest first")
+async def list_feeds(request: Request) -> dict:
+    query = params.only(request, {"limit", "before"})
+    limit = _limit(query.get("limit"))
+    before = _cursor(query.get("before"))
+    who = audited.principal_of(request)
+
+    async def work(conn):
+        if who.role == "la_data_manager":
+            return await store.list_feeds(conn, la_code=who.la_code, before=before, limit=limit + 1)
+        return await store.list_feeds(conn, org_id=who.org_id, before=before, limit=limit + 1)
+
+    got = await audited.run(request, "feed.list", work, lambda _: [], query=query)
+    page, more = got[:limit], len(got) > limit
+    return {"feeds": page, "next": str(page[-1].id) if more and page else None}
+
+
+def _limit(value: str | None) -> int:
+    if value is None:
+        return 50
+    if not value.isdigit() or not 1 <= int(value) <= 500:
+        raise errors.Invalid("must be a whole number from 1 to 500", field="limit")
+    return int(value)
+
+
+def _cursor(value: str | None) -> uuid.UUID | None:
+    """`before` is the `next` value of the previous page: the id of its last feed."""
+    return None if value is None else params.index_id(value, "before")
 
 
 @get("/feeds/{feed_id:str}", opt={"action": "feed.read"}, summary="A feed's status, counts and row errors")

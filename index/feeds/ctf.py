@@ -23,8 +23,9 @@ PostTown. AddressLines: line 1 = AddressLine1, town = the last non-empty of line
 3-5, line 2 = the other non-empty lines of 2-5 joined by ", ". The postcode is
 dropped for a non-UK address (a Zip/ZIP, or a Country not the UK or its nations).
 Contacts are all kept, never merged, empty ones dropped, sorted by a whole-number
-Order (others after, in file order). An unknown Relationship code is a RowError,
-not a silent None: a wrong relationship could give a contact standing it lacks.
+Order (others after, in file order). Relationship is a CBDS code or a word the CSV
+also takes ("Father"); an unknown one is a RowError, not a silent None: a wrong
+relationship could give a contact standing it lacks.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import msgspec
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from matching.census import MAX_CELL, RELATIONSHIP_CODES, Carer, CensusRow, FileError, RowError
+from matching.census import MAX_CELL, Carer, CensusRow, FileError, RowError, relationship_code
 
 MAX_BYTES = 200 * 1024 * 1024
 VERSIONS = range(19, 26)
@@ -300,9 +301,11 @@ def _carer(contact: ElementTree.Element) -> Carer:
     text = lambda path: _text(contact, path, f"Contact.{path}")  # noqa: E731
     relationship = text("Relationship")
     if relationship is not None:
-        relationship = relationship.upper()
-        if relationship not in RELATIONSHIP_CODES:
-            raise _Problem("Contact.Relationship", "unrecognised relationship: expected a CBDS code (PAM, PAF, ...)")
+        # A code, or a word as some MIS exports write it (Father, Step-mother): the CSV's rule.
+        try:
+            relationship = relationship_code(relationship)
+        except ValueError as exc:
+            raise _Problem("Contact.Relationship", str(exc)) from None
     responsibility = text("Responsibility")
     if responsibility is not None and responsibility.lower() not in _BOOLEAN:
         raise _Problem("Contact.Responsibility", "expected true or false")

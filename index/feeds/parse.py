@@ -2,32 +2,46 @@
 
 A bad file raises FileError and nothing of it is used. A bad row becomes a RowError
 naming the row and the column, and the good rows go on. A record key repeated in one
-file: the first row is used, each later one is a row error (the readers' rule).
+file: the first row is used, each later one is a row error (the readers' rule). A row
+that is used but carries an identifier failing its check (a UPN's check letter, say)
+gets a warning naming the column: the identifier is kept, flagged, never matched on.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import msgspec
 
 from index.feeds import ctf
-from matching import census
+from matching import census, identifiers
 from matching.census import CensusRow, FileError, RowError
 
 FORMATS = ("csv", "ctf")
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 XML_TYPES = ("application/xml", "text/xml")
+# What curl --data-binary and some upload tools send when not told: sniffed like no type.
+SNIFFED_TYPES = ("", "application/octet-stream", "application/x-www-form-urlencoded")
 RECORD_KEY = re.compile(r"[A-Za-z0-9_./-]{1,64}")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")     # a line break or other control character in a value
+# Bidirectional embedding, override and isolate controls: invisible, they can make a
+# name display as another. Dropped from every value read from a feed.
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+# The identifier columns checked for warnings, and what each format calls them.
+IDENTIFIERS = (("upn", "upn", "UPN"), ("former_upn", "upn", "BasicDetails/FormerUPN"),
+               ("uln", "uln", "UniqueLearnerNumber"), ("nhs_number", "nhs_number", "nhs_number"))
+LABELS = {"upn": "UPN", "uln": "ULN", "nhs_number": "NHS number"}
 
 
 class Parsed(msgspec.Struct, kw_only=True):
     format: str
-    full: bool | None            # what a CTF's DocumentQualifier says; None for CSV
+    full: bool | None            # what a CTF's DocumentQualifier says; None for CSV. Never ends anyone.
     rows: list[CensusRow]
     errors: list[RowError]
+    warnings: list[RowError] = []
+    header: ctf.CtfHeader | None = None      # a CTF's Header (its source school)
 
 
 def sniff(raw: bytes, content_type: str | None = None) -> str:
@@ -41,25 +55,63 @@ def sniff(raw: bytes, content_type: str | None = None) -> str:
     return "ctf" if head.startswith(b"<") else "csv"
 
 
-def _chunks(raw: bytes, size: int = 1 << 20) -> Iterator[bytes]:
+def chunks(raw: bytes, size: int = 1 << 20) -> Iterator[bytes]:
     for start in range(0, len(raw), size):
         yield raw[start:start + size]
 
 
+def _utf16(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = head[:64]
+    return len(sample) >= 8 and sample.count(0) >= len(sample) // 3
+
+
+def _checked(chunks: Iterable[bytes], format: str, max_bytes: int) -> Iterator[bytes]:
+    """The chunks, with the checks that need only the first bytes and the size."""
+    total, first = 0, True
+    for chunk in chunks:
+        if not chunk:
+            continue
+        total += len(chunk)
+        if total > max_bytes:
+            raise FileError(f"the file is larger than the limit of {max_bytes:,} bytes")
+        if first:
+            first = False
+            if _utf16(chunk):
+                raise FileError("the file is UTF-16: only UTF-8 is accepted (save it as UTF-8, or CSV UTF-8)")
+            head = chunk[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+            if format == "csv" and head.startswith(b"<"):
+                raise FileError("the file is XML (a CTF?), not CSV: send it as application/xml "
+                                "(or use --format ctf)")
+            if format == "ctf" and head and not head.startswith(b"<"):
+                raise FileError("the file is not XML, so not a CTF: is it a CSV? send it as text/csv "
+                                "(or use --format csv)")
+        yield chunk
+    if first:
+        raise FileError("the file is empty")
+
+
 def parse(raw: bytes, format: str, *, max_bytes: int) -> Parsed:
-    if format not in FORMATS:
-        raise FileError(f"format must be one of {', '.join(FORMATS)}")
     if len(raw) > max_bytes:
         raise FileError(f"the file is {len(raw):,} bytes, over the limit of {max_bytes:,}")
     if not raw.strip():
         raise FileError("the file is empty")
-    full = None
+    return parse_chunks(chunks(raw), format, max_bytes=max_bytes)
+
+
+def parse_chunks(source: Iterable[bytes], format: str, *, max_bytes: int) -> Parsed:
+    """Parse a whole file given as byte chunks (see the module docstring)."""
+    if format not in FORMATS:
+        raise FileError(f"format must be one of {', '.join(FORMATS)}")
+    source = _checked(source, format, max_bytes)
+    full, header = None, None
     if format == "ctf":
-        header, items = ctf.read(_chunks(raw), max_bytes=max_bytes)
+        header, items = ctf.read(source, max_bytes=max_bytes)
         full = header.qualifier == "full"
         results = list(items)           # a FileError part-way rejects the whole file
     else:
-        results = list(census.read(_chunks(raw)))
+        results = list(census.read(source))
     rows: list[CensusRow] = []
     errors: list[RowError] = []
     for item in results:
@@ -71,8 +123,35 @@ def parse(raw: bytes, format: str, *, max_bytes: int) -> Parsed:
         elif (column := _control_character(item)) is not None:
             errors.append(RowError(item.row, column, "contains a line break or another control character"))
         else:
-            rows.append(item)
-    return Parsed(format=format, full=full, rows=rows, errors=sorted(errors, key=lambda e: e.row))
+            rows.append(_without_bidi(item))
+    return Parsed(format=format, full=full, rows=rows, errors=sorted(errors, key=lambda e: e.row),
+                  warnings=_identifier_warnings(rows, format), header=header)
+
+
+def _without_bidi(row: CensusRow) -> CensusRow:
+    changed = {name: BIDI.sub("", value) for name in census.ROW_TEXT_FIELDS
+               if isinstance(value := getattr(row, name), str) and BIDI.search(value)}
+    carers = row.carers
+    if any(isinstance(v, str) and BIDI.search(v) for c in carers for v in msgspec.structs.astuple(c)):
+        carers = tuple(msgspec.structs.replace(c, **{f: BIDI.sub("", v) for f in census.CARER_FIELDS
+                                                     if isinstance(v := getattr(c, f), str)}) for c in carers)
+        changed["carers"] = carers
+    return msgspec.structs.replace(row, **changed) if changed else row
+
+
+def _identifier_warnings(rows: list[CensusRow], format: str) -> list[RowError]:
+    """One warning per row and identifier column whose value fails its check."""
+    found = []
+    for field, scheme, ctf_name in IDENTIFIERS:
+        if format == "ctf" and field == "nhs_number":
+            continue
+        raws = [getattr(r, field) or "" for r in rows]
+        _, valid, _ = identifiers.check_many(scheme, raws)
+        for k in (k for k, raw in enumerate(raws) if raw and not valid[k]):
+            why = identifiers.check(scheme, raws[k]).error
+            found.append(RowError(rows[k].row, ctf_name if format == "ctf" else field,
+                                  f"not a valid {LABELS[scheme]} ({why}): kept, but never used to match"))
+    return sorted(found, key=lambda e: (e.row, e.column))
 
 
 def _control_character(row: CensusRow) -> str | None:

@@ -1,4 +1,4 @@
-"""Processing one feed: parse the stored file, then apply its rows in chunks.
+"""Processing one feed: read the rows stored at submission, then apply them in chunks.
 
 Each chunk is one transaction that also advances the feed's resume point
 (`rows_done`), so a worker killed part-way leaves whole chunks applied and the next
@@ -18,7 +18,7 @@ import numpy as np
 import structlog
 
 from index import audit, registry
-from index.feeds import apply, parse, records, resolve, store
+from index.feeds import apply, records, resolve, store
 from matching import blocking, model as mmodel, table
 from matching.census import CensusRow, FileError
 
@@ -61,18 +61,21 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
     if row["status"] in ("done", "rejected"):
         return row["status"]
     src = await store.source(conn, org_id=row["source_org_id"])
-    raw = await store.raw_file(conn, feed_id)
     try:
-        if raw is None:
-            raise FileError("the stored file is no longer kept")
-        parsed = parse.parse(raw, row["format"], max_bytes=max_bytes)
+        parsed = await store.stored_rows(conn, feed_id, max_bytes=max_bytes)
+        if parsed is None:
+            raise FileError("the feed's rows are no longer kept: submit the file again")
     except FileError as exc:
-        await conn.execute(
-            "UPDATE feeds SET status = 'rejected', error = $2, finished_at = now() WHERE id = $1",
-            feed_id, str(exc).replace("\n", " ")[:500])
+        async with conn.transaction():
+            await conn.execute(
+                "UPDATE feeds SET status = 'rejected', error = $2, finished_at = now() WHERE id = $1",
+                feed_id, str(exc).replace("\n", " ")[:500])
+            await store.drop_rows(conn, feed_id)
         log.info("feed_rejected", feed_id=str(feed_id))
         return "rejected"
-    feed = Feed(feed_id, src, row["format"], row["full_census"] or parsed.full is True, row["submitted_by"], model,
+    # Only an explicit full census ends leavers' involvements: a CTF's DocumentQualifier
+    # "full" says each pupil's record is complete, not that the file is the whole school.
+    feed = Feed(feed_id, src, row["format"], row["full_census"], row["submitted_by"], model,
                 n_children=await conn.fetchval("SELECT count(*) FROM children"))
     async with conn.transaction():
         await conn.execute(
@@ -83,6 +86,10 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
             "INSERT INTO feed_row_errors (feed_id, row, column_name, message) VALUES ($1, $2, $3, $4) "
             "ON CONFLICT DO NOTHING",
             [(feed_id, e.row, e.column, e.message.replace("\n", " ")[:300]) for e in parsed.errors])
+        await conn.executemany(
+            "INSERT INTO feed_row_warnings (feed_id, row, column_name, message) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT DO NOTHING",
+            [(feed_id, w.row, w.column, w.message.replace("\n", " ")[:300]) for w in parsed.warnings])
     rows = parsed.rows
     while True:
         async with conn.transaction():
@@ -105,7 +112,8 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
             leavers = await apply.end_leavers(conn, src.org_id, feed_id, feed.today)
         await conn.execute("UPDATE feeds SET status = 'done', leavers = $2, finished_at = now() WHERE id = $1",
                            feed_id, leavers)
-        await store.purge_expired_files(conn)     # raw files past their keep date, any feed
+        await store.drop_rows(conn, feed_id)      # nothing of the file outlives its processing
+        await store.purge_expired_files(conn)     # rows of feeds never processed, past their keep date
     log.info("feed_done", feed_id=str(feed_id), rows=len(rows), leavers=leavers)
     return "done"
 

@@ -1,14 +1,14 @@
-"""Feed sources and submitted feeds: registration, storage of the raw file, status.
+"""Feed sources and submitted feeds: registration, storage of the extracted rows, status.
 
-The raw file is stored compressed, in the same transaction as the feed row, before any
-processing; identical content from the same source (and the same full/partial flag)
-returns the existing feed.
+A submitted file is parsed first (index.feeds.intake); the rows the index may hold are
+stored compressed, in the same transaction as the feed row, until it is processed. The
+source bytes are never stored. Identical content from the same source (and the same
+full/partial flag) returns the existing feed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 import zlib
 
@@ -16,6 +16,7 @@ import asyncpg
 import msgspec
 
 from index import errors, organisations
+from index.feeds import intake, parse
 
 SOURCE_KINDS = ("school", "gp", "health_visiting", "local_authority", "social_care", "youth_justice",
                 "connexions")
@@ -26,6 +27,8 @@ class Source(msgspec.Struct, kw_only=True):
     code: str
     kind: str
     la_code: str | None
+    urn: str | None = None
+    laestab: str | None = None
 
 
 class RowProblem(msgspec.Struct):
@@ -53,6 +56,25 @@ class FeedStatus(msgspec.Struct, kw_only=True):
     submitted_at: dt.datetime
     finished_at: dt.datetime | None
     errors: list[RowProblem] = []
+    warnings: list[RowProblem] = []
+
+
+class FeedSummary(msgspec.Struct, kw_only=True):
+    """One feed in a list: its counts, without the row errors."""
+    id: uuid.UUID
+    source: str
+    format: str
+    full: bool
+    status: str
+    rows: int
+    linked: int
+    new: int
+    review: int
+    rejected: int
+    unchanged: int
+    leavers: int
+    submitted_at: dt.datetime
+    finished_at: dt.datetime | None
 
 
 async def add_source(conn: asyncpg.Connection, org: organisations.NewOrganisation) -> int:
@@ -74,40 +96,90 @@ async def add_source(conn: asyncpg.Connection, org: organisations.NewOrganisatio
 
 async def source(conn: asyncpg.Connection, *, code: str | None = None, org_id: int | None = None) -> Source:
     row = await conn.fetchrow(
-        "SELECT id, code, kind, la_code FROM organisations "
+        "SELECT id, code, kind, la_code, urn, laestab FROM organisations "
         "WHERE feed_source AND (code = $1 OR id = $2)", code, org_id)
     if row is None:
         raise errors.NotFound(f"no feed source {code or org_id}: register it with 'isindex source add'")
-    return Source(org_id=row["id"], code=row["code"], kind=row["kind"], la_code=row["la_code"])
+    return Source(org_id=row["id"], code=row["code"], kind=row["kind"], la_code=row["la_code"], urn=row["urn"],
+                  laestab=row["laestab"])
 
 
-async def submit(conn: asyncpg.Connection, src: Source, raw: bytes, *, format: str, full: bool,
-                 submitted_by: uuid.UUID | None, keep_days: int) -> tuple[uuid.UUID, bool]:
-    """(feed id, created). Identical content returns the feed already submitted."""
-    digest = hashlib.sha256(raw).digest()
+def _check_source_school(src: Source, header) -> None:
+    """A CTF names the school it comes from: a school may submit only its own pupils, and an
+    LA's own source only CTFs of schools in its LA. Errors name the codes, never a pupil."""
+    if header is None:
+        return
+    lea, estab = header.source_lea or "", header.source_estab or ""
+    laestab = lea + estab if lea.isdigit() and estab.isdigit() else None
+    named = f"LAESTAB {laestab}" if laestab else "no LAESTAB"
+    named += f", URN {header.source_urn}" if header.source_urn else ""
+    if src.kind == "local_authority":
+        if lea != (src.la_code or ""):
+            raise errors.Forbidden(f"this CTF comes from a school of LA {lea or '(none)'} ({named}); "
+                                   f"your LA is {src.la_code}")
+        return
+    if src.kind != "school":
+        raise errors.Forbidden("a CTF is submitted by the school it comes from, or by that school's LA")
+    if src.laestab is None and src.urn is None:
+        raise errors.Forbidden(f"this CTF comes from {named}, but your organisation has no LAESTAB or URN "
+                               "registered to check it against: ask your LA to register them")
+    if (laestab is not None and laestab == src.laestab) or (header.source_urn and header.source_urn == src.urn):
+        return
+    raise errors.Forbidden(f"this CTF comes from another school ({named}): a school may submit only its own "
+                           "pupils' records")
+
+
+async def submit(conn: asyncpg.Connection, src: Source, file: bytes | intake.Prepared, *, format: str | None = None,
+                 full: bool, submitted_by: uuid.UUID | None, keep_days: int,
+                 max_bytes: int = 200 * 1024 * 1024) -> tuple[uuid.UUID, bool]:
+    """(feed id, created). Identical content returns the feed already submitted.
+
+    `file` is the submitted bytes, or a file already prepared (hashed and parsed) off the
+    event loop by intake.prepare. Only the rows the index may hold are stored, until the
+    feed is processed; a file that cannot be read is recorded as a rejected feed with
+    its error and nothing of its content. A CTF from another school is refused
+    (errors.Forbidden) and nothing is recorded."""
+    prepared = file if isinstance(file, intake.Prepared) else intake.prepare(file, format, max_bytes=max_bytes)
+    _check_source_school(src, prepared.header)
+    rejected = prepared.error is not None
     feed_id = await conn.fetchval(
-        """INSERT INTO feeds (source_org_id, sha256, format, full_census, submitted_by)
-           VALUES ($1, $2, $3, $4, $5)
+        """INSERT INTO feeds (source_org_id, sha256, format, full_census, submitted_by, status, error, finished_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'rejected' THEN now() END)
            ON CONFLICT ON CONSTRAINT feeds_same_content DO NOTHING RETURNING id""",
-        src.org_id, digest, format, full, submitted_by)
+        src.org_id, prepared.sha256, prepared.format, full, submitted_by,
+        "rejected" if rejected else "queued", prepared.error)
     if feed_id is None:
         existing = await conn.fetchval(
             "SELECT id FROM feeds WHERE source_org_id = $1 AND sha256 = $2 AND full_census = $3",
-            src.org_id, digest, full)
+            src.org_id, prepared.sha256, full)
         return existing, False
-    await conn.execute(
-        "INSERT INTO feed_files (feed_id, compressed, size, expires_at) VALUES ($1, $2, $3, now() + $4::interval)",
-        feed_id, zlib.compress(raw, 6), len(raw), dt.timedelta(days=keep_days))
+    if not rejected:
+        await conn.execute(
+            "INSERT INTO feed_files (feed_id, compressed, size, expires_at, content) "
+            "VALUES ($1, $2, $3, now() + $4::interval, 'rows')",
+            feed_id, intake.encode_rows(prepared.parsed), prepared.size, dt.timedelta(days=keep_days))
     return feed_id, True
 
 
-async def raw_file(conn: asyncpg.Connection, feed_id: uuid.UUID) -> bytes | None:
-    data = await conn.fetchval("SELECT compressed FROM feed_files WHERE feed_id = $1", feed_id)
-    return None if data is None else zlib.decompress(data)
+async def stored_rows(conn: asyncpg.Connection, feed_id: uuid.UUID, *, max_bytes: int):
+    """The feed's rows as stored at submission (parse.Parsed), or None when no longer kept.
+    Raises FileError for a file stored whole before migration 0014 that cannot be read."""
+    row = await conn.fetchrow("SELECT compressed, content FROM feed_files WHERE feed_id = $1", feed_id)
+    if row is None:
+        return None
+    if row["content"] == "rows":
+        return intake.decode_rows(row["compressed"])
+    fmt = await conn.fetchval("SELECT format FROM feeds WHERE id = $1", feed_id)
+    return parse.parse(zlib.decompress(row["compressed"]), fmt, max_bytes=max_bytes)
+
+
+async def drop_rows(conn: asyncpg.Connection, feed_id: uuid.UUID) -> None:
+    """A processed (or rejected) feed keeps nothing of its file."""
+    await conn.execute("DELETE FROM feed_files WHERE feed_id = $1", feed_id)
 
 
 async def purge_expired_files(conn: asyncpg.Connection) -> int:
-    """Drop raw files past their keep date (the feed row and its counts stay)."""
+    """Drop stored rows past their keep date (a feed never processed; its row stays)."""
     result = await conn.execute("DELETE FROM feed_files WHERE expires_at < now()")
     return int(result.split()[-1])
 
@@ -130,10 +202,36 @@ async def status(conn: asyncpg.Connection, feed_id: uuid.UUID, *,
     problems = await conn.fetch(
         "SELECT row, column_name, message FROM feed_row_errors WHERE feed_id = $1 ORDER BY row LIMIT $2",
         feed_id, max_errors)
+    warnings = await conn.fetch(
+        "SELECT row, column_name, message FROM feed_row_warnings WHERE feed_id = $1 ORDER BY row, column_name "
+        "LIMIT $2", feed_id, max_errors)
     return FeedStatus(
         id=row["id"], source=row["source"], format=row["format"], full=row["full_census"], status=row["status"],
         error=row["error"], rows=row["rows"], rows_done=row["rows_done"], linked=row["linked"], new=row["created"],
         review=row["review"], rejected=row["rejected"], unchanged=row["unchanged"], leavers=row["leavers"],
         model_version=row["model_version"], submitted_at=row["submitted_at"], finished_at=row["finished_at"],
         errors=[RowProblem(p["row"], p["column_name"], p["message"]) for p in problems],
+        warnings=[RowProblem(w["row"], w["column_name"], w["message"]) for w in warnings],
     ), (row["source_org_id"], row["la_code"])
+
+
+LIST = """
+SELECT f.id, o.code AS source, f.format, f.full_census, f.status, f.rows, f.linked, f.created, f.review,
+       f.rejected, f.unchanged, f.leavers, f.submitted_at, f.finished_at
+  FROM feeds f JOIN organisations o ON o.id = f.source_org_id
+ WHERE (o.id = $1 OR o.la_code = $2)
+   AND ($3::uuid IS NULL OR (f.submitted_at, f.id) < (SELECT submitted_at, id FROM feeds WHERE id = $3))
+ ORDER BY f.submitted_at DESC, f.id DESC
+ LIMIT $4
+"""
+
+
+async def list_feeds(conn: asyncpg.Connection, *, org_id: int | None = None, la_code: str | None = None,
+                     before: uuid.UUID | None = None, limit: int = 50) -> list[FeedSummary]:
+    """Feeds of one organisation (org_id) or of every source of an LA (la_code), newest
+    first; `before` is the id of the last feed of the previous page."""
+    rows = await conn.fetch(LIST, org_id, la_code, before, limit)
+    return [FeedSummary(id=r["id"], source=r["source"], format=r["format"], full=r["full_census"],
+                        status=r["status"], rows=r["rows"], linked=r["linked"], new=r["created"], review=r["review"],
+                        rejected=r["rejected"], unchanged=r["unchanged"], leavers=r["leavers"],
+                        submitted_at=r["submitted_at"], finished_at=r["finished_at"]) for r in rows]

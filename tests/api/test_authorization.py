@@ -32,6 +32,7 @@ CALLS = [
     ("POST", f"/children/{ANY_ID}/retention", "child.retention", {"kept_to_25": True}),
     ("POST", "/feeds", "feed.submit", None),
     ("GET", f"/feeds/{ANY_ID}", "feed.read", None),
+    ("GET", "/feeds", "feed.list", None),
     ("POST", f"/children/{ANY_ID}/transfers", "transfer.request", {"to_la": "926"}),
     ("GET", "/transfers", "transfer.read", None),
     ("POST", f"/transfers/{ANY_ID}/accept", "transfer.decide", None),

@@ -71,12 +71,16 @@ async def test_a_school_that_is_not_a_feed_source_is_refused(client, tokens):
     assert "not registered as a feed source" in response.json()["detail"]
 
 
-async def test_a_bad_file_is_accepted_then_rejected_whole(client, conn, school):
+async def test_a_bad_file_is_rejected_whole_at_submission_and_recorded(client, conn, school):
     response = await post_feed(client, school, b"record_id,forename,surname,dob,sen_need\n1,A,B,2015-01-01,x\n")
-    feed_id = uuid.UUID(response.json()["id"])
-    await process.run(conn, feed_id, model=mmodel.load(), max_bytes=10 ** 7)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "unknown column(s) sen_need" in response.json()["detail"]
+    feed_id = uuid.UUID(response.json()["feed_id"])
     got = (await client.get(f"/feeds/{feed_id}", headers=bearer(school))).json()
     assert got["status"] == "rejected" and "unknown column(s) sen_need" in got["error"]
+    assert await conn.fetchval("SELECT count(*) FROM feed_files") == 0
+    assert await conn.fetchval("SELECT count(*) FROM pgqueuer") == 0
 
 
 async def test_the_feed_id_is_checked(client, school):

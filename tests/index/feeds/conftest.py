@@ -17,9 +17,12 @@ async def sources(conn):
     """Two schools and an LA system in LA 873, as feed sources."""
     await organisations.add_la(conn, "873", "Cambridgeshire")
     out = {}
-    for code, kind, name in (("SCH1", "school", "Mill Lane Primary"), ("SCH2", "school", "Hills Road Academy"),
-                             ("LASYS", "local_authority", "Cambridgeshire EMS")):
-        await store.add_source(conn, organisations.NewOrganisation(code=code, kind=kind, name=name, la_code="873"))
+    # SCH1's URN is the one the CTFs of tests/index/feeds/test_ctf.py name as their source school.
+    for code, kind, name, urn in (("SCH1", "school", "Mill Lane Primary", "123456"),
+                                  ("SCH2", "school", "Hills Road Academy", None),
+                                  ("LASYS", "local_authority", "Cambridgeshire EMS", None)):
+        await store.add_source(conn, organisations.NewOrganisation(code=code, kind=kind, name=name, la_code="873",
+                                                                   urn=urn))
         out[code] = await store.source(conn, code=code)
     return out
 

@@ -273,7 +273,7 @@ def test_fatal_error_after_rows_ends_the_stream():
      "BasicDetails/MiddleNames", "MidMid"),
     ([pupil(extra="<Address><BS7666Address><Street>" + "Lane" * 51 + "</Street></BS7666Address></Address>")],
      "Address/BS7666Address/Street", "Lane"),
-    ([pupil(extra="<Contacts><Contact><Surname>Ogg</Surname><Relationship>MUM</Relationship></Contact></Contacts>")],
+    ([pupil(extra="<Contacts><Contact><Surname>Ogg</Surname><Relationship>WIZARD</Relationship></Contact></Contacts>")],
      "Contact.Relationship", "MUM"),
     ([pupil(extra="<Contacts><Contact><Responsibility>maybe</Responsibility></Contact></Contacts>")],
      "Contact.Responsibility", "maybe"),

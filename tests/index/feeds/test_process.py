@@ -159,13 +159,20 @@ async def test_a_shielded_child_among_the_candidates_sends_the_record_to_review(
     assert await conn.fetchval("SELECT count(*) FROM children") == 1
 
 
-async def test_raw_files_are_purged_after_their_keep_date(conn, sources, model):
+async def test_a_feed_keeps_its_rows_only_until_processed_and_an_unprocessed_one_until_its_keep_date(
+        conn, sources, model):
+    queued, _ = await store.submit(conn, sources["SCH2"], csv_bytes(*ROWS), format="csv", full=False,
+                                   submitted_by=None, keep_days=30)
     feed_id, _ = await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
+    assert await conn.fetchval("SELECT array_agg(feed_id) FROM feed_files") == [queued]
     assert await store.purge_expired_files(conn) == 0
     await conn.execute("UPDATE feed_files SET expires_at = now() - interval '1 day'")
     assert await store.purge_expired_files(conn) == 1
     got, _ = await store.status(conn, feed_id)
     assert got.status == "done" and got.rows == 3      # the feed and its counts stay
+    assert await process.run(conn, queued, model=model, max_bytes=10 ** 7) == "rejected"
+    got, _ = await store.status(conn, queued)
+    assert "no longer kept" in got.error
 
 
 async def test_a_ctf_feed_keys_by_upn_and_a_former_upn_finds_the_temporary_record(conn, sources, model):
@@ -183,7 +190,7 @@ async def test_a_ctf_feed_keys_by_upn_and_a_former_upn_finds_the_temporary_recor
                                  + address), head=header(qualifier="full"))
     feed2, _ = await submit_and_run(conn, sources["SCH1"], later, model, fmt="ctf")
     got, _ = await store.status(conn, feed2)
-    assert got.full is False   # submitted as partial; the CTF's own qualifier makes the run a full census
+    assert got.full is False   # a CTF's own qualifier "full" never makes the run a full census
     assert (got.new, got.linked, got.review) == (0, 1, 0)
     keys = [r["record_key"] for r in await conn.fetch("SELECT record_key FROM source_records")]
     assert keys == [permanent]
