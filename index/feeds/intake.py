@@ -36,6 +36,7 @@ class Prepared(msgspec.Struct, kw_only=True):
     format: str
     parsed: parse.Parsed | None = None
     error: str | None = None
+    stored: bytes | None = None      # the rows as stored (encode_rows), compressed here, off the event loop
 
     @property
     def header(self) -> ctf.CtfHeader | None:
@@ -71,7 +72,8 @@ def prepare(source: bytes | Path, format: str, *, max_bytes: int) -> Prepared:
         error = str(exc).replace("\n", " ")[:500]
     for _ in chunks:      # a rejected file is still hashed whole: resubmitting it is recognised
         pass
-    return Prepared(sha256=chunks.digest.digest(), size=chunks.size, format=format, parsed=parsed, error=error)
+    return Prepared(sha256=chunks.digest.digest(), size=chunks.size, format=format, parsed=parsed, error=error,
+                    stored=None if parsed is None else encode_rows(parsed))
 
 
 def encode_rows(parsed: parse.Parsed) -> bytes:

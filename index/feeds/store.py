@@ -157,7 +157,7 @@ async def submit(conn: asyncpg.Connection, src: Source, file: bytes | intake.Pre
         await conn.execute(
             "INSERT INTO feed_files (feed_id, compressed, size, expires_at, content) "
             "VALUES ($1, $2, $3, now() + $4::interval, 'rows')",
-            feed_id, intake.encode_rows(prepared.parsed), prepared.size, dt.timedelta(days=keep_days))
+            feed_id, prepared.stored, prepared.size, dt.timedelta(days=keep_days))
     return feed_id, True
 
 
