@@ -223,3 +223,18 @@ async def test_identifiers_failing_their_check_are_row_warnings(client, conn, sc
     assert got["new"] == 2 and got["errors"] == []
     assert [(w["row"], w["column"]) for w in got["warnings"]] == [(2, "nhs_number"), (2, "uln"), (2, "upn")]
     assert "check letter" in got["warnings"][2]["message"] and bad not in str(got["warnings"])
+
+
+def test_feed_load_refuses_a_ctf_from_another_school(database_url, tmp_path):
+    from tests.api.test_feedcmd import isindex
+
+    isindex(database_url, "la", "add", "--code", "873", "--name", "Cambridgeshire")
+    isindex(database_url, "source", "add", "--code", "SCH1", "--kind", "school", "--name", "Mill Lane Primary",
+            "--la", "873", "--urn", "110001", "--laestab", "8732001")
+    theirs, ours = tmp_path / "theirs.xml", tmp_path / "ours.xml"
+    theirs.write_bytes(ctf_file(pupil(upn=upn(serial=5)), head=header(urn="120001")))
+    ours.write_bytes(ctf_file(pupil(upn=upn(serial=5)), head=OWN))
+    refused = isindex(database_url, "feed", "load", str(theirs), "--source", "SCH1", check=False)
+    assert refused.returncode == 1 and "another school (LAESTAB 2014001, URN 120001)" in refused.stderr
+    done = isindex(database_url, "feed", "load", str(ours), "--source", "SCH1", "--json")
+    assert '"leavers": 0' in done.stdout and '"new": 1' in done.stdout
