@@ -1,10 +1,12 @@
 """Writing the engine's outcomes: links, new children, review items, involvements, and
 the child's visible record derived from its linked source records.
 
-Survivorship (documented in the README): a child's names, sex, date of birth and
-address are those of its most recently updated linked source record; identifiers are
-the union of the valid identifiers of all its linked records; each source's carers
-are that source's latest.
+Survivorship (documented in the README; the rules are index.feeds.survivorship): a
+child's names, sex, date of birth and address are chosen field by field (the address
+whole) among its linked source records: a missing value never blanks a present one,
+the value more sources agree on wins, then the better-ranked source kind
+(source_kind_ranks), then the most recent; identifiers are the union of the valid
+identifiers of all its linked records; each source's carers are that source's latest.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import uuid
 import asyncpg
 
 from index import registry
+from index.feeds import survivorship
 from index.feeds.resolve import Outcome
-from matching import identifiers
+from matching import identifiers, normalise
 from matching.census import CensusRow
 
 SEX = {"M": "male", "F": "female"}
@@ -139,59 +142,92 @@ async def end_leavers(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID,
     return int(result.split()[-1])
 
 
-REFRESH = """
-WITH newest AS (
-    SELECT DISTINCT ON (l.child_id) l.child_id, sr.*
-      FROM links l JOIN source_records sr ON sr.id = l.source_record_id
-     WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL
-     ORDER BY l.child_id, sr.updated_at DESC)
-UPDATE children c SET
-    forename = left(n.forename, 100), middle_names = left(n.middle_names, 200), surname = left(n.surname, 100),
-    preferred_forename = left(n.preferred_forename, 100), preferred_surname = left(n.preferred_surname, 100),
-    sex = CASE n.gender WHEN 'M' THEN 'male' WHEN 'F' THEN 'female' ELSE 'not_specified' END,
-    dob = CASE WHEN n.dob > '1990-01-01' THEN n.dob ELSE c.dob END,
-    address_line1 = left(n.address_line1, 100), address_line2 = left(n.address_line2, 100),
-    town = left(n.town, 60),
-    postcode = CASE WHEN n.postcode = ANY($2::text[]) THEN c.postcode ELSE left(n.postcode, 9) END,
-    updated_at = now()
-  FROM newest n
- WHERE c.id = n.child_id AND n.forename IS NOT NULL AND n.surname IS NOT NULL
+LINKED = """
+SELECT l.child_id, sr.source_org_id, coalesce(k.rank, $2::integer) AS rank, sr.updated_at, sr.forename,
+       sr.middle_names, sr.surname, sr.preferred_forename, sr.preferred_surname, sr.former_surname, sr.gender,
+       sr.dob, sr.address_line1, sr.address_line2, sr.town, sr.postcode
+  FROM links l JOIN source_records sr ON sr.id = l.source_record_id
+  JOIN organisations o ON o.id = sr.source_org_id
+  LEFT JOIN source_kind_ranks k ON k.kind = o.kind
+ WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL
 """
+CURRENT = """
+SELECT id, forename, middle_names, surname, preferred_forename, preferred_surname, sex, dob, address_state,
+       address_line1, address_line2, town, postcode,
+       array(SELECT f.surname FROM child_former_names f WHERE f.child_id = c.id ORDER BY f.id) AS former
+  FROM children c WHERE id = ANY($1::uuid[])
+"""
+UPDATE = """
+UPDATE children c SET forename = t.forename, middle_names = t.middle_names, surname = t.surname,
+       preferred_forename = t.preferred_forename, preferred_surname = t.preferred_surname, sex = t.sex, dob = t.dob,
+       address_line1 = t.address_line1, address_line2 = t.address_line2, town = t.town, postcode = t.postcode,
+       updated_at = now()
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
+              $9::text[], $10::text[], $11::text[], $12::text[])
+       AS t(id, forename, middle_names, surname, preferred_forename, preferred_surname, sex, dob,
+            address_line1, address_line2, town, postcode)
+ WHERE c.id = t.id
+"""
+
+
+def _record(r) -> survivorship.Record:
+    postcode = r["postcode"] and identifiers.check_postcode(r["postcode"])
+    return survivorship.Record(source=r["source_org_id"], rank=r["rank"], updated_at=r["updated_at"], values={
+        "forename": r["forename"], "middle_names": r["middle_names"], "surname": r["surname"],
+        "preferred_forename": r["preferred_forename"], "preferred_surname": r["preferred_surname"],
+        "sex": SEX.get(r["gender"] or ""), "dob": r["dob"], "address_line1": r["address_line1"],
+        "address_line2": r["address_line2"], "town": r["town"],
+        "postcode": postcode.value if postcode and postcode.valid else None})
+
+
+def _new_former(former: list[str], surnames: list[str], current: str) -> list[str]:
+    """Surnames to add to the child's former names: not already there, not the current one."""
+    seen = {normalise.fold(s) for s in former} | {normalise.fold(current)}
+    out = []
+    for s in surnames:
+        if s and normalise.fold(s) not in seen:
+            seen.add(normalise.fold(s))
+            out.append(s[:100])
+    return out
 
 
 async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
                            records: list[uuid.UUID] | None = None) -> None:
-    """Re-derive each child's visible record from its linked source records. Identifiers
-    are a union that only grows: with `records` (the source records that are new or
-    changed) only theirs are added, the others' being there already."""
+    """Re-derive each child's visible record from its linked source records by the
+    survivorship rules (index.feeds.survivorship). A surname that changes stays a former
+    name (child_former_names), as does each linked record's former surname, so the child
+    is still found by it. Identifiers are a union that only grows: with `records` (the
+    source records that are new or changed) only theirs are added, the others' being
+    there already."""
     if not child_ids:
         return
     ids = sorted(set(child_ids))
-    # Records whose postcode the index cannot hold keep the child's current postcode.
-    bad_postcodes = [r["postcode"] for r in await conn.fetch(
-        """SELECT DISTINCT sr.postcode FROM links l JOIN source_records sr ON sr.id = l.source_record_id
-            WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL AND sr.postcode IS NOT NULL""", ids)
-        if not identifiers.check_postcode(r["postcode"]).valid]
-    await conn.execute(REFRESH, ids, bad_postcodes)
-    children = await conn.fetch(
-        "SELECT id, forename, surname, preferred_forename, preferred_surname, dob FROM children "
-        "WHERE id = ANY($1::uuid[])", ids)
-    former = await conn.fetch(
-        "SELECT DISTINCT l.child_id, sr.former_surname FROM links l JOIN source_records sr "
-        "ON sr.id = l.source_record_id WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL "
-        "AND sr.former_surname IS NOT NULL", ids)
-    formers: dict[uuid.UUID, list[str]] = {}
-    for r in former:
-        formers.setdefault(r["child_id"], []).append(r["former_surname"][:100])
+    linked: dict[uuid.UUID, list] = {}
+    for r in await conn.fetch(LINKED, ids, survivorship.UNRANKED):
+        linked.setdefault(r["child_id"], []).append(r)
+    changed, former, rows = [], [], []
+    for c in await conn.fetch(CURRENT, ids):
+        mine = linked.get(c["id"], [])
+        new = survivorship.derive(c, [_record(r) for r in mine]) if mine else dict(c)
+        if any(new[name] != c[name] for name in survivorship.FIELDS):
+            changed.append((c["id"], *(new[name] for name in UPDATED)))
+        added = _new_former(list(c["former"]), [c["surname"]] + [r["former_surname"] for r in mine], new["surname"])
+        former += [(c["id"], s) for s in added]
+        rows += [(c["id"], *row) for row in registry.name_rows(
+            new["forename"], new["surname"], new["dob"], preferred_forename=new["preferred_forename"],
+            preferred_surname=new["preferred_surname"], former_surnames=[*c["former"], *added])]
+    if changed:
+        await conn.execute(UPDATE, *map(list, zip(*changed)))
+    if former:
+        await conn.copy_records_to_table("child_former_names", records=former, columns=["child_id", "surname"])
     await conn.execute("DELETE FROM child_search_names WHERE child_id = ANY($1::uuid[])", ids)
-    rows = []
-    for c in children:
-        rows += [(c["id"], *r) for r in registry.name_rows(
-            c["forename"], c["surname"], c["dob"], preferred_forename=c["preferred_forename"],
-            preferred_surname=c["preferred_surname"], former_surnames=formers.get(c["id"], []))]
     await conn.copy_records_to_table("child_search_names", records=rows,
                                      columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
     await _union_identifiers(conn, ids, records)
+
+
+UPDATED = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "sex", "dob",
+           "address_line1", "address_line2", "town", "postcode")
 
 
 async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID], records: list[uuid.UUID] | None) -> None:
