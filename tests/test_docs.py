@@ -4,16 +4,27 @@ docs/census-csv.md lists exactly the census columns the reader accepts, with the
 required ones marked, and every word it accepts for gender, relationship and
 parental responsibility; docs/ctf.md names every CTF element the reader maps; the
 examples in both parse without an error; README.md shows the API's indicator codes;
-every relative link in README.md and docs/*.md resolves inside the repository.
+every relative link in README.md and docs/*.md resolves inside the repository; and the
+README's concrete commands and its "Using it" walk-through work, as written, on a
+database loaded by `isindex demo`.
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
 
 from index.feeds import ctf, parse
 from index.involvements import INDICATOR_KINDS
@@ -152,3 +163,86 @@ def test_relative_links_resolve_inside_the_repository(document):
         if not any(p.is_relative_to(ROOT) and p.exists() for p in where):
             bad.append(named)
     assert bad == [], f"{document.name} refers to files that are not in the repository"
+
+
+def _readme_block(heading: str, fence: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    found = re.search(rf"^#+ {re.escape(heading)}\n.*?^```{fence}\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    assert found, f"README.md has no ```{fence} block under '{heading}'"
+    return found.group(1).replace("\\\n", " ")
+
+
+def _isindex(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())", *args],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def demo_tokens(database_url) -> dict[str, str]:
+    """The database loaded as `isindex demo --children 100` loads it; the demo's tokens by role."""
+    done = _isindex(database_url, "demo", "--children", "100", "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)["tokens"]
+
+
+def test_readme_setup_commands_work_on_the_demo_database(database_url, demo_tokens):
+    """The concrete `la add` and `org add` lines of "Command line", run after the demo."""
+    lines = [line for line in _readme_block("Command line", "").splitlines()
+             if line.startswith(("isindex la add", "isindex org add"))]
+    assert len(lines) == 2, lines
+    for line in lines:
+        done = _isindex(database_url, *shlex.split(line)[1:])
+        assert done.returncode == 0, f"{line}: {done.stderr[-1000:]}"
+
+
+def _curl(command: list[str]) -> tuple[str, str, dict[str, str], bytes | None]:
+    """(method, url, headers, body) of a `curl -s [-X M] [-H H]... [-d D] URL`."""
+    method, headers, body, url, args = None, {}, None, None, iter(command[1:])
+    for arg in args:
+        if arg == "-X":
+            method = next(args)
+        elif arg == "-H":
+            name, _, value = next(args).partition(":")
+            headers[name.strip()] = value.strip()
+        elif arg == "-d":
+            body = next(args).encode()
+        elif arg == "-s":
+            continue
+        else:
+            assert not arg.startswith("-") and url is None, f"unexpected curl argument {arg!r}"
+            url = arg
+    return method or ("POST" if body is not None else "GET"), url, headers, body
+
+
+async def test_readme_using_it_walks_through_on_serve_demo(database_url, demo_tokens):
+    """Each curl of "Using it" in turn, ids taken from earlier answers as the comments say."""
+    block = _readme_block("Using it", "sh")
+    used, assigned = set(re.findall(r"\$(\w+)", block)), set(re.findall(r"^(\w+)=", block, re.MULTILINE))
+    assert used <= assigned, f"the walk-through uses {sorted(used - assigned)} without saying what they are"
+    commands = [shlex.split(line) for line in block.splitlines() if line.strip().startswith("curl ")]
+    assert len(commands) >= 8
+    ids = {"$TOKEN": demo_tokens["practitioner"], "$AUDITOR_TOKEN": demo_tokens["auditor"]}
+    app = create_app(database_url, pool_min=1, pool_max=4)
+    async with AsyncTestClient(app=app) as client:
+        for command in commands:
+            method, url, headers, body = _curl(command)
+            for placeholder, value in ids.items():
+                url = url.replace(placeholder, value)
+                headers = {k: v.replace(placeholder, value) for k, v in headers.items()}
+            assert not re.search(r"[A-Z]+_ID|\$", url + str(headers)), f"no value yet for {url} {headers}"
+            parts = urlsplit(url)
+            assert parts.netloc == "127.0.0.1:8000"
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            response = await client.request(method, path, headers=headers, content=body)
+            assert 200 <= response.status_code < 300, f"{method} {path}: {response.text}"
+            answer = response.json()
+            if parts.path == "/children/search":
+                assert answer["results"], f"the README's search finds nobody in the demo: {path}"
+                ids["CHILD_ID"] = answer["results"][0]["id"]
+            elif method == "POST" and parts.path.endswith("/involvements"):
+                ids["INVOLVEMENT_ID"] = answer["id"]
+            elif method == "POST" and parts.path.endswith("/indicators"):
+                ids["INDICATOR_ID"] = answer["id"]
+            elif parts.path == "/audit":
+                assert answer["events"], "the auditor's query shows the walk-through's events"
