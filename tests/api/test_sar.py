@@ -58,7 +58,7 @@ async def test_export_as_json(client, tokens, s, conn):
     got = r.json()
     child = got["child"]
     assert (child["id"], child["forename"], child["middle_names"], child["surname"], child["dob"]) == (
-        str(s.amelia), "Ava", "Mae", "Testwood", "2015-03-14")
+        str(s.amelia), "Amelia", "Mae", "Testwood", "2015-03-14")   # survivorship: the LA's forename
     assert child["address"]["postcode"] == "PE1 1AA" and child["owning_la"] == "873"
     assert {(i["scheme"], i["value"]) for i in got["identifiers"]} >= {
         ("upn", factories.upn(serial=1)), ("upn", factories.upn(serial=7)), ("nhs_number", factories.nhs_number(1))}

@@ -85,6 +85,7 @@ async def test_a_school_census_of_demo_children_links_them(loaded, model):
     got, _ = await store.status(conn, feed_id)
     assert (got.rows, got.new, got.review, got.linked) == (len(pupils), 0, 0, len(pupils))
     assert await conn.fetchval("SELECT count(*) FROM children") == N
+    assert await conn.fetchval("SELECT count(*) FROM children_unmatchable") == 0
     # Each pupil's school record sits on the child its LA record is on.
     apart = await conn.fetchval(
         """SELECT count(*) FROM source_records s JOIN links ls ON ls.source_record_id = s.id

@@ -58,9 +58,10 @@ async def s(conn):
 async def test_export_holds_every_part(conn, s):
     got = await sar.export(conn, s.amelia)
     c = got.child
-    # The child as re-derived from its linked records: the school's S1 is the latest.
+    # The child as re-derived from its linked records (survivorship): the LA's E1 outranks
+    # the school's S1 on the forename; only S1 gives middle names.
     assert (c.id, c.forename, c.middle_names, c.surname, c.sex, c.dob, c.owning_la, c.owning_la_name,
-            c.shielded) == (s.amelia, "Ava", "Mae", "Testwood", "female", dt.date(2015, 3, 14), "873",
+            c.shielded) == (s.amelia, "Amelia", "Mae", "Testwood", "female", dt.date(2015, 3, 14), "873",
                             "Cambridgeshire", False)
     assert [(f.forename, f.surname) for f in c.former_names] == [("Amelia", "Oldsurname")]
     assert (c.address.state, c.address.line1, c.address.postcode) == ("known", "12 Mill Lane", "PE1 1AA")
