@@ -182,6 +182,9 @@ def _record(r) -> survivorship.Record:
 
 def _new_former(former: list[str], surnames: list[str], current: str) -> list[str]:
     """Surnames to add to the child's former names: not already there, not the current one."""
+    surnames = [s for s in surnames if s and s != current and s not in former]
+    if not surnames:                  # nothing new (most children): no folding
+        return []
     seen = {normalise.fold(s) for s in former} | {normalise.fold(current)}
     out = []
     for s in surnames:

@@ -102,6 +102,10 @@ def _winner(groups: dict[Any, list[Record]]) -> list[Record] | None:
 
 def pick(records: Iterable[Record], name: str) -> Any:
     """The surviving value of one field among these records, None if none gives one."""
+    records = list(records)
+    present = {value for r in records if (value := r.get(name)) is not None}
+    if len(present) <= 1:             # nothing to choose between (most children): no folding
+        return next(iter(present), None)
     group = _winner(_groups(records, name))
     return None if group is None else _best(group).get(name)
 
@@ -109,12 +113,13 @@ def pick(records: Iterable[Record], name: str) -> Any:
 def _address_groups(records: list[Record]) -> dict[Any, list[Record]]:
     groups: dict[Any, list[Record]] = {}
     lines: dict[str, Any] = {}        # folded first line -> the postcode group holding it
+    line_only = any(r.get("postcode") is None and r.get("address_line1") is not None for r in records)
     for r in records:
         postcode = r.get("postcode")
         if postcode is not None:
             groups.setdefault(("postcode", postcode), []).append(r)
             line = r.get("address_line1")
-            if line is not None:
+            if line is not None and line_only:
                 lines.setdefault(_key("address_line1", line), ("postcode", postcode))
     for r in records:
         line = r.get("address_line1")
@@ -122,6 +127,10 @@ def _address_groups(records: list[Record]) -> dict[Any, list[Record]]:
             folded = _key("address_line1", line)
             groups.setdefault(lines.get(folded, ("line", folded)), []).append(r)
     return groups
+
+
+def _same_line(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and (a == b or _key("address_line1", a) == _key("address_line1", b))
 
 
 def address(current: Mapping[str, Any], records: list[Record]) -> dict[str, Any]:
@@ -136,8 +145,7 @@ def address(current: Mapping[str, Any], records: list[Record]) -> dict[str, Any]
     if chosen["postcode"] is not None:
         same_place = chosen["postcode"] == current.get("postcode")
     else:
-        line = current.get("address_line1")
-        same_place = line is not None and _key("address_line1", line) == _key("address_line1", chosen["address_line1"])
+        same_place = _same_line(current.get("address_line1"), chosen["address_line1"])
     return {name: chosen[name] if chosen[name] is not None else (kept[name] if same_place else None)
             for name in ADDRESS_FIELDS}
 

@@ -26,6 +26,7 @@ async def load(conn, model, src, raw: bytes) -> store.FeedStatus:
     feed_id, _ = await store.submit(conn, src, raw, format="csv", full=False, submitted_by=None, keep_days=30)
     assert await process.run(conn, feed_id, model=model, max_bytes=10_000_000) == "done"
     got, _ = await store.status(conn, feed_id)
+    assert await conn.fetchval("SELECT count(*) FROM children_unmatchable") == 0   # every child has keyed records
     return got
 
 
