@@ -2,6 +2,12 @@
 
 The search keys are built here, from matching.normalise, for every path that writes a
 child (single inserts and the bulk demo loader alike).
+
+A census meets a child only through the blocking keys of a source record linked to it,
+so every path that creates a child links one: a feed's new child (index.feeds.process),
+a review decision's (index.review) and the demo's (index.demo, records of each LA's own
+system). The view children_unmatchable lists any child without one; creating a child
+here without linking a record leaves it there (test fixtures do).
 """
 
 from __future__ import annotations
