@@ -73,9 +73,11 @@ def request_id_header(app):
 def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: int = 2, pool_max: int = 20,
                feed_max_bytes: int = 200 * 1024 * 1024, feed_keep_days: int = 90,
                feed_worker: bool = False, model_path: str | None = None,
-               emergency_review_hours: int = 72, override_review_hours: int = 120) -> Litestar:
+               emergency_review_hours: int = 72, override_review_hours: int = 120,
+               queue_max_age: int = 900) -> Litestar:
     """An app bound to one database; the pool opens at start-up and closes at shutdown.
-    With feed_worker, the process also works the feed queue in the background."""
+    With feed_worker, the process also works the feed queue in the background (and
+    /health reports it); queue_max_age: /health fails when a feed waits longer."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
@@ -84,16 +86,16 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         # How soon the owning LA must review an emergency view, and a shield override.
         app.state.emergency_review_hours = emergency_review_hours
         app.state.override_review_hours = override_review_hours
-        worker = await _start_worker(app, database_url, feed_max_bytes, model_path) if feed_worker else None
+        app.state.queue_max_age = queue_max_age
+        app.state.feed_worker = await _start_worker(app, database_url, feed_max_bytes, model_path) if feed_worker \
+            else None
         try:
             yield
         finally:
-            if worker is not None:
-                task, conn = worker
-                task.cancel()
+            if app.state.feed_worker is not None:
+                app.state.feed_worker.task.cancel()
                 with contextlib.suppress(BaseException):
-                    await task
-                await conn.close()
+                    await app.state.feed_worker.task
             await app.state.pool.close()
 
     openapi = OpenAPIConfig(
@@ -117,16 +119,27 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
 
 
 async def _start_worker(app: Litestar, database_url: str, max_bytes: int, model_path: str | None):
+    """The in-process feed worker: it reconnects after a database restart (supervisor);
+    its task, if it ever ends, is logged and /health reports it dead."""
     import asyncio
 
-    import asyncpg
+    import structlog
 
-    from index.feeds import queue
+    from index.feeds import supervisor
     from matching import model
 
-    conn = await asyncpg.connect(database_url)      # pgqueuer's own, default codecs
-    task = asyncio.create_task(queue.work(app.state.pool, conn, model=model.load(model_path), max_bytes=max_bytes))
-    return task, conn
+    worker = supervisor.Supervisor(app.state.pool, database_url, model=model.load(model_path), max_bytes=max_bytes,
+                                   kind="serve")
+
+    def ended(task: asyncio.Task) -> None:
+        if not task.cancelled():
+            exc = task.exception()
+            structlog.get_logger().error("feed_worker_stopped", worker_id=str(worker.id),
+                                         error_class=type(exc).__name__ if exc else None)
+
+    worker.task = asyncio.create_task(worker.run())
+    worker.task.add_done_callback(ended)
+    return worker
 
 
 def from_env() -> Litestar:
@@ -141,4 +154,5 @@ def from_env() -> Litestar:
                       feed_keep_days=settings.feed_keep_days, model_path=settings.model_path,
                       emergency_review_hours=settings.emergency_review_hours,
                       override_review_hours=settings.override_review_hours,
+                      queue_max_age=settings.queue_max_age,
                       feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")

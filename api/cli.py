@@ -258,11 +258,33 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+_SERVICES = ("serve", "worker")     # long-running: JSON log lines; other commands: plain text unless --json
+_terminated = False
+
+
+def _on_sigterm(signum, frame) -> None:
+    """SIGTERM stops a command as Ctrl-C does, so that clean-up runs: uvicorn's and
+    asyncio's shutdown, and the embedded PostgreSQL's stop at exit (atexit, which a
+    process killed by the signal's default action would skip)."""
+    import signal
+
+    global _terminated
+    _terminated = True
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)       # asyncio.run's own (cancels the main task) or the default
+    else:
+        raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     args = parser().parse_args(argv)
     from api import logs
 
-    logs.configure()
+    logs.configure(json=getattr(args, "json", False) or args.command in _SERVICES)
     settings = config.load()
     try:
         return args.func(args, settings)
@@ -270,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"isindex: {exc.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130
+        return 143 if _terminated else 130
     except Exception as exc:  # no stack traces for users; ISINDEX_DEBUG=1 shows one
         if os.environ.get("ISINDEX_DEBUG"):
             raise

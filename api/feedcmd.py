@@ -42,6 +42,11 @@ def cmd_source_add(args, settings) -> int:
     return asyncio.run(run())
 
 
+def _plural(n: int, noun: str) -> str:
+    """'1 row', '2 rows', '1,500 rows'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 class Progress:
     """A one-line progress bar on stderr (only on a terminal, or when asked)."""
 
@@ -94,15 +99,16 @@ def cmd_feed_load(args, settings) -> int:
             if got.status == "rejected":
                 print(f"isindex: feed rejected: {got.error}", file=sys.stderr)
             else:
-                print(f"feed {got.id}: {got.rows:,} rows: {got.linked:,} linked, {got.new:,} new, "
+                print(f"feed {got.id}: {_plural(got.rows, 'row')}: {got.linked:,} linked, {got.new:,} new, "
                       f"{got.review:,} to review, {got.rejected:,} rejected, {got.unchanged:,} unchanged"
-                      + (f", {got.leavers:,} leavers" if got.leavers else "")
+                      + (f", {_plural(got.leavers, 'leaver')}" if got.leavers else "")
                       + (" (this content was submitted before)" if not created else ""))
                 for e in got.errors[:20]:
                     print(f"  row {e.row}" + (f", column {e.column}" if e.column else "") + f": {e.message}",
                           file=sys.stderr)
                 if len(got.errors) > 20:
-                    print(f"  ... and {len(got.errors) - 20:,} more row errors", file=sys.stderr)
+                    print(f"  ... and {len(got.errors) - 20:,} more row {'error' if len(got.errors) == 21 else 'errors'}",
+                          file=sys.stderr)
         return 0 if got.status == "done" else 1
 
     return asyncio.run(run())
@@ -143,7 +149,7 @@ def cmd_links_export(args, settings) -> int:
             except OSError as exc:
                 Path(tmp).unlink(missing_ok=True)
                 raise SystemExit(f"isindex: cannot write {args.out}: {exc.strerror}") from None
-        print(json.dumps({"rows": n, "out": str(out)}) if args.json else f"{n:,} source records -> {out}",
+        print(json.dumps({"rows": n, "out": str(out)}) if args.json else f"{_plural(n, 'source record')} -> {out}",
               file=sys.stdout if args.json else sys.stderr)
         return 0
 
@@ -151,29 +157,30 @@ def cmd_links_export(args, settings) -> int:
 
 
 def cmd_worker(args, settings) -> int:
-    import asyncpg
-
+    """Work the queue until stopped; a database restart is waited out (supervisor)."""
     from api.cli import _migrated
-    from index.feeds import queue
+    from index.feeds import supervisor
 
     mdl = _model(settings)
 
     async def run():
-        async with _migrated(settings) as conn:
+        async with _migrated(settings):     # migrated once; the worker keeps no connection of it
             url = await db.database_url(settings)
-            async with conn.transaction():
-                await queue.requeue_unfinished(conn)
-            pool = await db.create_pool(url, min_size=1, max_size=2)
-            queue_conn = await asyncpg.connect(url)
+        pool = await db.create_pool(url, min_size=1, max_size=2)
+        try:
+            worker = supervisor.Supervisor(pool, url, model=mdl, max_bytes=settings.feed_max_bytes, kind="worker",
+                                           heartbeat=dt.timedelta(seconds=args.heartbeat), drain=args.drain,
+                                           chunk=args.chunk)
+            failed = await worker.run()
+        finally:
             try:
-                await queue.work(pool, queue_conn, model=mdl, max_bytes=settings.feed_max_bytes,
-                                 heartbeat=dt.timedelta(seconds=args.heartbeat), drain=args.drain,
-                                 chunk=args.chunk)
-            except asyncpg.PostgresError as exc:
-                raise SystemExit(f"isindex: worker stopped: database error ({type(exc).__name__})") from None
-            finally:
-                await queue_conn.close()
-                await pool.close()
+                await asyncio.wait_for(pool.close(), 10)
+            except (asyncio.TimeoutError, OSError):
+                pool.terminate()
+        if failed:
+            print(f"isindex: {_plural(len(failed), 'feed')} could not be processed: "
+                  + ", ".join(sorted(str(f) for f in failed)), file=sys.stderr)
+            return 1
         return 0
 
     return asyncio.run(run())

@@ -24,7 +24,18 @@ class _StderrLoggerFactory:
         return _StderrLogger()
 
 
-def configure(level: int = logging.INFO) -> None:
+def _plain(_, __, event: dict) -> str:
+    """One readable line for a person at a terminal: 'isindex: event key=value ...'."""
+    event.pop("timestamp", None)
+    level = event.pop("level", "info")
+    name = event.pop("event", "")
+    fields = " ".join(f"{k}={v}" for k, v in event.items())
+    return f"isindex: {'' if level == 'info' else level + ': '}{name}{' ' + fields if fields else ''}"
+
+
+def configure(level: int = logging.INFO, *, json: bool = True) -> None:
+    """Structured lines on stderr: JSON (services, and commands given --json), or plain
+    text for a person (the other commands). The first call wins."""
     global _done
     if _done:
         return
@@ -34,7 +45,7 @@ def configure(level: int = logging.INFO) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
+            structlog.processors.JSONRenderer() if json else _plain,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=_StderrLoggerFactory(),

@@ -22,6 +22,7 @@ class Settings:
     model_path: str | None = None         # a trained matching model; the shipped one if unset
     emergency_review_hours: int = 72      # the owning LA reviews an emergency view within this
     override_review_hours: int = 120      # ... and a shield override within this
+    queue_max_age: int = 900              # /health fails when a feed has waited longer (seconds)
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -51,4 +52,5 @@ def load() -> Settings:
         model_path=os.environ.get("ISINDEX_MODEL") or None,
         emergency_review_hours=_int("ISINDEX_EMERGENCY_REVIEW_HOURS", 72, 1, 24 * 90),
         override_review_hours=_int("ISINDEX_OVERRIDE_REVIEW_HOURS", 120, 1, 24 * 90),
+        queue_max_age=_int("ISINDEX_QUEUE_MAX_AGE", 900, 10, 7 * 24 * 3600),
     )

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import time
+
 import msgspec
-from litestar import Request, get
+from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 
 from api import audited
 from api.state import pool_of
-from index import db
+from index import db, errors
+from index.feeds import liveness
 
 
 class Health(msgspec.Struct):
-    status: str
-    database: str
+    status: str                             # ok | unhealthy
+    database: str                           # ok | unreachable
+    worker: str                             # this process's feed worker: ok | starting | stalled | dead | off
+    queue: str                              # ok | stalled (a feed has waited longer than ISINDEX_QUEUE_MAX_AGE)
+    problems: list[str]                     # what is unhealthy, one line each
+    workers: list[liveness.Worker] = []     # every feed worker that beats in the database
+    queued: liveness.Queue | None = None
 
 
 class Me(msgspec.Struct):
@@ -23,11 +32,46 @@ class Me(msgspec.Struct):
     la_code: str | None
 
 
-@get("/health", opt={"public": True}, summary="Liveness and database reachability")
-async def health(request: Request) -> Health:
-    async with db.transaction(pool_of(request.app)) as conn:
-        await conn.fetchval("SELECT 1")
-    return Health(status="ok", database="ok")
+@get("/health", opt={"public": True}, summary="Database, feed workers and feed queue; 503 names what is unhealthy",
+     responses={503: ResponseSpec(data_container=Health, description="a part is unhealthy: see problems")})
+async def health(request: Request) -> Response[Health]:
+    app = request.app
+    own = getattr(app.state, "feed_worker", None)
+    try:
+        async with db.connection(pool_of(app)) as conn:
+            facts = await liveness.facts(conn)
+            own_since = await liveness.own_worker(conn, own.id) if own is not None else None
+    except errors.Unavailable:
+        body = Health(status="unhealthy", database="unreachable", worker="off" if own is None else "unknown",
+                      queue="unknown", problems=["database: not reachable"])
+        return Response(body, status_code=503)
+    problems = []
+    worker = "off"
+    if own is not None:
+        worker = _own_state(own, own_since)
+        if worker in ("stalled", "dead"):
+            problems.append(f"worker {own.id} (this process): {worker}")
+    for w in facts.workers:
+        if w.status != "ok" and (own is None or w.id != str(own.id)):
+            problems.append(f"worker {w.id} ({w.kind}): no heartbeat for {w.seconds_since_beat} s "
+                            f"(timeout {w.timeout_seconds} s)")
+    oldest = facts.queue.oldest_queued_seconds
+    queue = "stalled" if oldest is not None and oldest > app.state.queue_max_age else "ok"
+    if queue == "stalled":
+        problems.append(f"queue: the oldest queued feed has waited {oldest} s (limit {app.state.queue_max_age} s)")
+    body = Health(status="unhealthy" if problems else "ok", database="ok", worker=worker, queue=queue,
+                  problems=problems, workers=facts.workers, queued=facts.queue)
+    return Response(body, status_code=503 if problems else 200)
+
+
+def _own_state(own, since: float | None) -> str:
+    """This process's worker: dead when its task ended, stalled when its beat is late."""
+    if own.task is not None and own.task.done():
+        return "dead"
+    if since is None:
+        # Not beaten yet: starting (or never connected, once a timeout has passed).
+        return "starting" if time.monotonic() - own.started <= own.timeout_s else "stalled"
+    return "ok" if since <= own.timeout_s else "stalled"
 
 
 @get("/me", opt={"action": "me.read"}, summary="The caller's own account")

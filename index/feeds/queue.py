@@ -61,9 +61,11 @@ async def requeue_unfinished(conn: asyncpg.Connection) -> int:
 
 async def work(pool: asyncpg.Pool, queue_conn: asyncpg.Connection, *, model: mmodel.Model, max_bytes: int,
                heartbeat: dt.timedelta = dt.timedelta(seconds=30), drain: bool = False,
-               chunk: int = process.CHUNK) -> None:
-    """Run a worker until stopped (or, with drain, until the queue is empty). queue_conn
-    is pgqueuer's own connection, with asyncpg's default codecs."""
+               chunk: int = process.CHUNK, on_failure=None) -> None:
+    """Run one pgqueuer session until stopped (or, with drain, until no job is takeable);
+    a lost connection ends it with the driver's error (supervisor.Supervisor reconnects).
+    queue_conn is pgqueuer's own connection, with asyncpg's default codecs. on_failure
+    (feed_id, exception) hears of each feed whose processing raised."""
     from pgqueuer.domain.types import QueueExecutionMode
 
     pgq = PgQueuer(AsyncpgDriver(queue_conn))
@@ -71,8 +73,15 @@ async def work(pool: asyncpg.Pool, queue_conn: asyncpg.Connection, *, model: mmo
     @pgq.entrypoint(ENTRYPOINT)
     async def run_feed(job: Job) -> None:
         feed_id = uuid.UUID(bytes=job.payload)
-        async with pool.acquire() as conn:
-            status = await process.run(conn, feed_id, model=model, max_bytes=max_bytes, chunk=chunk)
+        try:
+            async with pool.acquire() as conn:
+                status = await process.run(conn, feed_id, model=model, max_bytes=max_bytes, chunk=chunk)
+        except Exception as exc:
+            log.warning("feed_job_failed", feed_id=str(feed_id), error_class=type(exc).__name__)
+            if on_failure is not None:
+                on_failure(feed_id, exc)
+            # pgqueuer logs and stores the exception: its class only, never a message with values.
+            raise RuntimeError(f"feed {feed_id} failed ({type(exc).__name__})") from None
         log.info("feed_job_done", feed_id=str(feed_id), status=status)
 
     # Retention, daily at 02:15 UTC: pgqueuer's scheduler hands each due run to one worker.

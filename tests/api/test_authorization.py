@@ -100,7 +100,9 @@ async def test_tokens_are_stored_only_as_hashes(tokens, conn):
 
 
 async def test_public_routes(client):
-    assert (await client.get("/health")).json() == {"status": "ok", "database": "ok"}
+    health = (await client.get("/health")).json()
+    assert {k: health[k] for k in ("status", "database", "worker", "queue", "problems")} == {
+        "status": "ok", "database": "ok", "worker": "off", "queue": "ok", "problems": []}
     schema = await client.get("/schema/openapi.json")
     assert schema.status_code == 200
     assert "/children/search" in schema.json()["paths"]

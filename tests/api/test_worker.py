@@ -11,10 +11,10 @@ from index.feeds import queue, store
 from tests.api.test_feedcmd import census, isindex, registered  # noqa: F401  (fixtures)
 
 
-def worker(database_url, *args):
+def worker(database_url, *args, heartbeat=2):
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.Popen([sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())",
-                             "worker", "--heartbeat", "2", "--chunk", "50", *args],
+                             "worker", "--heartbeat", str(heartbeat), "--chunk", "50", *args],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -97,3 +97,39 @@ async def test_the_same_feed_twice_and_two_feeds_at_once_give_one_end_state(regi
             w.wait(timeout=30)
     state = await end_state(conn)
     assert state["records"] == 1800 and state["linked_or_review"] == 1800 and state["two_links"] == 0
+
+
+async def test_a_drain_started_inside_the_heartbeat_window_after_a_crash_finishes_the_crashed_feed(
+        registered, census, conn):
+    feed_id = await submit(conn, "LASYS", census / "existing.csv")
+    first = worker(registered, heartbeat=6)
+    try:
+        await wait_for(conn, feed_id, until=lambda r: r["rows_done"] >= 200)
+        first.kill()                                   # its job stays picked, with a fresh heartbeat
+        first.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    row = await conn.fetchrow("SELECT status, rows_done FROM feeds WHERE id = $1", feed_id)
+    assert row["status"] == "processing" and row["rows_done"] < 1500
+    started = time.monotonic()
+    drain = worker(registered, "--drain", heartbeat=6)   # at once: well inside the 6 s window
+    try:
+        code = await _wait_exit(drain, 180)
+    finally:
+        if drain.poll() is None:
+            drain.kill()
+    assert code == 0, drain.stderr.read()[-2000:]
+    assert time.monotonic() - started >= 3             # it waited for the heartbeat to go stale
+    done = await conn.fetchrow("SELECT status, rows_done FROM feeds WHERE id = $1", feed_id)
+    assert dict(done) == {"status": "done", "rows_done": 1500}
+    assert await conn.fetchval("SELECT count(*) FROM feeds WHERE status IN ('queued', 'processing')") == 0
+
+
+async def _wait_exit(proc, timeout):
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the worker did not exit in {timeout} s")
+        await _sleep(0.2)
+    return proc.returncode
