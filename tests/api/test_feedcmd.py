@@ -91,3 +91,20 @@ def test_bad_arguments_are_named(registered, tmp_path):
     done = isindex(registered, "source", "add", "--code", "X1", "--kind", "bakery", "--name", "n", "--la", "873",
                    check=False)
     assert done.returncode != 0 and "kind must be one of" in done.stderr
+
+
+@pytest.mark.parametrize("rows, says", [(1, "1 row:"), (2, "2 rows:")])
+def test_feed_load_counts_in_words_and_logs_plain_text_unless_json(registered, tmp_path, rows, says):
+    f = tmp_path / "few.csv"
+    f.write_text("record_id,forename,surname,dob\n"
+                 + "".join(f"R{i},Ada,Quennell{'ab'[i]},2016-03-1{i}\n" for i in range(rows)))
+    done = isindex(registered, "feed", "load", str(f), "--source", "SCH1")
+    assert says in done.stdout and "1 rows" not in done.stdout
+    assert len(done.stdout.splitlines()) == 1, done.stdout           # the summary alone
+    assert done.stderr and not [line for line in done.stderr.splitlines() if line.lstrip().startswith("{")]
+    assert "isindex: feed_done feed_id=" in done.stderr
+    f.write_text(f.read_text() + "R9,Bo,Quennellc,2016-04-09\n")
+    again = isindex(registered, "feed", "load", str(f), "--source", "SCH1", "--json")
+    assert json.loads(again.stdout)["rows"] == rows + 1              # stdout: one JSON object
+    logged = [json.loads(line) for line in again.stderr.splitlines()]  # stderr: JSON lines only
+    assert "feed_done" in [e["event"] for e in logged]
