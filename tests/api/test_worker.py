@@ -133,3 +133,24 @@ async def _wait_exit(proc, timeout):
             raise AssertionError(f"the worker did not exit in {timeout} s")
         await _sleep(0.2)
     return proc.returncode
+
+
+class BrokenModel:
+    """A matching model whose every use fails: the feed's processing raises."""
+
+    def __getattr__(self, name):
+        raise RuntimeError("broken model")
+
+
+async def test_a_drain_returns_the_feeds_that_failed_instead_of_retrying_them_for_ever(registered, census, conn,
+                                                                                       pool):
+    import asyncio
+    import datetime as dt
+
+    from index.feeds import supervisor
+
+    feed_id = await submit(conn, "SCH1", census / "incoming.csv")
+    drain = supervisor.Supervisor(pool, registered, model=BrokenModel(), max_bytes=10**8, kind="worker",
+                                  heartbeat=dt.timedelta(seconds=2), drain=True)
+    assert await asyncio.wait_for(drain.run(), 60) == {feed_id}
+    assert await conn.fetchval("SELECT count(*) FROM feed_workers") == 0     # it stopped cleanly
