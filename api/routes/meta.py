@@ -40,7 +40,6 @@ async def health(request: Request) -> Response[Health]:
     try:
         async with db.connection(pool_of(app)) as conn:
             facts = await liveness.facts(conn)
-            own_since = await liveness.own_worker(conn, own.id) if own is not None else None
     except errors.Unavailable:
         body = Health(status="unhealthy", database="unreachable", worker="off" if own is None else "unknown",
                       queue="unknown", problems=["database: not reachable"])
@@ -48,7 +47,8 @@ async def health(request: Request) -> Response[Health]:
     problems = []
     worker = "off"
     if own is not None:
-        worker = _own_state(own, own_since)
+        mine = [w for w in facts.workers if w.id == str(own.id)]
+        worker = _own_state(own, mine[0] if mine else None)
         if worker in ("stalled", "dead"):
             problems.append(f"worker {own.id} (this process): {worker}")
     for w in facts.workers:
@@ -64,14 +64,14 @@ async def health(request: Request) -> Response[Health]:
     return Response(body, status_code=503 if problems else 200)
 
 
-def _own_state(own, since: float | None) -> str:
+def _own_state(own, row: liveness.Worker | None) -> str:
     """This process's worker: dead when its task ended, stalled when its beat is late."""
     if own.task is not None and own.task.done():
         return "dead"
-    if since is None:
+    if row is None:
         # Not beaten yet: starting (or never connected, once a timeout has passed).
         return "starting" if time.monotonic() - own.started <= own.timeout_s else "stalled"
-    return "ok" if since <= own.timeout_s else "stalled"
+    return row.status
 
 
 @get("/me", opt={"action": "me.read"}, summary="The caller's own account")

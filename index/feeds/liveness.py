@@ -80,12 +80,6 @@ async def facts(conn: asyncpg.Connection) -> Facts:
                                               oldest_queued_seconds=oldest))
 
 
-async def own_worker(conn: asyncpg.Connection, worker_id: uuid.UUID) -> float | None:
-    """Seconds since this worker's last beat (None: no row)."""
-    return await conn.fetchval(
-        "SELECT extract(epoch FROM now() - beat_at)::float8 FROM feed_workers WHERE id = $1", worker_id)
-
-
 async def unfinished(conn: asyncpg.Connection) -> set[uuid.UUID]:
     """Feeds not yet done nor rejected."""
     return {r["id"] for r in await conn.fetch("SELECT id FROM feeds WHERE status IN ('queued', 'processing')")}
