@@ -129,9 +129,11 @@ class Supervisor:
         self.ever_connected = True
 
     async def _requeue(self) -> None:
-        """A job lost with a connection (its failure logged, its feed left unfinished) is queued again."""
+        """A job lost with a connection (its failure logged, its feed left unfinished) is queued
+        again (a job still queued or picked is kept); not a feed that already failed here."""
         async with self.pool.acquire() as conn, conn.transaction():
-            await queue.requeue_unfinished(conn)
+            for feed_id in sorted(await liveness.unfinished(conn) - self.failed):
+                await queue.enqueue(conn, feed_id)
 
     async def _drained(self) -> bool:
         async with self.pool.acquire() as conn:
