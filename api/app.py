@@ -9,7 +9,7 @@ from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 
-from api import errors, logs
+from api import boundary, errors, logs
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
 from api.routes import retention as retention_routes
@@ -70,6 +70,14 @@ def request_id_header(app):
     return middleware
 
 
+async def no_store(message, scope) -> None:
+    """A before_send hook: Cache-Control: no-store on every response, errors and unknown
+    routes too, so that no cache keeps a child's record."""
+    if message["type"] == "http.response.start":
+        kept = [h for h in message.get("headers", []) if bytes(h[0]).lower() != b"cache-control"]
+        message["headers"] = [*kept, (b"cache-control", b"no-store")]
+
+
 def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: int = 2, pool_max: int = 20,
                feed_max_bytes: int = 200 * 1024 * 1024, feed_keep_days: int = 90,
                feed_worker: bool = False, model_path: str | None = None,
@@ -108,11 +116,12 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     logs.configure()
     return Litestar(
         route_handlers=ROUTES,
-        guards=[authorize],
+        guards=[authorize, boundary.screen],
         exception_handlers=errors.HANDLERS,
         lifespan=[lifespan],
         openapi_config=openapi,
         middleware=[request_id_header],
+        before_send=[no_store],
         request_max_body_size=max_body_bytes,
         debug=False,
     )

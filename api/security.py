@@ -52,7 +52,7 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         raise
     if not policy.allowed(action, principal.role):
         await _record_denial(pool, rid, action, "denied", 403, principal)
-        raise errors.Forbidden(f"the {principal.role} role may not {action.replace('.', ' ')}")
+        raise errors.Forbidden(policy.refusal(action, principal.role))
     connection.scope["state"]["principal"] = principal
 
 

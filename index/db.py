@@ -124,6 +124,22 @@ def translate_errors() -> Iterator[None]:
     except asyncpg.PostgresError as exc:
         log.error("database_error", sqlstate=getattr(exc, "sqlstate", None), error_class=type(exc).__name__)
         raise errors.Unavailable("the database could not complete the request") from None
+    except asyncpg.InterfaceError as exc:
+        if not connection_lost(exc):
+            raise   # a programming error, not the database's
+        log.error("database_unavailable", error_class=type(exc).__name__)
+        raise errors.Unavailable("the database connection was lost") from None
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether an asyncpg InterfaceError means the connection is gone: asyncpg raises one
+    at transaction exit (commit or rollback) when the server has ended the session."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, ConnectionError, OSError)):
+            return True
+        seen = seen.__context__
+    return any(words in str(exc) for words in ("connection is closed", "pool is closed", "pool is closing"))
 
 
 def _constraint_message(exc: asyncpg.PostgresError, what: str) -> str:

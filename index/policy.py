@@ -56,6 +56,46 @@ ALLOWED: dict[str, frozenset[str]] = {
     "connexions.opt_out": frozenset({"la_data_manager", "school"}),
 }
 
+# action -> what a refused role may not do, as words: "your role (school) may not read feeds".
+PHRASES: dict[str, str] = {
+    "me.read": "see its own account",
+    "child.search": "search for children",
+    "child.view": "view a child's record",
+    "involvement.register": "register an involvement",
+    "involvement.end": "end an involvement",
+    "indicator.set": "set an indicator",
+    "indicator.clear": "clear an indicator",
+    "audit.read": "read the audit log",
+    "alert.read": "read misuse alerts",
+    "alert.close": "close misuse alerts",
+    "feed.submit": "submit feeds",
+    "feed.read": "read feeds",
+    "feed.list": "list feeds",
+    "review.list": "list the review queue",
+    "review.decide": "decide review items",
+    "review.reverse": "reverse review decisions",
+    "link.unlink": "unlink source records",
+    "child.sar": "export a subject access request",
+    "child.retention": "record retention facts",
+    "transfer.request": "ask for a transfer",
+    "transfer.read": "read transfers",
+    "transfer.decide": "accept or decline transfers",
+    "transfer.withdraw": "withdraw transfers",
+    "child.access_history": "read a child's access history",
+    "access.digest": "read access notifications",
+    "child.shield": "shield or unshield children",
+    "child.override": "override a shield",
+    "investigation.read": "read investigations",
+    "investigation.close": "close investigations",
+    "connexions.opt_out": "record a Connexions opt-out",
+}
+
+
+def refusal(action: str, role: str) -> str:
+    """The 403 text for a role refused an action."""
+    return f"your role ({role}) may not {PHRASES.get(action, 'use this route')}"
+
+
 SENSITIVE_NOTICE = "a sensitive service is involved: contact the local authority"
 SHIELDED_NOTICE = "this record is shielded: contact the local authority"
 CONNEXIONS_NOTICE = "a Connexions opt-out is recorded: name and address only"

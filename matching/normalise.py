@@ -61,6 +61,31 @@ def surname_variants(text: str | None) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+# Characters no name or search term needs: C0 controls, DEL and C1 controls, and the
+# bidirectional embedding, override and isolate marks (U+202A-U+202E, U+2066-U+2069),
+# which can make a name display as something it is not.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f" + BIDI_CONTROLS + "]")
+_NO_BIDI = str.maketrans("", "", BIDI_CONTROLS)
+
+
+def unsafe_character(text: str) -> str | None:
+    """Why `text` may not be accepted (its first control or bidirectional formatting
+    character, by code point), or None if it has none. The text itself is not quoted."""
+    found = _UNSAFE.search(text)
+    if found is None:
+        return None
+    ch = found.group()
+    kind = "a control character" if _CONTROL.match(ch) else "a bidirectional formatting character"
+    return f"contains {kind} (U+{ord(ch):04X}), which is not allowed"
+
+
+def strip_bidi(text: str) -> str:
+    """`text` without bidirectional embedding, override and isolate characters."""
+    return text.translate(_NO_BIDI)
+
+
 _ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _UK = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from matching.normalise import (
-    fold, name_parts, near_dates, normalise_sex, parse_date, surname_variants, swap_day_month,
+    fold, name_parts, near_dates, normalise_sex, parse_date, strip_bidi, surname_variants, swap_day_month,
+    unsafe_character,
 )
 
 
@@ -190,3 +191,33 @@ def test_near_dates_differ_in_one_part(d):
     assert d not in near and len(near) == len(set(near)) and 28 <= len(near) <= 44
     for x in near:
         assert sum((x.year != d.year, x.month != d.month, x.day != d.day)) == 1
+
+
+@pytest.mark.parametrize("text, unsafe", [
+    ("Ellis", None),
+    ("Ñoño O'Brien-Smith", None),
+    ("علي", None),
+    ("\u200fAli", None),                     # a right-to-left mark is allowed; it overrides nothing
+    ("El\x00is", "a control character (U+0000)"),
+    ("Ann\tSmith", "a control character (U+0009)"),
+    ("Smith\x7f", "a control character (U+007F)"),
+    ("Smith\x85", "a control character (U+0085)"),
+    ("Smith\x9f", "a control character (U+009F)"),
+    ("\u202eSmith", "a bidirectional formatting character (U+202E)"),
+    ("Smith\u202a", "a bidirectional formatting character (U+202A)"),
+    ("\u2066Smith\u2069", "a bidirectional formatting character (U+2066)"),
+])
+def test_unsafe_character(text, unsafe):
+    found = unsafe_character(text)
+    assert found == (None if unsafe is None else f"contains {unsafe}, which is not allowed")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("\u202eSmith", "Smith"),
+    ("\u2066Ali\u2069 \u202bKhan\u202c", "Ali Khan"),
+    ("\u200fAli", "\u200fAli"),
+    ("Ellis", "Ellis"),
+])
+def test_strip_bidi(text, expected):
+    assert strip_bidi(text) == expected
+    assert unsafe_character(strip_bidi(text)) is None

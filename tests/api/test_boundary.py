@@ -1,0 +1,181 @@
+"""The HTTP boundary: control and bidirectional characters in query strings and JSON
+bodies, deeply nested bodies, Cache-Control on every response, a database connection
+lost at transaction exit, and the words of a 403."""
+
+import asyncio
+import json
+import re
+import uuid
+
+import asyncpg
+import pytest
+
+from api import boundary
+from index import db, errors, policy
+from tests.api.conftest import bearer, problem
+from tests.api.test_authorization import CALLS, ROLES
+
+ANY = str(uuid.uuid4())
+SEARCH = "/children/search?dob=2019-09-03&reason=safeguarding_concern&surname="
+
+
+async def audit_row(conn, response):
+    return await conn.fetchrow("SELECT action, outcome, status, role, query FROM audit_events WHERE request_id = $1",
+                               uuid.UUID(response.headers["x-request-id"]))
+
+
+# (path, action, role, field, code point named in the detail)
+QUERIES = [
+    (SEARCH + "El%00is", "child.search", "practitioner", "surname", "U+0000"),
+    (SEARCH + "Ellis&forename=Ha%1Fly", "child.search", "practitioner", "forename", "U+001F"),
+    (SEARCH + "Ellis&postcode=CB1%7F1AA", "child.search", "practitioner", "postcode", "U+007F"),
+    (SEARCH + "Ellis%C2%85", "child.search", "practitioner", "surname", "U+0085"),
+    (SEARCH + "%E2%80%AEsillE", "child.search", "practitioner", "surname", "U+202E"),
+    (SEARCH + "Ellis&forename=%E2%81%A6Hally%E2%81%A9", "child.search", "practitioner", "forename", "U+2066"),
+    ("/children/search?dob=2019-09-03&reason=safeguarding_concern%0A&surname=Ellis", "child.search",
+     "practitioner", "reason", "U+000A"),
+    (f"/children/{ANY}?reason=service_delivery&case_ref=CP%091", "child.view", "practitioner", "case_ref", "U+0009"),
+    ("/audit?since=2026-01-01%00", "audit.read", "auditor", "since", "U+0000"),
+    ("/children/search?sur%00name=Ellis&dob=2019-09-03&reason=safeguarding_concern", "child.search",
+     "practitioner", "sur?name", "U+0000"),
+]
+
+
+@pytest.mark.parametrize("path, action, role, field, code", QUERIES)
+async def test_control_and_bidi_characters_in_a_query_are_refused(client, tokens, conn, path, action, role,
+                                                                   field, code):
+    response = await client.get(path, headers=bearer(tokens[role]))
+    body = problem(response, 400, field, code)
+    assert not re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", json.dumps(body, ensure_ascii=False))
+    row = await audit_row(conn, response)
+    assert (row["action"], row["outcome"], row["status"], row["role"], row["query"]) == (action, "invalid", 400,
+                                                                                         role, {})
+
+
+# (path, role, body, field, code point)
+BODIES = [
+    (f"/children/{ANY}/involvements", "practitioner",
+     {"start_date": "2024-09-01", "contact": {"name": "Ann\u0000Smith"}}, "contact.name", "U+0000"),
+    (f"/children/{ANY}/involvements", "practitioner",
+     {"start_date": "2024-09-01", "contact": {"name": "\u202eSmith"}}, "contact.name", "U+202E"),
+    (f"/children/{ANY}/involvements", "practitioner",
+     {"start_date": "2024-09-01", "contact": {"phone": "01632 960555\u0085"}}, "contact.phone", "U+0085"),
+    (f"/children/{ANY}/involvements", "practitioner",
+     {"start_date": "2024-09-01", "con\u0000tact": {}}, "con?tact", "U+0000"),
+    (f"/children/{ANY}/transfers", "la_data_manager", {"to_la": "92\u007f6"}, "to_la", "U+007F"),
+    (f"/review/{ANY}/decision", "la_data_manager", {"action": "new", "ids": ["ok", "\u2069"]}, "ids[1]", "U+2069"),
+]
+
+
+@pytest.mark.parametrize("path, role, payload, field, code", BODIES)
+async def test_control_and_bidi_characters_in_a_json_body_are_refused(client, tokens, conn, path, role, payload,
+                                                                      field, code):
+    response = await client.post(path, json=payload, headers=bearer(tokens[role]))
+    problem(response, 400, field, code)
+    row = await audit_row(conn, response)
+    assert (row["outcome"], row["status"], row["query"]) == ("invalid", 400, {})
+
+
+async def test_a_name_without_such_characters_still_passes(client, tokens):
+    response = await client.get(SEARCH + "%C3%91o%C3%B1o-%D8%B9%D9%84%D9%8A", headers=bearer(tokens["practitioner"]))
+    assert response.status_code == 200, response.text
+
+
+JSON_ROUTES = [(method, path, action, body) for method, path, action, body in CALLS if body is not None]
+DEEP = "[" * 1000 + "]" * 1000
+
+
+@pytest.mark.parametrize("method, path, action, payload", JSON_ROUTES)
+@pytest.mark.parametrize("shape", ["top", "field"])
+async def test_a_deeply_nested_body_is_a_400_naming_the_body(client, tokens, conn, method, path, action, payload,
+                                                             shape):
+    role = sorted(policy.ALLOWED[action])[0]
+    text = DEEP if shape == "top" else '{"%s": %s}' % (next(iter(payload)), DEEP)
+    response = await client.request(method, path, content=text.encode(),
+                                    headers=bearer(tokens[role]) | {"content-type": "application/json"})
+    problem(response, 400, "body", "nested")
+    row = await audit_row(conn, response)
+    assert (row["action"], row["outcome"], row["status"]) == (action, "invalid", 400)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (b'{}', 1),
+    (b'{"a": [1, {"b": []}]}', 4),
+    (b'{"a": "[[[[{{{{"}', 1),            # brackets inside strings do not count
+    (b'{"a": "\\"[[[["}', 1),              # nor after an escaped quote
+    (DEEP.encode(), 1000),
+])
+def test_depth(text, expected):
+    assert boundary.depth(text) == expected
+
+
+@pytest.mark.parametrize("method, path, action, payload", CALLS)
+async def test_every_response_is_no_store(client, tokens, method, path, action, payload):
+    allowed = sorted(policy.ALLOWED[action])[0]
+    denied = next((r for r in ROLES if not policy.allowed(action, r)), None)
+    for headers in (bearer(tokens[allowed]), bearer(tokens[denied]) if denied else None, {}):
+        if headers is None:
+            continue
+        response = await client.request(method, path, json=payload, headers=headers)
+        assert response.headers.get("cache-control") == "no-store", (response.status_code, response.headers)
+
+
+async def test_errors_and_public_routes_are_no_store_too(client, tokens):
+    practitioner = bearer(tokens["practitioner"])
+    for response in (
+        await client.get(SEARCH + "Ellis", headers=practitioner),                 # 200 with results
+        await client.get("/children/search?surname=Ellis", headers=practitioner),  # 400
+        await client.get(f"/children/{ANY}?reason=service_delivery", headers=practitioner),  # 404
+        await client.get("/no-such-route", headers=practitioner),
+        await client.get("/health"),
+    ):
+        assert response.headers.get("cache-control") == "no-store", response.status_code
+
+
+async def test_a_connection_lost_at_transaction_exit_is_a_503(client, tokens, conn):
+    # The backend is terminated inside the request's transaction; asyncpg then finds the
+    # connection closed when the transaction exits.
+    await conn.execute("""
+        CREATE FUNCTION test_lose_connection() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); RETURN NEW; END $$;
+        CREATE TRIGGER test_lose_connection BEFORE INSERT ON audit_events FOR EACH ROW
+            WHEN (NEW.action = 'child.search') EXECUTE FUNCTION test_lose_connection();
+    """)
+    headers = bearer(tokens["practitioner"])
+    problem(await client.get(SEARCH + "Ellis", headers=headers), 503)
+    await conn.execute("DROP TRIGGER test_lose_connection ON audit_events")
+    assert (await client.get(SEARCH + "Ellis", headers=headers)).status_code == 200   # the pool recovers
+
+
+async def test_a_transaction_whose_backend_was_terminated_is_unavailable(pool, conn):
+    with pytest.raises(errors.Unavailable):
+        async with db.transaction(pool) as work:
+            await work.execute("SELECT 1")
+            await conn.execute("SELECT pg_terminate_backend($1)", work.get_server_pid())
+            for _ in range(100):                 # until the client has seen the socket close
+                if work.is_closed():
+                    break
+                await asyncio.sleep(0.02)
+    async with db.transaction(pool) as work:
+        assert await work.fetchval("SELECT 1") == 1
+
+
+def test_a_programming_error_is_not_taken_for_a_lost_connection():
+    assert not db.connection_lost(asyncpg.InterfaceError("the server expects 2 arguments for this query, 1 was passed"))
+    assert db.connection_lost(asyncpg.InterfaceError("cannot call Transaction.__aexit__(): the underlying connection "
+                                                     "is closed"))
+
+
+@pytest.mark.parametrize("action", sorted(policy.ALLOWED))
+def test_every_refusal_reads_as_words(action):
+    text = policy.refusal(action, "school")
+    assert action in policy.PHRASES
+    assert re.fullmatch(r"your role \(school\) may not [a-z][a-zA-Z' -]+[a-z]", text), text
+    assert action not in text
+
+
+@pytest.mark.parametrize("method, path, action, payload", [c for c in CALLS if set(ROLES) - policy.ALLOWED[c[2]]])
+async def test_a_403_names_the_role_and_what_it_may_not_do(client, tokens, method, path, action, payload):
+    role = next(r for r in ROLES if not policy.allowed(action, r))
+    response = await client.request(method, path, json=payload, headers=bearer(tokens[role]))
+    problem(response, 403, detail=f"your role ({role}) may not {policy.PHRASES[action]}")
