@@ -31,7 +31,7 @@ _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 async def screen(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     try:
         _query(connection)
-        if isinstance(connection, Request) and connection.method in _BODY_METHODS and _is_json(connection):
+        if isinstance(connection, Request) and connection.method in _BODY_METHODS and _takes_json(connection, handler):
             _body(await connection.body())
     except errors.Invalid as exc:
         if not handler.opt.get("public") and "principal" in connection.scope.get("state", {}):
@@ -47,8 +47,10 @@ def _query(connection: ASGIConnection) -> None:
             raise errors.Invalid(why, field=key)
 
 
-def _is_json(connection: ASGIConnection) -> bool:
-    return connection.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+def _takes_json(connection: ASGIConnection, handler: BaseRouteHandler) -> bool:
+    """A JSON body for a route that decodes one (`data`); a streamed upload is not read here."""
+    media = connection.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media == "application/json" and "data" in handler.parsed_fn_signature.parameters
 
 
 def _body(raw: bytes) -> None:
