@@ -36,6 +36,7 @@ ROUTES = [
     review.unlink,
     sar_routes.export,
     feeds.submit,
+    feeds.list_feeds,
     feeds.status,
     transfers.request_transfer,
     transfers.list_transfers,

@@ -46,6 +46,14 @@ class UnsupportedMediaType(errors.DomainError):
 STATUS[UnsupportedMediaType] = 415
 
 
+class TooLarge(errors.DomainError):
+    """The body is over a configured size limit."""
+
+
+STATUS[TooLarge] = 413
+TITLES[422] = "Unprocessable content"
+
+
 def status_of(exc: errors.DomainError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:

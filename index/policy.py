@@ -26,8 +26,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "alert.read": frozenset({"auditor"}),
     "alert.close": frozenset({"auditor"}),
     # Census feeds: a school submits its own; its LA's data managers may follow them too.
-    "feed.submit": frozenset({"school"}),
+    "feed.submit": frozenset({"school", "la_data_manager"}),   # an LA's data managers: its own system's feed
     "feed.read": frozenset({"school", "la_data_manager"}),
+    "feed.list": frozenset({"school", "la_data_manager"}),
     # LA review: the owning LA's data managers only (index.review checks the LA).
     "review.list": frozenset({"la_data_manager"}),
     "review.decide": frozenset({"la_data_manager"}),
