@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 import msgspec
 
 from index.feeds import ctf
-from matching import census, identifiers
+from matching import census, identifiers, normalise
 from matching.census import CensusRow, FileError, RowError
 
 FORMATS = ("csv", "ctf")
@@ -24,10 +24,10 @@ XML_TYPES = ("application/xml", "text/xml")
 # What curl --data-binary and some upload tools send when not told: sniffed like no type.
 SNIFFED_TYPES = ("", "application/octet-stream", "application/x-www-form-urlencoded")
 RECORD_KEY = re.compile(r"[A-Za-z0-9_./-]{1,64}")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")     # a line break or other control character in a value
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")     # a line break or other C0/C1 control character in a value
 # Bidirectional embedding, override and isolate controls: invisible, they can make a
-# name display as another. Dropped from every value read from a feed.
-BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# name display as another. Dropped from every value read from a feed (the API refuses them).
+BIDI = re.compile("[" + normalise.BIDI_CONTROLS + "]")
 
 # The identifier columns checked for warnings, and what each format calls them.
 IDENTIFIERS = (("upn", "upn", "UPN"), ("former_upn", "upn", "BasicDetails/FormerUPN"),
@@ -129,11 +129,11 @@ def parse_chunks(source: Iterable[bytes], format: str, *, max_bytes: int) -> Par
 
 
 def _without_bidi(row: CensusRow) -> CensusRow:
-    changed = {name: BIDI.sub("", value) for name in census.ROW_TEXT_FIELDS
+    changed = {name: normalise.strip_bidi(value) for name in census.ROW_TEXT_FIELDS
                if isinstance(value := getattr(row, name), str) and BIDI.search(value)}
     carers = row.carers
     if any(isinstance(v, str) and BIDI.search(v) for c in carers for v in msgspec.structs.astuple(c)):
-        carers = tuple(msgspec.structs.replace(c, **{f: BIDI.sub("", v) for f in census.CARER_FIELDS
+        carers = tuple(msgspec.structs.replace(c, **{f: normalise.strip_bidi(v) for f in census.CARER_FIELDS
                                                      if isinstance(v := getattr(c, f), str)}) for c in carers)
         changed["carers"] = carers
     return msgspec.structs.replace(row, **changed) if changed else row

@@ -238,3 +238,17 @@ def test_feed_load_refuses_a_ctf_from_another_school(database_url, tmp_path):
     assert refused.returncode == 1 and "another school (LAESTAB 2014001, URN 120001)" in refused.stderr
     done = isindex(database_url, "feed", "load", str(ours), "--source", "SCH1", "--json")
     assert '"leavers": 0' in done.stdout and '"new": 1' in done.stdout
+
+
+async def test_bidi_controls_are_dropped_from_feed_values_and_c1_controls_reject_the_row(client, conn, school):
+    body = ("record_id,forename,surname,dob,carer1_surname\n"
+            "A1,\u202eAmelia\u202c,Test\u2066wood\u2069,2015-03-14,\u202dSmith\n"
+            "A2,Noah,Fen\u0085wick,2012-07-03,\n").encode()
+    got = await submit_done(client, conn, school, body)
+    assert (got["new"], got["rejected"]) == (1, 1)
+    assert got["errors"] == [{"row": 3, "column": "surname",
+                              "message": "contains a line break or another control character"}]
+    row = await conn.fetchrow("SELECT forename, surname FROM source_records")
+    assert (row["forename"], row["surname"]) == ("Amelia", "Testwood")
+    assert await conn.fetchval("SELECT surname FROM source_record_carers") == "Smith"
+    assert await conn.fetchval("SELECT forename FROM children") == "Amelia"
