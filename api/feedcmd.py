@@ -66,17 +66,20 @@ class Progress:
 
 def cmd_feed_load(args, settings) -> int:
     from api.cli import _migrated
-    from index.feeds import parse, process, store
+    from index.feeds import intake, parse, process, store
 
     path = Path(args.file)
     try:
         size = path.stat().st_size
         if size > settings.feed_max_bytes:
             raise SystemExit(f"isindex: {args.file} is {size:,} bytes, over the limit of {settings.feed_max_bytes:,}")
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            head = f.read(256)
+        fmt = args.format or parse.sniff(head)
+        # Read in chunks, hashed and parsed: only the extracted rows are stored.
+        prepared = intake.prepare(path, fmt, max_bytes=settings.feed_max_bytes)
     except OSError as exc:
         raise SystemExit(f"isindex: cannot read {args.file}: {exc.strerror}") from None
-    fmt = args.format or parse.sniff(raw)
     mdl = _model(settings)
 
     async def run():
@@ -84,7 +87,7 @@ def cmd_feed_load(args, settings) -> int:
             with db.translate_errors():
                 src = await store.source(conn, code=args.source)
                 async with conn.transaction():
-                    feed_id, created = await store.submit(conn, src, raw, format=fmt, full=args.full,
+                    feed_id, created = await store.submit(conn, src, prepared, full=args.full,
                                                           submitted_by=None, keep_days=settings.feed_keep_days)
                 bar = Progress(not args.json and sys.stderr.isatty())
                 await process.run(conn, feed_id, model=mdl, max_bytes=settings.feed_max_bytes, on_chunk=bar)
@@ -92,7 +95,7 @@ def cmd_feed_load(args, settings) -> int:
         summary = {
             "feed_id": str(got.id), "status": got.status, "resubmitted": not created, "rows": got.rows,
             "linked": got.linked, "new": got.new, "review": got.review, "rejected": got.rejected,
-            "unchanged": got.unchanged, "leavers": got.leavers, "error": got.error}
+            "unchanged": got.unchanged, "leavers": got.leavers, "warnings": len(got.warnings), "error": got.error}
         if args.json:
             print(json.dumps(summary))
         else:
@@ -109,6 +112,10 @@ def cmd_feed_load(args, settings) -> int:
                 if len(got.errors) > 20:
                     print(f"  ... and {len(got.errors) - 20:,} more row {'error' if len(got.errors) == 21 else 'errors'}",
                           file=sys.stderr)
+                for w in got.warnings[:20]:
+                    print(f"  row {w.row}, column {w.column} (warning): {w.message}", file=sys.stderr)
+                if len(got.warnings) > 20:
+                    print(f"  ... and {_plural(len(got.warnings) - 20, 'more warning')}", file=sys.stderr)
         return 0 if got.status == "done" else 1
 
     return asyncio.run(run())

@@ -252,3 +252,18 @@ async def test_bidi_controls_are_dropped_from_feed_values_and_c1_controls_reject
     assert (row["forename"], row["surname"]) == ("Amelia", "Testwood")
     assert await conn.fetchval("SELECT surname FROM source_record_carers") == "Smith"
     assert await conn.fetchval("SELECT forename FROM children") == "Amelia"
+
+
+def test_feed_load_reports_row_warnings(database_url, tmp_path):
+    from tests.api.test_feedcmd import isindex
+
+    isindex(database_url, "la", "add", "--code", "873", "--name", "Cambridgeshire")
+    isindex(database_url, "source", "add", "--code", "SCH1", "--kind", "school", "--name", "Mill Lane Primary",
+            "--la", "873")
+    good = upn(serial=1)
+    census = tmp_path / "census.csv"
+    census.write_text(f"record_id,upn,forename,surname,dob\nA1,{'B' if good[0] != 'B' else 'C'}{good[1:]},Amelia,"
+                      "Testwood,2015-03-14\n")
+    done = isindex(database_url, "feed", "load", str(census), "--source", "SCH1")
+    assert "row 2, column upn (warning): not a valid UPN (check letter should be" in done.stderr
+    assert '"warnings": 1' in isindex(database_url, "feed", "load", str(census), "--source", "SCH1", "--json").stdout
