@@ -2,17 +2,20 @@
 
 Demo children come in the way a feed's children do: each LA's own system is a feed
 source (kind local_authority), each demo child is a source record of its LA's system
-with blocking keys (records.insert_new: the same keys, carers and name counts as a
-feed's records), and the child is linked to it as a new child (method 'new'). So a
-school's census of demo children links to them instead of creating them again. Schools
-and the other organisations that can submit feeds are registered as feed sources.
+with blocking keys (records.prepare_new and write_new: the same keys, carers and name
+counts as a feed's records), and the child is linked to it as a new child (method
+'new'). So a school's census of demo children links to them instead of creating them
+again. Schools and the other organisations that can submit feeds are feed sources.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -55,6 +58,7 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
     las, orgs, stream = generate(n_children, seed=seed)
     async with conn.transaction():
         await records.ensure_keys(conn, model.blocking_rules)
+        key_indexes = await _drop_key_indexes(conn)
         await conn.executemany("INSERT INTO local_authorities (code, name) VALUES ($1, $2)",
                                [(la.code, la.name) for la in las])
         org_rows = [(f"LA{la.code}", "local_authority", f"{la.name} Council", la.code, None, None, None)
@@ -77,23 +81,47 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
             "users", columns=("id", "name", "org_id", "role", "phone", "email"),
             records=[(setters[o.code], "Duty Practitioner", org_ids[o.code], "practitioner", o.phone, o.email)
                      for o in orgs])
+        # Each batch is prepared (generated, keyed, turned into rows) in a thread while the
+        # one before is written: the Python side and PostgreSQL work at the same time.
+        batches = _batches(stream, lambda batch: _prepare(batch, org_ids, setters, sensitive, model))
         done = 0
-        batch: list[DemoChild] = []
-        for child in stream:
-            batch.append(child)
-            if len(batch) >= BATCH:
-                await _copy_batch(conn, batch, org_ids, setters, sensitive, model)
-                done += len(batch)
-                batch = []
+        pending = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+        try:
+            while (prepared := await pending) is not None:
+                pending = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+                await _write(conn, prepared, model.version)
+                done += len(prepared.children)
                 if progress:
                     print(f"\rdemo: {done:,}/{n_children:,} children", end="", file=sys.stderr, flush=True)
-        if batch:
-            await _copy_batch(conn, batch, org_ids, setters, sensitive, model)
-            done += len(batch)
+        finally:
+            pending.cancel()
+        if key_indexes:
+            await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for definition in key_indexes:
+                await conn.execute(definition)
     await conn.execute("ANALYZE")
     if progress:
         print(f"\rdemo: {done:,} children loaded in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return {"children": done, "loaded": True}
+
+
+async def _drop_key_indexes(conn: asyncpg.Connection) -> list[str]:
+    """An empty match_keys loses its indexes for the load (the caller builds them again
+    from the definitions returned, in the same transaction): one sorted build instead of
+    fifteen random index insertions per child. Nothing is dropped if keys exist or the
+    role may not (it does not own the table)."""
+    if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM match_keys)"):
+        return []
+    found = await conn.fetch(
+        "SELECT quote_ident(indexname) AS name, indexdef FROM pg_indexes "
+        "WHERE schemaname = current_schema() AND tablename = 'match_keys' ORDER BY indexname")
+    try:
+        async with conn.transaction():
+            for index in found:
+                await conn.execute("DROP INDEX " + index["name"])
+    except asyncpg.InsufficientPrivilegeError:
+        return []
+    return [index["indexdef"] for index in found]
 
 
 def census_row(c: DemoChild) -> CensusRow:
@@ -109,48 +137,77 @@ def census_row(c: DemoChild) -> CensusRow:
                      for k in c.carers))
 
 
-async def _copy_batch(conn, batch: list[DemoChild], org_ids: dict[str, int], setters: dict[str, uuid.UUID],
-                      sensitive: frozenset[str], model: mmodel.Model) -> None:
+def _batches(stream, prepare) -> Iterator[_Batch]:
+    batch: list[DemoChild] = []
+    for child in stream:
+        batch.append(child)
+        if len(batch) >= BATCH:
+            yield prepare(batch)
+            batch = []
+    if batch:
+        yield prepare(batch)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """A batch of demo children as rows to COPY."""
+    new: records.NewRecords
+    children: list[tuple] = field(default_factory=list)
+    former: list[tuple] = field(default_factory=list)
+    names: list[tuple] = field(default_factory=list)
+    idents: list[tuple] = field(default_factory=list)
+    carers: list[tuple] = field(default_factory=list)
+    involvements: list[tuple] = field(default_factory=list)
+    indicators: list[tuple] = field(default_factory=list)
+    links: list[tuple] = field(default_factory=list)
+
+
+def _prepare(batch: list[DemoChild], org_ids: dict[str, int], setters: dict[str, uuid.UUID],
+             sensitive: frozenset[str], model: mmodel.Model) -> _Batch:
     """`sensitive`: the codes of sensitive services, whose demo involvements say consent was given."""
     la_orgs = [org_ids[f"LA{c.la_code}"] for c in batch]
-    sids = await records.insert_new(conn, la_orgs, [census_row(c) for c in batch], model.blocking_rules)
-    children, former, names, idents, carers, involvements, indicators = [], [], [], [], [], [], []
-    cids = [uuid.uuid4() for _ in batch]
-    for cid, la_org, c in zip(cids, la_orgs, batch):
+    out = _Batch(records.prepare_new(la_orgs, [census_row(c) for c in batch], model.blocking_rules))
+    for sid, la_org, c in zip(out.new.ids, la_orgs, batch):
+        cid = uuid.uuid4()
         new = registry.NewChild(
             forename=c.forename, middle_names=c.middle_names, surname=c.surname,
             preferred_forename=c.preferred_forename, preferred_surname=c.preferred_surname,
             former_surnames=list(c.former_surnames), sex=c.sex, dob=c.dob, owning_la=c.la_code,
             upn=c.upn, former_upns=list(c.former_upns), uln=c.uln, nhs_number=c.nhs_number,
         )
-        children.append((cid, c.forename, c.middle_names, c.surname, c.preferred_forename, c.preferred_surname,
-                         c.sex, c.dob, ADDRESS_STATES.get(c.address_state, c.address_state), c.address_line1, c.address_line2, c.town, c.postcode,
-                         c.la_code))
-        former.extend((cid, s) for s in c.former_surnames)
-        names.extend((cid, *row) for row in registry.search_name_rows(new))
-        idents.extend((cid, *row, la_org) for row in registry.identifier_rows(new))
-        carers.extend((cid, k.forename, k.surname, k.relationship, k.parental_responsibility, k.phone, k.email,
-                       la_org) for k in c.carers)
+        out.children.append((cid, c.forename, c.middle_names, c.surname, c.preferred_forename, c.preferred_surname,
+                             c.sex, c.dob, ADDRESS_STATES.get(c.address_state, c.address_state), c.address_line1,
+                             c.address_line2, c.town, c.postcode, c.la_code))
+        out.former.extend((cid, s) for s in c.former_surnames)
+        out.names.extend((cid, *row) for row in registry.search_name_rows(new))
+        out.idents.extend((cid, *row, la_org) for row in registry.identifier_rows(new))
+        out.carers.extend((cid, k.forename, k.surname, k.relationship, k.parental_responsibility, k.phone, k.email,
+                           la_org) for k in c.carers)
+        out.links.append((sid, cid, "new", None))
         for inv in c.involvements:
             iid = uuid.uuid4()
-            involvements.append((iid, cid, org_ids[inv.org_code], inv.contact_name, inv.contact_phone,
-                                 inv.contact_email, inv.start_date, inv.end_date, "demo",
-                                 "consent_given" if inv.org_code in sensitive else None))
+            out.involvements.append((iid, cid, org_ids[inv.org_code], inv.contact_name, inv.contact_phone,
+                                     inv.contact_email, inv.start_date, inv.end_date, "demo",
+                                     "consent_given" if inv.org_code in sensitive else None))
             if inv.end_date is None:
-                indicators.extend((iid, kind, setters[inv.org_code]) for kind in inv.indicators)
-    await conn.copy_records_to_table("children", records=children, columns=CHILD_COLUMNS)
-    await conn.copy_records_to_table("child_former_names", records=former, columns=("child_id", "surname"))
-    await conn.copy_records_to_table("child_search_names", records=names,
+                out.indicators.extend((iid, kind, setters[inv.org_code]) for kind in inv.indicators)
+    return out
+
+
+async def _write(conn: asyncpg.Connection, b: _Batch, model_version: str) -> None:
+    await records.write_new(conn, b.new)
+    await conn.copy_records_to_table("children", records=b.children, columns=CHILD_COLUMNS)
+    await conn.copy_records_to_table("child_former_names", records=b.former, columns=("child_id", "surname"))
+    await conn.copy_records_to_table("child_search_names", records=b.names,
                                      columns=("child_id", "kind", "forename_key", "surname_key", "dob"))
-    await conn.copy_records_to_table("child_identifiers", records=idents, columns=(
+    await conn.copy_records_to_table("child_identifiers", records=b.idents, columns=(
         "child_id", "scheme", "raw_value", "value", "valid", "temporary", "source_org_id"))
-    await conn.copy_records_to_table("carers", records=carers, columns=(
+    await conn.copy_records_to_table("carers", records=b.carers, columns=(
         "child_id", "forename", "surname", "relationship", "parental_responsibility", "phone", "email",
         "source_org_id"))
-    await apply.link_many(conn, [(sid, cid, "new", None) for sid, cid in zip(sids, cids)],
-                          model_version=model.version, feed_id=None)
-    await conn.copy_records_to_table("involvements", records=involvements, columns=INVOLVEMENT_COLUMNS)
-    await conn.copy_records_to_table("indicators", records=indicators, columns=("involvement_id", "kind", "set_by"))
+    await apply.link_many(conn, b.links, model_version=model_version, feed_id=None)
+    await conn.copy_records_to_table("involvements", records=b.involvements, columns=INVOLVEMENT_COLUMNS)
+    await conn.copy_records_to_table("indicators", records=b.indicators, columns=("involvement_id", "kind", "set_by"))
 
 
 async def issue_tokens(conn: asyncpg.Connection, *, days: int) -> dict[str, str]:

@@ -13,6 +13,7 @@ import secrets
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 
 import asyncpg
 import msgspec
@@ -142,28 +143,44 @@ CARER_COLUMNS = ("source_record_id", "position", "forename", "surname", "relatio
                  "phone")
 
 
-async def insert_new(conn: asyncpg.Connection, org_ids: list[int], rows: list[CensusRow],
-                     rules: tuple[blocking.Rule, ...]) -> list[uuid.UUID]:
-    """Source records known to be new (a source's first load, e.g. the demo's LA systems):
-    row k is a record of source org_ids[k]. Written with COPY, with their carers, their
-    blocking keys (computed with `rules`, as a feed's are) and their names counted; their
-    ids, in order. Linking them is the caller's."""
-    if not rows:
-        return []
-    sids = ordered_ids(len(rows))
-    await conn.copy_records_to_table("source_records", columns=SOURCE_COLUMNS, records=[
-        (sid, org, r.record_id, content_hash(r), *(getattr(r, f) for f in FIELDS))
-        for sid, org, r in zip(sids, org_ids, rows)])
-    carers = [(sid, k, c.forename, c.surname, c.relationship, c.parental_responsibility,
-               c.phone[:40] if c.phone else None)
-              for sid, r in zip(sids, rows) for k, c in enumerate(r.carers[:20], start=1)]
-    if carers:
-        await conn.copy_records_to_table("source_record_carers", records=carers, columns=CARER_COLUMNS)
+@dataclass(slots=True)
+class NewRecords:
+    """New source records ready to write (prepare_new): ids, rows for COPY, keys, name counts."""
+    ids: list[uuid.UUID]
+    records: list[tuple]
+    carers: list[tuple]
+    key_rows: np.ndarray
+    keys: np.ndarray
+    counts: dict[tuple[str, str], int]
+
+
+def prepare_new(org_ids: list[int], rows: list[CensusRow], rules: tuple[blocking.Rule, ...]) -> NewRecords:
+    """Source records known to be new (a source's first load, e.g. the demo's LA systems),
+    row k a record of source org_ids[k], with their carers, their blocking keys (computed
+    with `rules`, as a feed's are) and their name counts. CPU only (no connection), so a
+    loader may prepare the next batch while the last one is written."""
+    ids = ordered_ids(len(rows))
     tbl = table.build(table.Vocabs(), rows)
     key_rows, keys = blocking.stored_keys(tbl, rules)
-    await write_keys(conn, sids, key_rows, keys)
-    await count_names(conn, tbl, list(range(len(rows))))
-    return sids
+    return NewRecords(
+        ids=ids,
+        records=[(sid, org, r.record_id, content_hash(r), *(getattr(r, f) for f in FIELDS))
+                 for sid, org, r in zip(ids, org_ids, rows)],
+        carers=[(sid, k, c.forename, c.surname, c.relationship, c.parental_responsibility,
+                 c.phone[:40] if c.phone else None)
+                for sid, r in zip(ids, rows) for k, c in enumerate(r.carers[:20], start=1)],
+        key_rows=key_rows, keys=keys, counts=name_counts(tbl, range(len(rows))))
+
+
+async def write_new(conn: asyncpg.Connection, new: NewRecords) -> list[uuid.UUID]:
+    """Write prepared new source records with COPY; their ids. Linking them is the caller's."""
+    if new.records:
+        await conn.copy_records_to_table("source_records", columns=SOURCE_COLUMNS, records=new.records)
+    if new.carers:
+        await conn.copy_records_to_table("source_record_carers", records=new.carers, columns=CARER_COLUMNS)
+    await write_keys(conn, new.ids, new.key_rows, new.keys)
+    await add_counts(conn, new.counts)
+    return new.ids
 
 
 async def touch(conn: asyncpg.Connection, feed_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
@@ -273,6 +290,11 @@ async def ensure_keys(conn: asyncpg.Connection, rules: tuple[blocking.Rule, ...]
 
 async def count_names(conn: asyncpg.Connection, tbl: table.Table, rows: list[int]) -> None:
     """Add the names of newly inserted records (rows of tbl) to the term counts."""
+    await add_counts(conn, name_counts(tbl, rows))
+
+
+def name_counts(tbl: table.Table, rows) -> dict[tuple[str, str], int]:
+    """(kind, name) -> how often among these rows of tbl."""
     values = tbl.vocabs.names.values
     counts: dict[tuple[str, str], int] = {}
     for kind, columns in (("forename", ("forename",)), ("surname", ("surname",)),
@@ -284,6 +306,10 @@ async def count_names(conn: asyncpg.Connection, tbl: table.Table, rows: list[int
                 if code >= 0:
                     key = (kind, values[code][:100])
                     counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+async def add_counts(conn: asyncpg.Connection, counts: dict[tuple[str, str], int]) -> None:
     if counts:
         await conn.execute(
             """INSERT INTO match_term_counts AS c (kind, value, n)

@@ -59,6 +59,10 @@ async def test_every_demo_child_is_a_linked_source_record_with_keys(loaded):
     # The keys were built with the model's rules, so the first feed does not rebuild them.
     assert await conn.fetchval("SELECT rules FROM match_key_rules") == ",".join(
         r.name for r in mmodel.load().blocking_rules)
+    # The key indexes dropped for the load are there again.
+    assert {r["indexname"] for r in await conn.fetch(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'match_keys'")} == {"match_keys_lookup",
+                                                                            "match_keys_record"}
     # Schools can submit feeds.
     assert await conn.fetchval("SELECT bool_and(feed_source) FROM organisations WHERE kind = 'school'")
 
