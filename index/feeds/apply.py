@@ -157,6 +157,8 @@ SELECT id, forename, middle_names, surname, preferred_forename, preferred_surnam
        array(SELECT f.surname FROM child_former_names f WHERE f.child_id = c.id ORDER BY f.id) AS former
   FROM children c WHERE id = ANY($1::uuid[])
 """
+UPDATED = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "sex", "dob",
+           "address_line1", "address_line2", "town", "postcode")
 UPDATE = """
 UPDATE children c SET forename = t.forename, middle_names = t.middle_names, surname = t.surname,
        preferred_forename = t.preferred_forename, preferred_surname = t.preferred_surname, sex = t.sex, dob = t.dob,
@@ -227,10 +229,6 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
     await conn.copy_records_to_table("child_search_names", records=rows,
                                      columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
     await _union_identifiers(conn, ids, records)
-
-
-UPDATED = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "sex", "dob",
-           "address_line1", "address_line2", "town", "postcode")
 
 
 async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID], records: list[uuid.UUID] | None) -> None:
