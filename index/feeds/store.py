@@ -37,28 +37,6 @@ class RowProblem(msgspec.Struct):
     message: str
 
 
-class FeedStatus(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    source: str
-    format: str
-    full: bool
-    status: str
-    error: str | None
-    rows: int
-    rows_done: int
-    linked: int
-    new: int
-    review: int
-    rejected: int
-    unchanged: int
-    leavers: int
-    model_version: str | None
-    submitted_at: dt.datetime
-    finished_at: dt.datetime | None
-    errors: list[RowProblem] = []
-    warnings: list[RowProblem] = []
-
-
 class FeedSummary(msgspec.Struct, kw_only=True):
     """One feed in a list: its counts, without the row errors."""
     id: uuid.UUID
@@ -75,6 +53,15 @@ class FeedSummary(msgspec.Struct, kw_only=True):
     leavers: int
     submitted_at: dt.datetime
     finished_at: dt.datetime | None
+
+
+class FeedStatus(FeedSummary, kw_only=True):
+    """One feed whole: the summary, its error, progress, model, row errors and warnings."""
+    error: str | None
+    rows_done: int
+    model_version: str | None
+    errors: list[RowProblem] = []
+    warnings: list[RowProblem] = []
 
 
 async def add_source(conn: asyncpg.Connection, org: organisations.NewOrganisation) -> int:
