@@ -255,6 +255,8 @@ def parser() -> argparse.ArgumentParser:
     auditcmd.add_parsers(sub)
     from api import misusecmd
     misusecmd.add_parsers(sub)
+    from api import rankscmd
+    rankscmd.add_parsers(sub)
     return p
 
 
