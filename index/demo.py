@@ -91,7 +91,7 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
                 pending = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
                 await _write(conn, prepared, model.version)
                 done += len(prepared.children)
-                if progress:
+                if progress and sys.stderr.isatty():     # a log file gets the summary line only
                     print(f"\rdemo: {done:,}/{n_children:,} children", end="", file=sys.stderr, flush=True)
         finally:
             pending.cancel()
