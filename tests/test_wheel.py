@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -28,6 +27,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.processes import free_port, stop
 
 pytestmark = pytest.mark.install
 
@@ -132,12 +133,6 @@ def test_installed_packages_come_from_the_wheel(venv, tmp_path):
         assert Path(path).resolve().is_relative_to(venv.resolve()), f"{path} is not the installed copy"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(port: int, path: str, token: str | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -165,7 +160,7 @@ def _stop_postgres(data_dir: Path) -> None:
 
 
 def test_serve_demo_answers_a_practitioner_search(venv, tmp_path):
-    data_dir, port = tmp_path / "data", _free_port()
+    data_dir, port = tmp_path / "data", free_port()
     log = (tmp_path / "serve.log").open("w+")
     server = subprocess.Popen(
         [str(venv / "bin" / "isindex"), "serve", "--demo", "--demo-children", "200", "--port", str(port)],
@@ -197,12 +192,6 @@ def test_serve_demo_answers_a_practitioner_search(venv, tmp_path):
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()[-3000:]
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop(server, signal.SIGINT)
         _stop_postgres(data_dir)
         log.close()

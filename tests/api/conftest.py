@@ -20,6 +20,18 @@ async def client(database_url, tokens):
         yield test_client
 
 
+@pytest.fixture
+async def school(pool, tokens):
+    """The test school's token, its school registered as a feed source."""
+    from index import organisations
+    from index.feeds import store
+
+    async with pool.acquire() as conn:
+        await store.add_source(conn, organisations.NewOrganisation(code="8732001", kind="school", name="Fen Primary",
+                                                                   la_code="873"))
+    return tokens["school"]
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

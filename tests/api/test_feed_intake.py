@@ -10,7 +10,7 @@ from index import organisations
 from index.feeds import process, store
 from matching import model as mmodel
 from tests.api.conftest import bearer, problem
-from tests.api.test_feeds import CSV, post_feed, school  # noqa: F401  (the fixture)
+from tests.api.test_feeds import CSV, post_feed
 from tests.factories import token_for, upn
 from tests.index.feeds.test_ctf import ctf_file, header, pupil
 

