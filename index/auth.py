@@ -108,6 +108,7 @@ async def add_user(
 ) -> uuid.UUID:
     if role not in ROLES:
         raise errors.Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    errors.plain_text(name=name, phone=phone, email=email)
     unknown = sorted(set(capabilities) - set(CAPABILITIES))
     if unknown:
         raise errors.Invalid(f"unknown capability {unknown[0]!r} (known: {', '.join(CAPABILITIES)})",

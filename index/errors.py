@@ -34,3 +34,14 @@ class Unauthenticated(DomainError):
 
 class Unavailable(DomainError):
     """A dependency (the database) failed; the client may retry."""
+
+
+def plain_text(**values: str | None) -> None:
+    """Refuse (Invalid, naming the field) a value with a control or bidirectional
+    formatting character: names and contact details are shown to other people, and an
+    invisible override can make one name display as another."""
+    from matching.normalise import unsafe_character
+
+    for field, value in values.items():
+        if value is not None and (why := unsafe_character(value)) is not None:
+            raise Invalid(why, field=field)

@@ -32,6 +32,8 @@ class NewOrganisation(msgspec.Struct, kw_only=True):
 
 def validate(org: NewOrganisation) -> NewOrganisation:
     """Check codes against their rules; raise Invalid naming the field."""
+    errors.plain_text(name=org.name, phone=org.phone, email=org.email, address_line1=org.address_line1,
+                      town=org.town, postcode=org.postcode)
     if org.kind not in KINDS:
         raise errors.Invalid(f"kind must be one of {', '.join(KINDS)}", field="kind")
     if org.la_code is not None and org.la_code not in identifiers.LA_CODES:
@@ -54,6 +56,7 @@ def validate(org: NewOrganisation) -> NewOrganisation:
 async def add_la(conn: asyncpg.Connection, code: str, name: str) -> None:
     if code not in identifiers.LA_CODES:
         raise errors.Invalid(f"{code!r} is not a DfE LA code", field="code")
+    errors.plain_text(name=name)
     await conn.execute(
         "INSERT INTO local_authorities (code, name) VALUES ($1, $2) "
         "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
