@@ -155,6 +155,9 @@ def print_table(title: str, table: dict) -> None:
             continue
         print(f"{kind:<22}{r['scored']:>6}{r['found']:>9.1%}{r['first']:>9.1%}{r['mean_results']:>9.2f}"
               f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}")
+    total = table["overall"]
+    print(f"(n: queries scored; not scored: {total['unlinked']} whose true record the load sent to review, "
+          f"{total['refused']} refused by the route's parameter checks)")
 
 
 def main(argv: list[str] | None = None) -> int:

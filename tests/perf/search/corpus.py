@@ -129,21 +129,32 @@ class Query:
 
 
 class Zipf:
-    """Draws from a list with weight 1/rank, in an order fixed by the list's name."""
+    """Draws from a list with weight 1/(rank + offset) (Zipf-Mandelbrot), in an order
+    fixed by the list's name (see below); `tail` items rank after all of `items`. The offset flattens
+    the head: the commonest forename is about 3% of its sex, the commonest surname about
+    1% of households (England's commonest, Oliver and Smith, are about 2% and 1%)."""
 
-    def __init__(self, items, order: str, exponent: float = 1.0):
-        self.items = list(dict.fromkeys(items))
-        random.Random(f"order:{order}").shuffle(self.items)
-        self.weights = [1.0 / (rank + 1) ** exponent for rank in range(len(self.items))]
+    def __init__(self, items, order: str, offset: float, tail=()):
+        # Shuffled, but names written earlier in a list (names.py puts English ones
+        # first) tend to rank higher: the common names are mostly English ones.
+        head = list(dict.fromkeys(items))
+        rng = random.Random(f"order:{order}")
+        key = {name: rng.random() + 2.0 * i / len(head) for i, name in enumerate(head)}
+        head.sort(key=key.__getitem__)
+        rest = [t for t in dict.fromkeys(tail) if t not in head]
+        random.Random(f"order:{order}:tail").shuffle(rest)
+        self.items = head + rest
+        self.weights = [1.0 / (rank + 1 + offset) for rank in range(len(self.items))]
 
     def draw(self, rng: random.Random) -> str:
         return rng.choices(self.items, self.weights)[0]
 
 
-GIRLS = Zipf(names.GIRLS, "girls")
-BOYS = Zipf(names.BOYS, "boys")
-SURNAMES = Zipf(names.SURNAMES, "surnames", exponent=0.9)
-MIDDLE = {"F": Zipf(names.MIDDLE_GIRLS, "middle-girls"), "M": Zipf(names.MIDDLE_BOYS, "middle-boys")}
+GIRLS = Zipf(names.GIRLS, "girls", offset=10)
+BOYS = Zipf(names.BOYS, "boys", offset=10)
+SURNAMES = Zipf(names.SURNAMES, "surnames", offset=20,
+                tail=[head + end for head in names.TAIL_HEADS for end in names.TAIL_ENDS])
+MIDDLE = {"F": Zipf(names.MIDDLE_GIRLS, "middle-girls", offset=2), "M": Zipf(names.MIDDLE_BOYS, "middle-boys", offset=2)}
 
 
 def _surname(rng: random.Random) -> tuple[str, bool]:
@@ -372,7 +383,7 @@ def _counts(n: int) -> dict[str, int]:
 
 def queries(kids: list[Child], n: int, seed: int) -> list[Query]:
     rng = random.Random(f"queries:{seed}")
-    all_surnames = sorted({c.surname for c in kids} | set(names.SURNAMES))
+    all_surnames = sorted({c.surname for c in kids} | set(SURNAMES.items))
     made: list[Query] = []
     for kind, count in _counts(n).items():
         got = 0

@@ -100,3 +100,15 @@ Chapel Field Manor Hawthorn Elm Oak Cedar Rectory Bridge Water High Queens Kings
 Priory Abbey Hillside Brook Poplar Sycamore Lime Hazel Rowan Thorn Fen Drove Dyke Lode
 """.split()
 STREET_KINDS = ("Road", "Street", "Lane", "Close", "Way", "Avenue", "Drive", "Gardens", "Court", "Crescent")
+
+# A long tail of English place-name surnames (Ashby, Blackwood, Thornley ...), so that
+# surnames are as spread out as England's: the listed ones are the common head.
+TAIL_HEADS = """
+Ash Black Brad Brook Bur Cald Chat Clay Cold Crook Dal Down East Elm Fair Fern Gold Hal Haw
+Hay Heath Hol Kings Lang Lin Marsh Mid Mill Moor New North Oak Pen Red Rod Shel South Stan
+Stock Thorn Wal Wes White Wick Win Wood Al Bram Bren Car
+""".split()
+TAIL_ENDS = """
+by ley ton worth wood ford ham field well combe stead hurst bury thorpe dale wick bourne
+low cliffe ridge more gate stow den
+""".split()
