@@ -16,7 +16,6 @@ from typing import TypeVar
 
 import asyncpg
 from litestar import Request
-from litestar.connection import ASGIConnection
 
 from api.errors import status_of
 from api.state import pool_of
@@ -28,18 +27,8 @@ T = TypeVar("T")
 OUTCOME = {400: "invalid", 403: "denied", 404: "not_found", 409: "conflict"}
 
 
-def principal_of(request: ASGIConnection) -> Principal:
+def principal_of(request: Request) -> Principal:
     return request.scope["state"]["principal"]
-
-
-async def refused(connection: ASGIConnection, action: str, status: int) -> None:
-    """Audit a request refused before its work began (api.boundary), on its own; nothing
-    of the refused input is kept."""
-    who = principal_of(connection)
-    event = audit.Event(request_id=connection.scope["state"]["request_id"], action=action, outcome=OUTCOME[status],
-                        status=status, user_id=who.user_id, org_code=who.org_code, role=who.role)
-    async with db.transaction(pool_of(connection.app)) as conn:
-        await audit.record(conn, event)
 
 
 async def run(

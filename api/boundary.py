@@ -17,7 +17,8 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from api import audited
+from api import security
+from api.state import pool_of
 from index import errors
 from matching import normalise
 
@@ -34,8 +35,10 @@ async def screen(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         if isinstance(connection, Request) and connection.method in _BODY_METHODS and _takes_json(connection, handler):
             _body(await connection.body())
     except errors.Invalid as exc:
-        if not handler.opt.get("public") and "principal" in connection.scope.get("state", {}):
-            await audited.refused(connection, handler.opt["action"], 400)
+        state = connection.scope.get("state", {})
+        if not handler.opt.get("public") and "principal" in state:
+            await security.record_refusal(pool_of(connection.app), state["request_id"], handler.opt["action"],
+                                          "invalid", 400, state["principal"])
         raise exc from None
 
 

@@ -110,8 +110,7 @@ def cmd_feed_load(args, settings) -> int:
                     print(f"  row {e.row}" + (f", column {e.column}" if e.column else "") + f": {e.message}",
                           file=sys.stderr)
                 if len(got.errors) > 20:
-                    print(f"  ... and {len(got.errors) - 20:,} more row {'error' if len(got.errors) == 21 else 'errors'}",
-                          file=sys.stderr)
+                    print(f"  ... and {_plural(len(got.errors) - 20, 'more row error')}", file=sys.stderr)
                 for w in got.warnings[:20]:
                     print(f"  row {w.row}, column {w.column} (warning): {w.message}", file=sys.stderr)
                 if len(got.warnings) > 20:

@@ -45,18 +45,20 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         async with db.connection(pool) as conn:   # one statement: no BEGIN/COMMIT round trips
             principal = await auth.authenticate(conn, token)
     except errors.Unauthenticated:
-        await _record_denial(pool, rid, action, "unauthenticated", 401, None)
+        await record_refusal(pool, rid, action, "unauthenticated", 401, None)
         raise
     except auth.Suspended as exc:
-        await _record_denial(pool, rid, action, "denied", 403, exc)
+        await record_refusal(pool, rid, action, "denied", 403, exc)
         raise
     if not policy.allowed(action, principal.role):
-        await _record_denial(pool, rid, action, "denied", 403, principal)
+        await record_refusal(pool, rid, action, "denied", 403, principal)
         raise errors.Forbidden(policy.refusal(action, principal.role))
     connection.scope["state"]["principal"] = principal
 
 
-async def _record_denial(pool, rid, action, outcome, status, principal: auth.Principal | auth.Suspended | None) -> None:
+async def record_refusal(pool, rid, action, outcome, status, principal: auth.Principal | auth.Suspended | None) -> None:
+    """Audit a request refused before its work began (here, or by api.boundary), in a
+    transaction of its own; nothing of the refused input is kept."""
     event = audit.Event(
         request_id=rid,
         action=action,

@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncpg
 import msgspec
 
-from index import errors
+from index import errors, organisations
 
-KINDS = ("local_authority", "school", "gp", "health_visiting", "social_care", "youth_justice", "connexions",
-         "sexual_health", "mental_health", "substance_misuse")
+KINDS = organisations.KINDS      # every organisation kind has a rank
 LOWEST, HIGHEST = 1, 100
 
 

@@ -12,7 +12,6 @@ the row warnings.
 from __future__ import annotations
 
 import tempfile
-import uuid
 from pathlib import Path
 
 import anyio
@@ -90,9 +89,10 @@ async def submit(request: Request) -> Response:
     with tempfile.TemporaryDirectory(prefix="isindex-feed-") as tmp:
         path = Path(tmp) / "body"
         size = await _spool(request, path, limit)
-        if size == 0 or not _head(path).strip():
+        head = _head(path)
+        if size == 0 or not head.strip():
             raise errors.Invalid("the body is empty: send the census file", field="body")
-        fmt = parse.sniff(_head(path), media)
+        fmt = parse.sniff(head, media)
         prepared = await anyio.to_thread.run_sync(lambda: intake.prepare(path, fmt, max_bytes=limit))
 
     async def work(conn):
@@ -122,8 +122,8 @@ async def submit(request: Request) -> Response:
                                                     "newest first")
 async def list_feeds(request: Request) -> dict:
     query = params.only(request, {"limit", "before"})
-    limit = _limit(query.get("limit"))
-    before = _cursor(query.get("before"))
+    limit = params.whole(query["limit"], "limit", 1, 500) if "limit" in query else 50
+    before = params.index_id(query["before"], "before") if "before" in query else None   # the last page's `next`
     who = audited.principal_of(request)
 
     async def work(conn):
@@ -134,19 +134,6 @@ async def list_feeds(request: Request) -> dict:
     got = await audited.run(request, "feed.list", work, lambda _: [], query=query)
     page, more = got[:limit], len(got) > limit
     return {"feeds": page, "next": str(page[-1].id) if more and page else None}
-
-
-def _limit(value: str | None) -> int:
-    if value is None:
-        return 50
-    if not value.isdigit() or not 1 <= int(value) <= 500:
-        raise errors.Invalid("must be a whole number from 1 to 500", field="limit")
-    return int(value)
-
-
-def _cursor(value: str | None) -> uuid.UUID | None:
-    """`before` is the `next` value of the previous page: the id of its last feed."""
-    return None if value is None else params.index_id(value, "before")
 
 
 @get("/feeds/{feed_id:str}", opt={"action": "feed.read"}, summary="A feed's status, counts and row errors")

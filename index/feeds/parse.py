@@ -37,11 +37,12 @@ LABELS = {"upn": "UPN", "uln": "ULN", "nhs_number": "NHS number"}
 
 class Parsed(msgspec.Struct, kw_only=True):
     format: str
-    full: bool | None            # what a CTF's DocumentQualifier says; None for CSV. Never ends anyone.
     rows: list[CensusRow]
     errors: list[RowError]
     warnings: list[RowError] = []
-    header: ctf.CtfHeader | None = None      # a CTF's Header (its source school)
+    # A CTF's Header: its source school, and its DocumentQualifier, which says each pupil's
+    # record is complete, never that the file is the whole school (it ends no one).
+    header: ctf.CtfHeader | None = None
 
 
 def sniff(raw: bytes, content_type: str | None = None) -> str:
@@ -105,10 +106,9 @@ def parse_chunks(source: Iterable[bytes], format: str, *, max_bytes: int) -> Par
     if format not in FORMATS:
         raise FileError(f"format must be one of {', '.join(FORMATS)}")
     source = _checked(source, format, max_bytes)
-    full, header = None, None
+    header = None
     if format == "ctf":
         header, items = ctf.read(source, max_bytes=max_bytes)
-        full = header.qualifier == "full"
         results = list(items)           # a FileError part-way rejects the whole file
     else:
         results = list(census.read(source))
@@ -124,7 +124,7 @@ def parse_chunks(source: Iterable[bytes], format: str, *, max_bytes: int) -> Par
             errors.append(RowError(item.row, column, "contains a line break or another control character"))
         else:
             rows.append(_without_bidi(item))
-    return Parsed(format=format, full=full, rows=rows, errors=sorted(errors, key=lambda e: e.row),
+    return Parsed(format=format, rows=rows, errors=sorted(errors, key=lambda e: e.row),
                   warnings=_identifier_warnings(rows, format), header=header)
 
 

@@ -50,15 +50,6 @@ async def enqueue(conn: asyncpg.Connection, feed_id: uuid.UUID) -> None:
         await db.init_connection(conn)
 
 
-async def requeue_unfinished(conn: asyncpg.Connection) -> int:
-    """Queue again every feed not done nor rejected whose job is gone (a feed loaded
-    from the command line and interrupted, say). Safe to call at any time."""
-    ids = [r["id"] for r in await conn.fetch("SELECT id FROM feeds WHERE status IN ('queued', 'processing')")]
-    for feed_id in ids:
-        await enqueue(conn, feed_id)
-    return len(ids)
-
-
 async def work(pool: asyncpg.Pool, queue_conn: asyncpg.Connection, *, model: mmodel.Model, max_bytes: int,
                heartbeat: dt.timedelta = dt.timedelta(seconds=30), drain: bool = False,
                chunk: int = process.CHUNK, on_failure=None) -> None:

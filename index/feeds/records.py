@@ -112,15 +112,21 @@ async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows
     replaced = [sid for sid, inserted in ids.values() if not inserted]
     if replaced:
         await conn.execute("DELETE FROM source_record_carers WHERE source_record_id = ANY($1::uuid[])", replaced)
-    carers = [(ids[r.record_id][0], k, c.forename, c.surname, c.relationship, c.parental_responsibility,
-               c.phone[:40] if c.phone else None)
-              for r in rows for k, c in enumerate(r.carers[:20], start=1)]
+    carers = carer_rows((ids[r.record_id][0], r) for r in rows)
     if carers:
-        await conn.copy_records_to_table(
-            "source_record_carers", records=carers,
-            columns=["source_record_id", "position", "forename", "surname", "relationship",
-                     "parental_responsibility", "phone"])
+        await conn.copy_records_to_table("source_record_carers", records=carers, columns=CARER_COLUMNS)
     return ids
+
+
+CARER_COLUMNS = ("source_record_id", "position", "forename", "surname", "relationship", "parental_responsibility",
+                 "phone")
+
+
+def carer_rows(records) -> list[tuple]:
+    """source_record_carers rows (CARER_COLUMNS) of (source record id, CensusRow) pairs."""
+    return [(sid, k, c.forename, c.surname, c.relationship, c.parental_responsibility,
+             c.phone[:40] if c.phone else None)
+            for sid, r in records for k, c in enumerate(r.carers[:20], start=1)]
 
 
 _last_id = 0
@@ -139,8 +145,6 @@ def ordered_ids(n: int) -> list[uuid.UUID]:
 
 
 SOURCE_COLUMNS = ("id", "source_org_id", "record_key", "content_hash", *FIELDS)
-CARER_COLUMNS = ("source_record_id", "position", "forename", "surname", "relationship", "parental_responsibility",
-                 "phone")
 
 
 @dataclass(slots=True)
@@ -166,9 +170,7 @@ def prepare_new(org_ids: list[int], rows: list[CensusRow], rules: tuple[blocking
         ids=ids,
         records=[(sid, org, r.record_id, content_hash(r), *(getattr(r, f) for f in FIELDS))
                  for sid, org, r in zip(ids, org_ids, rows)],
-        carers=[(sid, k, c.forename, c.surname, c.relationship, c.parental_responsibility,
-                 c.phone[:40] if c.phone else None)
-                for sid, r in zip(ids, rows) for k, c in enumerate(r.carers[:20], start=1)],
+        carers=carer_rows(zip(ids, rows)),
         key_rows=key_rows, keys=keys, counts=name_counts(tbl, range(len(rows))))
 
 

@@ -193,10 +193,7 @@ async def status(conn: asyncpg.Connection, feed_id: uuid.UUID, *,
         "SELECT row, column_name, message FROM feed_row_warnings WHERE feed_id = $1 ORDER BY row, column_name "
         "LIMIT $2", feed_id, max_errors)
     return FeedStatus(
-        id=row["id"], source=row["source"], format=row["format"], full=row["full_census"], status=row["status"],
-        error=row["error"], rows=row["rows"], rows_done=row["rows_done"], linked=row["linked"], new=row["created"],
-        review=row["review"], rejected=row["rejected"], unchanged=row["unchanged"], leavers=row["leavers"],
-        model_version=row["model_version"], submitted_at=row["submitted_at"], finished_at=row["finished_at"],
+        **_summary(row), error=row["error"], rows_done=row["rows_done"], model_version=row["model_version"],
         errors=[RowProblem(p["row"], p["column_name"], p["message"]) for p in problems],
         warnings=[RowProblem(w["row"], w["column_name"], w["message"]) for w in warnings],
     ), (row["source_org_id"], row["la_code"])
@@ -217,8 +214,12 @@ async def list_feeds(conn: asyncpg.Connection, *, org_id: int | None = None, la_
                      before: uuid.UUID | None = None, limit: int = 50) -> list[FeedSummary]:
     """Feeds of one organisation (org_id) or of every source of an LA (la_code), newest
     first; `before` is the id of the last feed of the previous page."""
-    rows = await conn.fetch(LIST, org_id, la_code, before, limit)
-    return [FeedSummary(id=r["id"], source=r["source"], format=r["format"], full=r["full_census"],
-                        status=r["status"], rows=r["rows"], linked=r["linked"], new=r["created"], review=r["review"],
-                        rejected=r["rejected"], unchanged=r["unchanged"], leavers=r["leavers"],
-                        submitted_at=r["submitted_at"], finished_at=r["finished_at"]) for r in rows]
+    return [FeedSummary(**_summary(r)) for r in await conn.fetch(LIST, org_id, la_code, before, limit)]
+
+
+def _summary(row: asyncpg.Record) -> dict:
+    """FeedSummary's fields from a feeds row joined to its source (STATUS, LIST)."""
+    return dict(id=row["id"], source=row["source"], format=row["format"], full=row["full_census"],
+                status=row["status"], rows=row["rows"], linked=row["linked"], new=row["created"], review=row["review"],
+                rejected=row["rejected"], unchanged=row["unchanged"], leavers=row["leavers"],
+                submitted_at=row["submitted_at"], finished_at=row["finished_at"])

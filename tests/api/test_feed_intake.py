@@ -11,7 +11,7 @@ from index.feeds import process, store
 from matching import model as mmodel
 from tests.api.conftest import bearer, problem
 from tests.api.test_feeds import CSV, post_feed
-from tests.factories import token_for, upn
+from tests.factories import nhs_number, token_for, upn
 from tests.index.feeds.test_ctf import ctf_file, header, pupil
 
 MODEL = mmodel.load()
@@ -216,8 +216,10 @@ async def test_ctf_contacts_may_use_relationship_words(client, conn, school):
 async def test_identifiers_failing_their_check_are_row_warnings(client, conn, school):
     good = upn(serial=1)
     bad = ("B" if good[0] != "B" else "C") + good[1:]
+    nhs = nhs_number(5)
+    wrong_nhs = nhs[:9] + str((int(nhs[9]) + 1) % 10)      # the 999 test range, its check digit wrong
     body = ("record_id,upn,uln,nhs_number,forename,surname,dob\n"
-            f"A1,{bad},1234567890,9434765918,Amelia,Testwood,2015-03-14\n"
+            f"A1,{bad},1234567890,{wrong_nhs},Amelia,Testwood,2015-03-14\n"
             f"A2,{upn(serial=2)},,,Noah,Fenwick,2012-07-03\n").encode()
     got = await submit_done(client, conn, school, body)
     assert got["new"] == 2 and got["errors"] == []
