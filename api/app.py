@@ -87,6 +87,9 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     """An app bound to one database; the pool opens at start-up and closes at shutdown.
     With feed_worker, the process also works the feed queue in the background (and
     /health reports it); queue_max_age: /health fails when a feed waits longer."""
+    from matching import model as mmodel
+
+    match_model = mmodel.load(model_path)   # a bad model file stops start-up, not the first search
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
@@ -96,7 +99,8 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         app.state.emergency_review_hours = emergency_review_hours
         app.state.override_review_hours = override_review_hours
         app.state.queue_max_age = queue_max_age
-        app.state.feed_worker = await _start_worker(app, database_url, feed_max_bytes, model_path) if feed_worker \
+        app.state.model = match_model   # practitioner search scores with the feeds' model
+        app.state.feed_worker = await _start_worker(app, database_url, feed_max_bytes, match_model) if feed_worker \
             else None
         try:
             yield
@@ -128,7 +132,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     )
 
 
-async def _start_worker(app: Litestar, database_url: str, max_bytes: int, model_path: str | None):
+async def _start_worker(app: Litestar, database_url: str, max_bytes: int, match_model):
     """The in-process feed worker: it reconnects after a database restart (supervisor);
     its task, if it ever ends, is logged and /health reports it dead."""
     import asyncio
@@ -136,9 +140,8 @@ async def _start_worker(app: Litestar, database_url: str, max_bytes: int, model_
     import structlog
 
     from index.feeds import supervisor
-    from matching import model
 
-    worker = supervisor.Supervisor(app.state.pool, database_url, model=model.load(model_path), max_bytes=max_bytes,
+    worker = supervisor.Supervisor(app.state.pool, database_url, model=match_model, max_bytes=max_bytes,
                                    kind="serve")
 
     def ended(task: asyncio.Task) -> None:

@@ -1,4 +1,4 @@
-"""Children: fuzzy search and the record view."""
+"""Children: search (by names and date of birth, or by an identifier) and the record view."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import sql
-from index.records import ChildRecord, SearchHit
-from matching import normalise
-from matching.identifiers import postcode_parts
+from index import candidates, sql
+from index.records import ChildRecord, MatchField, SearchHit
+from matching import blocking, model as mmodel, normalise, search as msearch, table
 
 MAX_RESULTS = 20
-MIN_SCORE = 0.55
 
 _decode_child = msgspec.json.Decoder(ChildRecord).decode
 
@@ -39,23 +37,48 @@ async def view(conn: asyncpg.Connection, child_id: uuid.UUID) -> ChildRecord | N
     return None if text is None else _decode_child(text)
 
 
-async def search_by_name(conn: asyncpg.Connection, q: NameQuery) -> list[SearchHit]:
-    keys = normalise.surname_variants(q.surname)
-    dobs = [q.dob]
-    swapped = normalise.swap_day_month(q.dob)
-    if swapped is not None:
-        dobs.append(swapped)
-    parts = postcode_parts(q.postcode) if q.postcode else None
-    rows = await conn.fetch(
-        sql.load("child_search"),
-        normalise.fold(q.forename or ""),
-        keys,
-        dobs,
-        normalise.near_dates(q.dob),
-        parts.unit if parts else "",
-        parts.district if parts else "",
-    )
-    return [_hit(row, row["score"]) for row in rows if row["score"] >= MIN_SCORE]
+async def search_by_name(conn: asyncpg.Connection, q: NameQuery, model: mmodel.Model) -> list[SearchHit]:
+    """Children near the query, best first (matching.search): the feeds' candidates,
+    model and term frequencies, with a grade and the per-field explanation."""
+    query = msearch.Query(surname=q.surname, dob=q.dob, forename=q.forename, postcode=q.postcode)
+    vocabs = table.Vocabs()
+    named = msearch.readings(query)
+    readings = table.build(vocabs, [row for _, row in named])
+    surnames = sorted({k for _, row in named for k in normalise.surname_variants(row["surname"])
+                       if row["surname"]})
+    found = await candidates.for_query(conn, vocabs, readings, rules=model.blocking_rules,
+                                       dobs=msearch.dates(query), surnames=surnames,
+                                       near_dates=sorted(set(normalise.near_dates(q.dob))
+                                                         | set(normalise.one_digit_dates(q.dob))),
+                                       cap=blocking.DEFAULT_CAP)
+    if not found.children:
+        return []
+    names = sorted({vocabs.names.values[c] for col in ("forename", "surname") for c in readings[col].tolist()
+                    if c >= 0})
+    freq = await candidates.frequencies(conn, model.comparisons, found.records, readings, only=names)
+    n = await conn.fetchval(CHILDREN_COUNT)
+    hits = msearch.rank(model, readings, [name for name, _ in named], found.records, found.owner, n, freq,
+                        postcode=q.postcode, limit=MAX_RESULTS)
+    return [_name_hit(found.children[h.child], h) for h in hits]
+
+
+# The index's size for the prior: the planner's estimate once the table is large (a
+# count of a million rows per search would cost more than the search).
+CHILDREN_COUNT = """
+SELECT CASE WHEN reltuples >= 100000 THEN reltuples::bigint ELSE (SELECT count(*) FROM children) END
+  FROM pg_class WHERE oid = 'children'::regclass
+"""
+
+
+def _name_hit(child: dict, hit: msearch.Hit) -> SearchHit:
+    postcode = child["postcode"] or ""
+    return SearchHit(
+        id=child["id"], score=hit.probability, forename=child["forename"], surname=child["surname"],
+        preferred_forename=child["preferred_forename"], preferred_surname=child["preferred_surname"],
+        sex=child["gender"], dob=child["dob"], town=child["town"],
+        postcode_district=postcode.split(" ")[0] or None, shielded=child["shielded"],
+        grade=hit.grade, weight=hit.weight, reading=hit.reading,
+        match=[MatchField(f, level, b) for f, level, b in hit.explanation])
 
 
 async def search_by_identifier(
@@ -69,6 +92,7 @@ def _hit(row: asyncpg.Record, score: float) -> SearchHit:
     return SearchHit(
         id=row["id"],
         score=score,
+        grade="certain",
         forename=row["forename"],
         surname=row["surname"],
         preferred_forename=row["preferred_forename"],

@@ -94,7 +94,18 @@ class ChildRecord(msgspec.Struct):
     died_on: dt.date | None = None
 
 
+class MatchField(msgspec.Struct, array_like=False):
+    """How one compared field agreed, and the evidence it gave (bits, + for a match)."""
+    field: str
+    level: str
+    bits: float
+
+
 class SearchHit(msgspec.Struct):
+    """A search result: score is the match probability, weight its log2 odds, grade as
+    FHIR PDQm's $match (certain, probable, possible), match the per-field explanation,
+    reading how the query was read (as_given, names_swapped, forename_and_middle). An
+    identifier search's hit is certain, with no weight."""
     id: uuid.UUID
     score: float
     forename: str
@@ -106,3 +117,7 @@ class SearchHit(msgspec.Struct):
     town: str | None = None
     postcode_district: str | None = None
     shielded: bool = False
+    grade: str = "possible"
+    weight: float | None = None
+    reading: str | None = None
+    match: list[MatchField] = []

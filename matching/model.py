@@ -35,6 +35,7 @@ class Thresholds(msgspec.Struct, forbid_unknown_fields=True):
     auto: float = 0.999       # match probability at or above which a pair may be linked automatically
     review: float = 0.05      # at or above which a person looks at it
     margin: float = 3.0       # two auto-band candidates within this many bits of each other: review
+    possible: float = 0.0001  # a practitioner search shows a child at or above this (graded "possible")
 
 
 class Rules(msgspec.Struct, forbid_unknown_fields=True):
@@ -101,8 +102,8 @@ class Model(msgspec.Struct, forbid_unknown_fields=True):
                 if not (0 < lv.m <= 1 and 0 < lv.u <= 1):
                     raise ValueError(f"{f.name}/{lv.label}: m and u must be in (0, 1]")
         t = self.thresholds
-        if not 0 < t.review <= t.auto < 1:
-            raise ValueError("thresholds: need 0 < review <= auto < 1")
+        if not 0 < t.possible <= t.review <= t.auto < 1:
+            raise ValueError("thresholds: need 0 < possible <= review <= auto < 1")
 
     def weight_table(self) -> np.ndarray:
         """Bits per (comparison, level); level 0 (no data) is 0. Shape (comparisons, max levels + 1).

@@ -124,6 +124,24 @@ def near_dates(d: datetime.date) -> list[datetime.date]:
     return [x for x in dict.fromkeys(out) if x != d]
 
 
+def one_digit_dates(d: datetime.date, earliest: datetime.date = datetime.date(1990, 1, 1),
+                    latest: datetime.date | None = None) -> list[datetime.date]:
+    """Real dates whose YYYYMMDD differs from d's in exactly one digit, between earliest
+    and latest (today): a year mistyped 2015 -> 2013 or 2005, a day 14 -> 24."""
+    latest = latest or datetime.date.today()
+    digits = f"{d.year:04d}{d.month:02d}{d.day:02d}"
+    out = []
+    for k, old in enumerate(digits):
+        for new in "0123456789":
+            if new == old:
+                continue
+            text = digits[:k] + new + digits[k + 1:]
+            year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
+            if _valid(year, month, day) and earliest <= datetime.date(year, month, day) <= latest:
+                out.append(datetime.date(year, month, day))
+    return out
+
+
 def _valid(year: int, month: int, day: int) -> bool:
     try:
         datetime.date(year, month, day)

@@ -87,7 +87,7 @@ async def search(request: Request) -> SearchResults:
     else:
         q = _name_query(given)
         query = {k: v for k, v in msgspec.to_builtins(q).items() if v is not None}
-        find = lambda conn: children.search_by_name(conn, q)  # noqa: E731
+        find = lambda conn: children.search_by_name(conn, q, request.app.state.model)  # noqa: E731
 
     async def work(conn) -> list[SearchHit]:
         hits = await find(conn)

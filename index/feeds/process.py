@@ -17,7 +17,7 @@ import asyncpg
 import numpy as np
 import structlog
 
-from index import audit, registry
+from index import audit, candidates, registry
 from index.feeds import apply, records, resolve, store
 from matching import blocking, model as mmodel, table
 from matching.census import CensusRow, FileError
@@ -158,7 +158,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     wanted = position[key_rows] >= 0
     # A changed record's old keys go first, so that it cannot be its own candidate.
     await records.delete_keys(conn, [sids[k] for k, r in enumerate(changed) if not ids[r.record_id][1]])
-    cands = await resolve.candidates(conn, vocabs, position[key_rows[wanted]], keys[wanted],
+    cands = await candidates.for_batch(conn, vocabs, position[key_rows[wanted]], keys[wanted],
                                      sids=[sids[k] for k in to_match], feed_id=feed.id, cap=feed.cap)
     incoming = tbl.subset(to_match)
     outcomes = await resolve.resolve(conn, model, incoming, cands, n_children=max(feed.n_children, 1))

@@ -59,7 +59,8 @@ async def test_search_finds(client, tokens, family, params, expected_first):
     assert results, params
     assert results[0]["id"] == str(family[expected_first])
     assert set(results[0]) == {"id", "score", "forename", "surname", "preferred_forename", "preferred_surname",
-                               "sex", "dob", "town", "postcode_district", "shielded"}
+                               "sex", "dob", "town", "postcode_district", "shielded", "grade", "weight",
+                               "reading", "match"}
 
 
 async def test_twins_are_both_returned_and_ranked_by_forename(client, tokens, family):

@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from index import shielding
+from index import candidates, shielding
 from index.auth import Principal
 from index.feeds import process, store
 from tests.factories import upn
@@ -95,7 +95,6 @@ async def test_bad_rows_are_reported_and_the_good_rows_go_on(conn, sources, mode
 
 
 async def test_the_bulk_and_point_paths_find_the_same_candidates(conn, sources, model):
-    from index.feeds import resolve
     from matching import blocking, table
     from matching.census import read_text
     await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
@@ -110,7 +109,7 @@ async def test_the_bulk_and_point_paths_find_the_same_candidates(conn, sources, 
     found = {}
     for bulk in (True, False):
         async with conn.transaction():
-            got = await resolve.candidates(conn, vocabs, key_rows, keys, sids=[None] * len(rows), feed_id=None,
+            got = await candidates.for_batch(conn, vocabs, key_rows, keys, sids=[None] * len(rows), feed_id=None,
                                            cap=500, bulk=bulk)
         found[bulk] = sorted(zip(got.ri.tolist(), [got.existing.ids[k] for k in got.li], [got.child[k] for k in got.li]))
     assert found[True] == found[False]
@@ -119,7 +118,6 @@ async def test_the_bulk_and_point_paths_find_the_same_candidates(conn, sources, 
 
 
 async def test_not_this_child_rules_the_pair_out_of_later_candidates(conn, sources, model):
-    from index.feeds import resolve
     from matching import blocking, table
     from matching.census import read_text
     await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
@@ -134,7 +132,7 @@ async def test_not_this_child_rules_the_pair_out_of_later_candidates(conn, sourc
 
     async def children_found():
         async with conn.transaction():
-            got = await resolve.candidates(conn, vocabs, key_rows, keys, sids=[sid], feed_id=None, cap=500)
+            got = await candidates.for_batch(conn, vocabs, key_rows, keys, sids=[sid], feed_id=None, cap=500)
         return {got.child[k] for k in got.li}
 
     assert child in await children_found()

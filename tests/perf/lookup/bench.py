@@ -26,6 +26,9 @@ import asyncpg
 
 from index import audit, auth, children, config, db, demo, migrate, misuse
 from index.children import NameQuery
+from matching import model as mmodel
+
+match_model = mmodel.load()
 
 HERE = Path(__file__).parent
 
@@ -121,7 +124,8 @@ async def raw_load(url, token, work, items, concurrency, seconds, warmup, pool_m
 
 
 async def raw_search(conn, c):
-    hits = await children.search_by_name(conn, NameQuery(surname=c["surname"], forename=c["forename"], dob=c["dob"]))
+    hits = await children.search_by_name(conn, NameQuery(surname=c["surname"], forename=c["forename"], dob=c["dob"]),
+                                        match_model)
     return [h.id for h in hits[:20]]
 
 

@@ -77,6 +77,7 @@ async def search_all(url: str, queries: list[dict], with_postcode: bool) -> list
 
     from api.routes.children import _name_query
     from index import audit, auth, children, db, errors, misuse, policy
+    from matching import model
 
     conn = await asyncpg.connect(url)
     await db.init_connection(conn)
@@ -89,6 +90,7 @@ async def search_all(url: str, queries: list[dict], with_postcode: bool) -> list
             user = await auth.add_user(conn, name="Search benchmark", org_code="SC873", role="practitioner")
         token = (await auth.issue_token(conn, user, days=1)).token
         who = await auth.authenticate(conn, token)
+        match_model = model.load()
         out = []
         for q in queries:
             given = {"forename": q["forename"], "surname": q["surname"], "dob": q["dob"],
@@ -105,7 +107,7 @@ async def search_all(url: str, queries: list[dict], with_postcode: bool) -> list
             query = {k: str(v) for k, v in {"surname": nq.surname, "forename": nq.forename, "dob": nq.dob,
                                              "postcode": nq.postcode}.items() if v is not None}
             async with conn.transaction():
-                hits = await children.search_by_name(conn, nq)
+                hits = await children.search_by_name(conn, nq, match_model)
                 hits = policy.visible_hits(who, hits, used_hidden_field="postcode" in query,
                                            limit=children.MAX_RESULTS)
                 ids = [h.id for h in hits]
@@ -114,7 +116,7 @@ async def search_all(url: str, queries: list[dict], with_postcode: bool) -> list
                     request_id=uuid.uuid4(), action="child.search", outcome="ok", status=200, user_id=who.user_id,
                     org_code=who.org_code, role=who.role, reason="safeguarding_concern", query=query,
                     child_ids=ids))
-            out.append({"ids": ids, "seconds": time.perf_counter() - started})
+            out.append({"ids": ids, "grades": [h.grade for h in hits], "seconds": time.perf_counter() - started})
         return out
     finally:
         await conn.close()
