@@ -154,6 +154,9 @@ def _visible_involvement(principal: Principal, inv: Involvement) -> Involvement:
     )
 
 
+NAME_FIELDS = ("forename", "middle_names", "surname")
+
+
 def visible_hits(
     principal: Principal, hits: list[SearchHit], *, used_hidden_field: bool, limit: int,
     connexions_opted_out: frozenset = frozenset(),
@@ -164,7 +167,8 @@ def visible_hits(
     shielded child, so that a search cannot confirm where one lives nor that an
     identifier is theirs; otherwise a shielded child shows name, sex and date of birth
     only. A Connexions user sees name and town only of a child with a Connexions
-    opt-out (`connexions_opted_out`: those children's ids).
+    opt-out (`connexions_opted_out`: those children's ids). A hit's per-field
+    explanation keeps only the fields the hit shows.
     """
     connexions = principal.org_kind == "connexions"
     shown = []
@@ -172,9 +176,12 @@ def visible_hits(
         if hit.shielded:
             if used_hidden_field:
                 continue
-            hit = msgspec.structs.replace(hit, town=None, postcode_district=None)
+            hit = msgspec.structs.replace(hit, town=None, postcode_district=None,
+                                          match=[m for m in hit.match if m.field in NAME_FIELDS + ("dob",)])
         elif connexions and hit.id in connexions_opted_out:
-            hit = msgspec.structs.replace(hit, sex=None, dob=None)
+            # How the date of birth agreed would tell what it is.
+            hit = msgspec.structs.replace(hit, sex=None, dob=None,
+                                          match=[m for m in hit.match if m.field in NAME_FIELDS])
         shown.append(hit)
     return shown[:limit]
 

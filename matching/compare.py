@@ -155,15 +155,37 @@ FORENAMES = ("forename", "preferred_forename", "middle1", "middle2")
 SURNAMES = ("surname", "preferred_surname", "former_surname", "surname_part1", "surname_part2")
 
 
+def _first_words(L: Table) -> np.ndarray:
+    """Per name code: the code of its first word when it has more than one ("amy louise"
+    -> "amy"), else MISSING."""
+    names = L.vocabs.names
+
+    def first(code: int) -> int:
+        words = names.values[code].split()
+        return names.code(words[0]) if len(words) > 1 else MISSING
+    return L.vocabs.per_name("first_word", first)
+
+
+def names_crossed(L: Table, R: Table, li, ri) -> np.ndarray:
+    """Forename and surname written the wrong way round on one side."""
+    return (_eq(L["forename"][li], R["surname"][ri]) & _eq(L["surname"][li], R["forename"][ri]))
+
+
 def forename(L: Table, R: Table, li, ri) -> np.ndarray:
+    """exact, variant (listed), alternate (one side's forename is the other's middle or
+    preferred name, or the first word of a forename field holding two names, or the
+    names are the wrong way round), Jaro-Winkler tiers, initial, else."""
     a, b = L["forename"][li], R["forename"][ri]
     distinct = Distinct(L.vocabs.names.values, a, b)
     levels = np.zeros(len(li), dtype=np.int8)
     _assign(levels, _eq(a, b), 1)
     _assign(levels, _variant_levels(L, "forename", distinct), 2)
     others = FORENAMES[1:]
+    first = _first_words(L)
+    fa, fb = first[a], first[b]
     swapped = (_any_equal(L, R, li, ri, ("forename",), others) | _any_equal(L, R, li, ri, others, ("forename",))
-               | _eq(L["preferred_forename"][li], R["preferred_forename"][ri]))
+               | _eq(L["preferred_forename"][li], R["preferred_forename"][ri])
+               | _eq(fa, b) | _eq(a, fb) | _eq(fa, fb) | names_crossed(L, R, li, ri))
     _assign(levels, _present(a, b) & swapped, 3)
     jw = distinct.jaro_winkler()
     _assign(levels, jw >= JW_TIERS[0], 4)
@@ -190,6 +212,7 @@ def surname(L: Table, R: Table, li, ri) -> np.ndarray:
         for y in SURNAMES:
             if not x == y == "former_surname":   # two children who once shared a surname: no evidence
                 alternate |= _eq(L[x][li], R[y][ri])
+    alternate |= names_crossed(L, R, li, ri)
     _assign(levels, _present(a, b) & alternate, 2)
     _assign(levels, _variant_levels(L, "surname", distinct), 3)
     jw = distinct.jaro_winkler()

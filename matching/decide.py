@@ -1,9 +1,15 @@
 """Decisions: auto-link, review or new, with the rules that override the score.
 
 - Twins guard: same date of birth, same household (address line, a nearly equal line,
-  the postcode, or a carer's full name), and legal forenames that are neither equal nor variants of each
-  other or middle names that share nothing (twins both called Muhammad), with no
-  identifier agreeing: never auto-linked.
+  the postcode, or a carer's full name), and legal forenames that are neither equal nor
+  variants of each other or middle names that share nothing (twins both called
+  Muhammad), with no identifier agreeing, and evidence of a possible twin: never
+  auto-linked. Evidence is a forename disagreement that is not a plausible typo (the
+  forenames are not within Jaro-Winkler 0.88: another name, an initial, a middle or
+  preferred name), middle names that share nothing, a different sex, or another
+  record with the same date of birth in the household: a second candidate child in the
+  index, or another row of the batch (batch_twins). A lone child's mistyped forename
+  ("Harvry" for Harvey) is linked.
 - Two different valid permanent UPNs, or two different NHS numbers: never auto-linked.
 - Two or more candidates in the auto band within the margin of each other: review.
 - Two incoming records auto-linked to one existing record: both go to review.
@@ -17,6 +23,7 @@ import numpy as np
 
 from matching.compare import COMPARISONS, Comparison, level_of
 from matching.model import Thresholds, bits
+from matching.table import MISSING, Table
 
 # Same household: any level that says same address (exactly or nearly), same postcode or
 # a shared carer. Generous on purpose: a twin written "2 High St" must still be caught.
@@ -31,6 +38,8 @@ HOUSEHOLD = {
 # A legal forename that equals the other record's middle or preferred name is not enough
 # here: a twin's middle name can be the other twin's forename.
 SAME_FORENAME = (level_of("forename", "exact"), level_of("forename", "variant"))
+# Forename levels that say "another name", not a slip of the keyboard.
+IMPLAUSIBLE_FORENAME = ("initial", "else")
 
 
 class Columns:
@@ -51,21 +60,60 @@ class Columns:
         return None if k is None else levels[:, k]
 
 
-def twins(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
-    """Pairs that the twins guard holds back."""
+def same_day_household(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    """Pairs with the same date of birth in the same household."""
     columns = columns or Columns()
-    same_dob = columns.at(levels, "dob", "exact")
     household = np.zeros(len(levels), dtype=bool)
     for name, household_levels in HOUSEHOLD.items():
         col = columns.levels(levels, name)
         if col is not None:
             household |= np.isin(col, household_levels)
+    return columns.at(levels, "dob", "exact") & household
+
+
+def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarray | None = None) -> np.ndarray:
+    """Pairs that the twins guard holds back. evidence[k]: pair k's incoming record has
+    another record of its date of birth in its household (in the index or the batch);
+    None: treat every pair as having it (the guard of any forename difference)."""
+    columns = columns or Columns()
     forename = columns.levels(levels, "forename")
     if forename is None:
         return np.zeros(len(levels), dtype=bool)
-    different = (((forename != 0) & ~np.isin(forename, SAME_FORENAME))
-                 | columns.at(levels, "middle_names", "disagree"))
-    return same_dob & household & different & ~identifier_agrees(levels, columns)
+    middle_differ = columns.at(levels, "middle_names", "disagree")
+    different = ((forename != 0) & ~np.isin(forename, SAME_FORENAME)) | middle_differ
+    held = same_day_household(levels, columns) & different & ~identifier_agrees(levels, columns)
+    if evidence is None:
+        return held
+    implausible = (columns.at(levels, "forename", *IMPLAUSIBLE_FORENAME) | middle_differ
+                   | columns.at(levels, "sex", "disagree"))
+    return held & (implausible | evidence)
+
+
+def index_twins(right: np.ndarray, levels: np.ndarray, n_incoming: int, columns: Columns | None = None) -> np.ndarray:
+    """Per incoming record: two or more candidates (one pair per candidate) with its date
+    of birth in its household."""
+    near = same_day_household(levels, columns)
+    return np.bincount(right[near], minlength=n_incoming) >= 2
+
+
+def batch_twins(incoming: Table) -> np.ndarray:
+    """Per incoming record: another row of the batch with the same date of birth at the
+    same postcode or address line, under another forename."""
+    out = np.zeros(len(incoming), dtype=bool)
+    dob, forename = incoming["dob"].astype(np.int64), incoming["forename"].astype(np.int64)
+    for place in ("pc_unit", "address"):
+        where = incoming[place].astype(np.int64)
+        ok = (dob != MISSING) & (where != MISSING)
+        rows = np.flatnonzero(ok)
+        if len(rows) < 2:
+            continue
+        key = dob[rows] * (int(where.max()) + 2) + where[rows]
+        order = np.lexsort((forename[rows], key))
+        k, f, r = key[order], forename[rows][order], rows[order]
+        for a, b in ((slice(1, None), slice(None, -1)), (slice(None, -1), slice(1, None))):
+            same = (k[a] == k[b]) & (f[a] != f[b])
+            out[r[a][same]] = True
+    return out
 
 
 def identifier_agrees(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
@@ -92,11 +140,19 @@ class Decision:
 
 def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.ndarray,
            n_incoming: int, thresholds: Thresholds, *, twins_guard: bool = True,
-           max_candidates: int = 5, comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[Decision]:
-    """One decision per incoming row, from scored candidate pairs (right[k], left[k])."""
+           max_candidates: int = 5, comparisons: tuple[Comparison, ...] = COMPARISONS,
+           batch_twins: np.ndarray | None = None) -> list[Decision]:
+    """One decision per incoming row, from scored candidate pairs (right[k], left[k]),
+    one pair per candidate. batch_twins: per incoming row, twin evidence in its batch."""
     auto_bits, review_bits = bits(thresholds.auto), bits(thresholds.review)
     columns = Columns(comparisons)
-    held = twins(levels, columns) if twins_guard else np.zeros(len(levels), dtype=bool)
+    if twins_guard:
+        evidence = index_twins(right, levels, n_incoming, columns)
+        if batch_twins is not None:
+            evidence |= batch_twins
+        held = twins(levels, columns, evidence[right])
+    else:
+        held = np.zeros(len(levels), dtype=bool)
     conflict = identifier_conflict(levels, columns)
     order = np.lexsort((-weights, right))   # by incoming row, best first
     bounds = np.searchsorted(right[order], np.arange(n_incoming + 1))

@@ -68,7 +68,8 @@ def link(existing: Table, incoming: Table, model: Model, *, cap: int = blocking.
     seconds["score"] = time.perf_counter() - t
     t = time.perf_counter()
     decisions = decide.decide(right, left, weights, levels, len(incoming), model.thresholds,
-                              twins_guard=model.rules.twins_guard, comparisons=comparisons)
+                              twins_guard=model.rules.twins_guard, comparisons=comparisons,
+                              batch_twins=decide.batch_twins(incoming))
     seconds["decide"] = time.perf_counter() - t
     log.info("linked", pairs=len(left), **{k: round(v, 3) for k, v in seconds.items()})
     return Linked(existing, incoming, decisions, levels, contributions, left, right, blocked, comparisons, seconds)

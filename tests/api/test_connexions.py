@@ -57,6 +57,7 @@ async def test_opt_out_leaves_connexions_name_and_address(client, tokens, pool, 
     hits = (await client.get("/children/search", headers=bearer(connexions_token), params={
         **REASON, "surname": "Testwood", "dob": before["dob"]})).json()["results"]
     assert [(h["id"], h["dob"], h["sex"]) for h in hits] == [(str(cid), None, None)]
+    assert {m["field"] for m in hits[0]["match"]} == {"surname"}   # how the date agreed is not shown either
 
     # Everyone else sees the record as before.
     other = (await client.get(f"/children/{cid}", params=REASON, headers=bearer(tokens["practitioner"]))).json()

@@ -122,11 +122,31 @@ def test_small_slips_still_link(changes):
     assert got["in"][:2] == ("auto", "amelia")
 
 
-@pytest.mark.parametrize("changes", [{"forename": "Amellia"}, {"forename": "Rose", "middle_names": ""}])
-def test_a_different_forename_in_the_same_household_on_the_same_day_needs_a_person(changes):
-    """Without an identifier, a misspelt forename cannot be told from a twin's."""
-    got, _ = run([AMELIA], [record(record_id="in", **changes)])
-    assert got["in"][0] == "review" and "twins_guard" in got["in"][2].reasons
+LONE = dict(upn="", middle_names="")
+
+
+@pytest.mark.parametrize("changes, existing, batch, expected", [
+    # A lone child's slip of the keyboard, or the middle name she goes by: linked.
+    ({"forename": "Amellia"}, [AMELIA], [], "auto"),
+    ({"forename": "Amelai"}, [AMELIA], [], "auto"),
+    ({"forename": "Rose"}, [AMELIA], [], "auto"),
+    # Evidence of a twin: the other twin in the index, or in the same batch.
+    ({"forename": "Amellia"}, [AMELIA, OLIVIA], [], "review"),
+    ({"forename": "Rose"}, [AMELIA, OLIVIA], [], "review"),
+    ({"forename": "Amellia"}, [AMELIA], [record(record_id="in2", forename="Olivia", **LONE)], "review"),
+    # Another name altogether, an initial, or another sex: evidence on its own.
+    ({"forename": "Matilda"}, [AMELIA], [], "review"),
+    ({"forename": "A"}, [AMELIA], [], "review"),
+    ({"forename": "Amellia", "gender": "M"}, [AMELIA], [], "review"),
+])
+def test_a_different_forename_in_the_household_on_the_same_day_needs_evidence_of_a_twin(changes, existing, batch,
+                                                                                        expected):
+    got, _ = run(existing, [record(record_id="in", **{**LONE, **changes}), *batch])
+    decision, _, d = got["in"]
+    if expected == "auto":
+        assert got["in"][:2] == ("auto", "amelia")
+    else:
+        assert decision != "auto" and (decision == "new" or "twins_guard" in d.reasons), d
 
 
 def test_twins_are_held_back_when_their_address_lines_are_written_differently():

@@ -28,11 +28,11 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def ours_census(directory: Path) -> dict:
+def ours_census(directory: Path, model_path: str | None = None) -> dict:
     from matching import census_columns, linker, model, table
     from tests.perf.matching import evaluate
 
-    mdl = model.load()
+    mdl = model.load(model_path)
     t0 = time.perf_counter()
     sources = [census_columns.read((directory / f"{name}.csv").read_bytes()) for name in ("existing", "incoming")]
     t1 = time.perf_counter()
@@ -166,26 +166,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--existing", type=int, default=1_000_000)
     p.add_argument("--incoming", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--data-dir", type=Path, help="default: ~/.cache/isindex-match-E-I-sSEED")
+    p.add_argument("--data-dir", type=Path, help="default: ~/.cache/isindex-match-E-I-sSEED (-independent)")
+    p.add_argument("--corpus", choices=("synthetic", "independent"), default="synthetic",
+                   help="census data: the synthetic generator the shipped model was trained on, or the "
+                        "independent corpus (tests/perf/search/census.py)")
+    p.add_argument("--model", help="isindex's model file for the census (default: the shipped model)")
+    p.add_argument("--parts", help="comma-separated parts to run (default: all)")
     p.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     p.add_argument("--only", choices=("ours-census", "ours-train", "ours-febrl", "splink-census", "splink-febrl",
                                       "scoring"), help="run one part in this process and print its JSON")
     args = p.parse_args(argv)
-    directory = args.data_dir or Path.home() / ".cache" / f"isindex-match-{args.existing}-{args.incoming}-s{args.seed}"
+    suffix = "-independent" if args.corpus == "independent" else ""
+    directory = args.data_dir or Path.home() / ".cache" / f"isindex-match-{args.existing}-{args.incoming}-s{args.seed}{suffix}"
     if args.only:
-        part = {"ours-census": lambda: ours_census(directory), "ours-train": lambda: ours_train(directory),
+        part = {"ours-census": lambda: ours_census(directory, args.model), "ours-train": lambda: ours_train(directory),
                 "ours-febrl": ours_febrl, "splink-census": lambda: splink_census(directory),
                 "splink-febrl": splink_febrl, "scoring": scoring_speed}[args.only]()
         print(json.dumps(part))
         return 0
     if not (directory / "meta.json").exists():
-        from tests.perf.matching.synthetic import generate_files
-        generate_files(args.existing, args.incoming, directory, seed=args.seed)
-    common = ["--data-dir", str(directory)]
-    results = {"existing": args.existing, "incoming": args.incoming, "seed": args.seed,
+        if args.corpus == "independent":
+            from tests.perf.search.census import write_files
+            write_files(args.existing, args.incoming, directory, seed=args.seed)
+        else:
+            from tests.perf.matching.synthetic import generate_files
+            generate_files(args.existing, args.incoming, directory, seed=args.seed)
+    common = ["--data-dir", str(directory)] + (["--model", args.model] if args.model else [])
+    results = {"existing": args.existing, "incoming": args.incoming, "seed": args.seed, "corpus": args.corpus,
+               "model": args.model or "shipped",
                "machine": f"{subprocess.run(['uname', '-m'], capture_output=True, text=True).stdout.strip()}, "
                           f"{__import__('os').cpu_count()} cores, Python {sys.version.split()[0]}"}
-    for name in ("ours-census", "splink-census", "ours-train", "ours-febrl", "splink-febrl", "scoring"):
+    parts = ("ours-census", "splink-census", "ours-train", "ours-febrl", "splink-febrl", "scoring")
+    for name in args.parts.split(",") if args.parts else parts:
         results[name] = _child("--only", name, *common)
         print(name, json.dumps(results[name]), flush=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
