@@ -171,6 +171,12 @@ def names_crossed(L: Table, R: Table, li, ri) -> np.ndarray:
     return (_eq(L["forename"][li], R["surname"][ri]) & _eq(L["surname"][li], R["forename"][ri]))
 
 
+def forename_is_middle(L: Table, R: Table, li, ri) -> np.ndarray:
+    """Pairs where one side's forename is one of the other side's middle names."""
+    middles = ("middle1", "middle2")
+    return _any_equal(L, R, li, ri, ("forename",), middles) | _any_equal(L, R, li, ri, middles, ("forename",))
+
+
 def forename(L: Table, R: Table, li, ri) -> np.ndarray:
     """exact, variant (listed), alternate (one side's forename is the other's middle or
     preferred name, or the first word of a forename field holding two names, or the

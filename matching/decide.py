@@ -10,6 +10,10 @@
   record with the same date of birth in the household: a second candidate child in the
   index, or another row of the batch (batch_twins). A lone child's mistyped forename
   ("Harvry" for Harvey) is linked.
+- With the twins guard (children's records): names, date of birth and sex alone, with
+  no household level (home or a carer), no middle name and no identifier in common,
+  are never auto-linked: a child who moved looks like a stranger who shares a name and
+  a birthday.
 - Two different valid permanent UPNs, or two different NHS numbers: never auto-linked.
 - Two or more candidates in the auto band within the margin of each other: review.
 - Two incoming records auto-linked to one existing record: both go to review.
@@ -71,10 +75,13 @@ def same_day_household(levels: np.ndarray, columns: Columns | None = None) -> np
     return columns.at(levels, "dob", "exact") & household
 
 
-def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarray | None = None) -> np.ndarray:
+def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarray | None = None,
+          middle_forename: np.ndarray | None = None) -> np.ndarray:
     """Pairs that the twins guard holds back. evidence[k]: pair k's incoming record has
     another record of its date of birth in its household (in the index or the batch);
-    None: treat every pair as having it (the guard of any forename difference)."""
+    None: treat every pair as having it (the guard of any forename difference).
+    middle_forename[k]: one side's forename is the other's middle name (a twin's middle
+    name can be the other twin's forename): evidence too."""
     columns = columns or Columns()
     forename = columns.levels(levels, "forename")
     if forename is None:
@@ -86,7 +93,25 @@ def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarr
         return held
     implausible = (columns.at(levels, "forename", *IMPLAUSIBLE_FORENAME) | middle_differ
                    | columns.at(levels, "sex", "disagree"))
+    if middle_forename is not None:
+        implausible |= middle_forename
     return held & (implausible | evidence)
+
+
+# Household levels that corroborate a link: the same home, or a carer's full name.
+CORROBORATING = ("line_postcode_and_carer", "line_and_postcode", "similar_line_and_postcode", "postcode", "line",
+                 "similar_line", "carer")
+
+
+def names_and_date_only(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    """Pairs with nothing in common beyond names, date of birth and sex: no household
+    level, no middle name, no identifier. A model without the household comparison
+    (address parts, as for FEBRL) has no such rule: all False."""
+    columns = columns or Columns()
+    if columns.index.get("address") is None:
+        return np.zeros(len(levels), dtype=bool)
+    return ~(columns.at(levels, "address", *CORROBORATING) | columns.at(levels, "middle_names", "agree")
+             | identifier_agrees(levels, columns))
 
 
 def index_twins(right: np.ndarray, levels: np.ndarray, n_incoming: int, columns: Columns | None = None) -> np.ndarray:
@@ -141,18 +166,20 @@ class Decision:
 def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.ndarray,
            n_incoming: int, thresholds: Thresholds, *, twins_guard: bool = True,
            max_candidates: int = 5, comparisons: tuple[Comparison, ...] = COMPARISONS,
-           batch_twins: np.ndarray | None = None) -> list[Decision]:
+           batch_twins: np.ndarray | None = None, middle_forename: np.ndarray | None = None) -> list[Decision]:
     """One decision per incoming row, from scored candidate pairs (right[k], left[k]),
-    one pair per candidate. batch_twins: per incoming row, twin evidence in its batch."""
+    one pair per candidate. batch_twins: per incoming row, twin evidence in its batch;
+    middle_forename: per pair, a forename that is the other's middle name (twins)."""
     auto_bits, review_bits = bits(thresholds.auto), bits(thresholds.review)
     columns = Columns(comparisons)
     if twins_guard:
         evidence = index_twins(right, levels, n_incoming, columns)
         if batch_twins is not None:
             evidence |= batch_twins
-        held = twins(levels, columns, evidence[right])
+        held = twins(levels, columns, evidence[right], middle_forename)
+        alone = names_and_date_only(levels, columns)
     else:
-        held = np.zeros(len(levels), dtype=bool)
+        held = alone = np.zeros(len(levels), dtype=bool)
     conflict = identifier_conflict(levels, columns)
     order = np.lexsort((-weights, right))   # by incoming row, best first
     bounds = np.searchsorted(right[order], np.arange(n_incoming + 1))
@@ -172,6 +199,8 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
         if weights[top] >= auto_bits:
             if held[top]:
                 reasons.append("twins_guard")
+            if alone[top]:
+                reasons.append("names_and_date_only")
             if conflict[top]:
                 reasons.append("identifier_conflict")
             close = [k for k in in_auto[1:] if weights[top] - weights[k] < thresholds.margin]

@@ -126,15 +126,17 @@ LONE = dict(upn="", middle_names="")
 
 
 @pytest.mark.parametrize("changes, existing, batch, expected", [
-    # A lone child's slip of the keyboard, or the middle name she goes by: linked.
+    # A lone child's slip of the keyboard: linked.
     ({"forename": "Amellia"}, [AMELIA], [], "auto"),
     ({"forename": "Amelai"}, [AMELIA], [], "auto"),
-    ({"forename": "Rose"}, [AMELIA], [], "auto"),
+    # The middle name she goes by: a twin's middle name can be the other twin's forename.
+    ({"forename": "Rose"}, [AMELIA], [], "review"),
     # Evidence of a twin: the other twin in the index, or in the same batch.
     ({"forename": "Amellia"}, [AMELIA, OLIVIA], [], "review"),
     ({"forename": "Rose"}, [AMELIA, OLIVIA], [], "review"),
     ({"forename": "Amellia"}, [AMELIA], [record(record_id="in2", forename="Olivia", **LONE)], "review"),
     # Another name altogether, an initial, or another sex: evidence on its own.
+    ({"forename": "Matilda", "middle_names": "Rose"}, [AMELIA], [], "review"),
     ({"forename": "Matilda"}, [AMELIA], [], "review"),
     ({"forename": "A"}, [AMELIA], [], "review"),
     ({"forename": "Amellia", "gender": "M"}, [AMELIA], [], "review"),
@@ -155,3 +157,23 @@ def test_twins_are_held_back_when_their_address_lines_are_written_differently():
     got, _ = run(existing, incoming)
     decision, _, d = got["in"]
     assert decision != "auto"
+
+
+MOVED = dict(address_line1="9 Far Road", postcode="LS1 4AP", town="Leeds")
+
+
+@pytest.mark.parametrize("changes, expected", [
+    # Names, date of birth and sex only: a child who moved, or a stranger sharing all three.
+    ({**MOVED, "middle_names": "", "upn": "", "carer1_forename": "Jo", "carer1_surname": "Quill"}, "review"),
+    # Anything else in common corroborates: a middle name, a carer, an identifier.
+    ({**MOVED, "upn": "", "carer1_forename": "Jo", "carer1_surname": "Quill"}, "auto"),
+    ({**MOVED, "middle_names": "", "upn": ""}, "auto"),
+    ({**MOVED, "middle_names": "", "upn": upn(serial=1), "carer1_forename": "Jo", "carer1_surname": "Quill"}, "auto"),
+])
+def test_names_and_date_of_birth_alone_never_auto_link(changes, expected):
+    got, _ = run([AMELIA], [record(record_id="in", **changes)])
+    decision, existing, d = got["in"]
+    if expected == "auto":
+        assert (decision, existing) == ("auto", "amelia"), d
+    else:
+        assert decision == "review" and "names_and_date_only" in d.reasons, d

@@ -168,15 +168,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--children", type=int, default=20_000)
     p.add_argument("--queries", type=int, default=2_000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--keep", type=Path, metavar="DIR",
+                   help="keep the corpus and the loaded database in DIR, and reuse them when run again "
+                        "with the same sizes and seed (default: a temporary directory, removed)")
     args = p.parse_args(argv)
 
     from index import db
     from tests.perf.search import corpus
 
-    root = Path(tempfile.mkdtemp(prefix="isindex-search-bench-"))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="isindex-search-bench-"))
+    marker = root / f"loaded-{args.children}-{args.queries}-s{args.seed}.json"
     try:
-        kids, qs = corpus.generate(args.children, args.queries, args.seed)
-        corpus.write(root / "corpus", kids, qs)
+        if not marker.exists():
+            kids, qs = corpus.generate(args.children, args.queries, args.seed)
+            corpus.write(root / "corpus", kids, qs)
         with open(root / "corpus" / "queries.csv", newline="", encoding="utf-8") as f:
             queries = list(csv.DictReader(f))
         server = db.embedded_server(root)
@@ -189,7 +194,12 @@ def main(argv: list[str] | None = None) -> int:
                 "command": "python -m tests.perf.search.bench " + " ".join(sys.argv[1:] if argv is None else argv),
                 "error_rates": corpus.ERROR_RATES,
             }
-            results["load"] = asyncio.run(load(url, root / "corpus" / "existing.csv"))
+            if marker.exists():
+                results["load"] = json.loads(marker.read_text())
+            else:
+                results["load"] = asyncio.run(load(url, root / "corpus" / "existing.csv"))
+                if args.keep:
+                    marker.write_text(json.dumps(results["load"]))
             print("load", results["load"], flush=True)
 
             async def links() -> dict[str, uuid.UUID]:
@@ -211,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.cleanup()
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
     out = HERE / "out" / f"results-{args.children}-{args.queries}-s{args.seed}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
