@@ -204,17 +204,22 @@ class QueryCandidates:
 
 SEARCH_FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname",
                  "former_surname", "gender", "address_line1", "address_line2", "town", "postcode")
+# The fields a query can agree with (it has no address line nor town): the others are
+# not built into the candidates' matching table.
+MATCHED_FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname",
+                  "former_surname", "gender", "postcode")
 
 
 async def for_query(conn: asyncpg.Connection, vocabs: table.Vocabs, readings: Table, *,
                     rules: tuple[blocking.Rule, ...], dobs: list[dt.date], surnames: list[str],
-                    near_dates: list[dt.date], cap: int) -> QueryCandidates:
+                    near_dates: list[dt.date], forename: str, surname: str, cap: int) -> QueryCandidates:
     """Candidates of a search whose readings (the query as given, and as it may have been
     meant) are the rows of `readings`; `dobs`, the dates of birth every child born on is
-    a candidate; `surnames` (search keys) sounded near `near_dates` (search_candidates.sql)."""
+    a candidate when a name form is near `forename` or `surname` (folded); `surnames`
+    (search keys) sounded near `near_dates` (search_candidates.sql)."""
     _, keys = blocking.stored_keys(readings, rules)
     rows = await conn.fetch(sql.load("search_candidates"), np.unique(keys).tolist(), cap, dobs, surnames,
-                            near_dates)
+                            near_dates, forename, surname)
     index: dict[uuid.UUID, int] = {}
     children: list[dict] = []
     found: list[dict] = []
@@ -230,6 +235,6 @@ async def for_query(conn: asyncpg.Connection, vocabs: table.Vocabs, readings: Ta
             continue
         owner.append(k)
         found.append({"record_id": f"{r['kind']}:{child}", "dob": r["dob"].isoformat() if r["dob"] else "",
-                      **{f: r[f] or "" for f in SEARCH_FIELDS}})
+                      **{f: r[f] or "" for f in MATCHED_FIELDS}})
     return QueryCandidates(table.build(vocabs, found) if found else table.build(vocabs, []),
                            np.asarray(owner, dtype=np.int64), children)

@@ -50,6 +50,7 @@ async def search_by_name(conn: asyncpg.Connection, q: NameQuery, model: mmodel.M
                                        dobs=msearch.dates(query), surnames=surnames,
                                        near_dates=sorted(set(normalise.near_dates(q.dob))
                                                          | set(normalise.one_digit_dates(q.dob))),
+                                       forename=normalise.fold(q.forename), surname=normalise.fold(q.surname),
                                        cap=blocking.DEFAULT_CAP)
     if not found.children:
         return []

@@ -6,6 +6,8 @@ Every checker takes any string and returns a Checked; it never raises on bad inp
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -238,6 +240,7 @@ class PostcodeParts:
     area: str
 
 
+@functools.lru_cache(maxsize=1 << 16)   # the same postcodes come again and again (PostcodeParts is frozen)
 def postcode_parts(raw: str) -> PostcodeParts | None:
     """Unit, sector, district and area of a valid postcode; None otherwise (and for 'BFPO n')."""
     value = normalise_postcode(raw)

@@ -195,6 +195,8 @@ def _identifiers(vocabs: Vocabs, scheme: str, values, known_only: bool = False) 
     """(code, permanent) per row for valid identifiers; invalid ones are never used for matching."""
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         values = values.to_pylist()
+    if not any(values):   # none given (a search's candidates, most carers' columns)
+        return np.full(len(values), MISSING, dtype=np.int64), np.zeros(len(values), dtype=bool)
     normalised, valid, temporary = identifiers.check_many(scheme, values)
     code = _coder(vocabs.ids, known_only)
     codes = np.fromiter((code(f"{scheme}:{v}") if ok else MISSING for v, ok in zip(normalised, valid)),
@@ -227,8 +229,22 @@ def columns_of(rows: Iterable[CensusRow | dict]) -> Source:
     return {name: [str(r.get(name) or "") for r in rows] for name in names}
 
 
+SMALL = 4096   # rows below which a plain dict beats Arrow's per-call overhead
+
+
 def _map(values, fn, width: int = 1) -> np.ndarray:
-    """fn over the distinct values only, spread back to every row (via Arrow's dictionary encoding)."""
+    """fn over the distinct values only, spread back to every row (via Arrow's dictionary
+    encoding; a dict for a small list, as a search's candidates are)."""
+    if isinstance(values, list) and len(values) < SMALL:
+        done: dict = {}
+        mapped = [done[v] if v in done else done.setdefault(v, fn(v)) for v in (x or "" for x in values)]
+        if not mapped:
+            return np.zeros(0, dtype=np.int64) if width == 1 else np.zeros((0, width), dtype=np.int64)
+        if width == 1:
+            return np.array(mapped, dtype=np.int64)
+        out = np.empty((len(mapped), width), dtype=object)
+        out[:] = mapped
+        return out
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if not isinstance(values, pa.Array):

@@ -1,11 +1,15 @@
 -- A practitioner search's candidates (index.candidates.for_query).
 -- $1 the query's stored blocking keys   $2 the block cap   $3 dates of birth (as given, swapped)
 -- $4 surname keys (each reading's surname, and its parts)   $5 dates one slip from the query's
+-- $6 the query's folded forename ('' when not given)   $7 its folded surname
 -- The children are those with a linked source record under one of the keys (a block over
--- the cap is skipped, as for a feed), every child born on one of the dates, and every
--- child with a name whose surname sounds like a query surname born on a date one slip
--- away (child_search_names: the index's own names, legal, preferred, former and parts,
--- so a child no source record speaks for is found too). Each
+-- the cap is skipped, as for a feed), every child born on one of the dates with a name
+-- form near the query's names either way round (trigram similarity >= 0.3: a new
+-- surname with the forename, a badly misspelt surname), and every child with a name
+-- whose surname sounds like a query surname born on a date one slip away, with a
+-- forename near the query's when it gives one (child_search_names: the index's own
+-- names, legal, preferred, former and parts, so a child no source record speaks for is
+-- found too). Each
 -- child comes back as its index record (kind 'c': the children row, with its latest
 -- former surname) and as each linked source record (kind 's'), with the fields a
 -- search hit shows. An archived child is never found (index.retention).
@@ -19,10 +23,14 @@ found AS (
     SELECT l.child_id FROM hits h JOIN blocks b ON b.key = h.key
       JOIN links l ON l.source_record_id = h.source_record_id AND l.unlinked_at IS NULL
     UNION
-    SELECT c.id FROM children c WHERE c.dob = ANY($3::date[])
+    SELECT n.child_id FROM children c JOIN child_search_names n ON n.child_id = c.id
+     WHERE c.dob = ANY($3::date[])
+       AND greatest(similarity(n.forename_key, $6), similarity(n.surname_key, $7),
+                    similarity(n.forename_key, $7), similarity(n.surname_key, $6)) >= 0.3
     UNION
     SELECT n.child_id FROM child_search_names n
      WHERE n.surname_sound IN (SELECT dmetaphone(k) FROM unnest($4::text[]) k) AND n.dob = ANY($5::date[])
+       AND ($6 = '' OR greatest(similarity(n.forename_key, $6), similarity(n.surname_key, $6)) >= 0.3)
 ),
 kids AS (
     SELECT c.* FROM found f JOIN children c ON c.id = f.child_id WHERE c.archived_at IS NULL

@@ -45,6 +45,12 @@ def test_fold_idempotent(text):
     assert fold(once) == once
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_fold_of_ascii_text_is_the_unicode_path_s(text):
+    from matching.normalise import _fold_unicode
+    assert fold(text) == _fold_unicode(text)
+
+
 @given(st.text())
 def test_fold_shape(text):
     out = fold(text)
