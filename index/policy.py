@@ -154,7 +154,7 @@ def _visible_involvement(principal: Principal, inv: Involvement) -> Involvement:
     )
 
 
-NAME_FIELDS = ("forename", "middle_names", "surname")
+NAME_FIELDS = ("forename", "middle_names", "surname", "reading")   # "reading": how the query was read
 
 
 def visible_hits(

@@ -171,6 +171,26 @@ def names_crossed(L: Table, R: Table, li, ri) -> np.ndarray:
     return (_eq(L["forename"][li], R["surname"][ri]) & _eq(L["surname"][li], R["forename"][ri]))
 
 
+def forename_slip(L: Table, R: Table, li, ri) -> np.ndarray:
+    """Pairs whose forenames are one slip of the keyboard apart: Damerau-Levenshtein
+    distance 1 (2 for names of six letters or more), both at least three letters."""
+    a, b = L["forename"][li], R["forename"][ri]
+    distinct = Distinct(L.vocabs.names.values, a, b)
+    if not len(distinct.a):
+        return np.zeros(len(li), dtype=bool)
+    values = distinct.vocab
+    ok = np.fromiter((_slip(values[x], values[y]) for x, y in zip(distinct.a, distinct.b)), dtype=bool,
+                     count=len(distinct.a))
+    return distinct.spread(ok, False)
+
+
+def _slip(x: str, y: str) -> bool:
+    if x == y or min(len(x), len(y)) < 3:
+        return False
+    allowed = 2 if min(len(x), len(y)) >= 6 else 1
+    return DamerauLevenshtein.distance(x, y, score_cutoff=allowed + 1) <= allowed
+
+
 def forename_is_middle(L: Table, R: Table, li, ri) -> np.ndarray:
     """Pairs where one side's forename is one of the other side's middle names."""
     middles = ("middle1", "middle2")

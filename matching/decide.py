@@ -5,8 +5,9 @@
   variants of each other or middle names that share nothing (twins both called
   Muhammad), with no identifier agreeing, and evidence of a possible twin: never
   auto-linked. Evidence is a forename disagreement that is not a plausible typo (the
-  forenames are not within Jaro-Winkler 0.88: another name, an initial, a middle or
-  preferred name), middle names that share nothing, a different sex, or another
+  forenames are neither within Jaro-Winkler 0.88 nor one slip of the keyboard apart:
+  another name, an initial, or one's forename is the other's middle name), middle names
+  that share nothing, a different sex, or another
   record with the same date of birth in the household: a second candidate child in the
   index, or another row of the batch (batch_twins). A lone child's mistyped forename
   ("Harvry" for Harvey) is linked.
@@ -76,12 +77,14 @@ def same_day_household(levels: np.ndarray, columns: Columns | None = None) -> np
 
 
 def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarray | None = None,
-          middle_forename: np.ndarray | None = None) -> np.ndarray:
+          middle_forename: np.ndarray | None = None, slip: np.ndarray | None = None) -> np.ndarray:
     """Pairs that the twins guard holds back. evidence[k]: pair k's incoming record has
     another record of its date of birth in its household (in the index or the batch);
     None: treat every pair as having it (the guard of any forename difference).
     middle_forename[k]: one side's forename is the other's middle name (a twin's middle
-    name can be the other twin's forename): evidence too."""
+    name can be the other twin's forename): evidence too. slip[k]: the forenames are one
+    slip of the keyboard apart (compare.forename_slip), so not evidence however far
+    apart Jaro-Winkler puts them."""
     columns = columns or Columns()
     forename = columns.levels(levels, "forename")
     if forename is None:
@@ -91,8 +94,10 @@ def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarr
     held = same_day_household(levels, columns) & different & ~identifier_agrees(levels, columns)
     if evidence is None:
         return held
-    implausible = (columns.at(levels, "forename", *IMPLAUSIBLE_FORENAME) | middle_differ
-                   | columns.at(levels, "sex", "disagree"))
+    other_name = columns.at(levels, "forename", *IMPLAUSIBLE_FORENAME)
+    if slip is not None:
+        other_name &= ~slip
+    implausible = other_name | middle_differ | columns.at(levels, "sex", "disagree")
     if middle_forename is not None:
         implausible |= middle_forename
     return held & (implausible | evidence)
@@ -166,7 +171,8 @@ class Decision:
 def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.ndarray,
            n_incoming: int, thresholds: Thresholds, *, twins_guard: bool = True,
            max_candidates: int = 5, comparisons: tuple[Comparison, ...] = COMPARISONS,
-           batch_twins: np.ndarray | None = None, middle_forename: np.ndarray | None = None) -> list[Decision]:
+           batch_twins: np.ndarray | None = None, middle_forename: np.ndarray | None = None,
+           slip: np.ndarray | None = None) -> list[Decision]:
     """One decision per incoming row, from scored candidate pairs (right[k], left[k]),
     one pair per candidate. batch_twins: per incoming row, twin evidence in its batch;
     middle_forename: per pair, a forename that is the other's middle name (twins)."""
@@ -176,7 +182,7 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
         evidence = index_twins(right, levels, n_incoming, columns)
         if batch_twins is not None:
             evidence |= batch_twins
-        held = twins(levels, columns, evidence[right], middle_forename)
+        held = twins(levels, columns, evidence[right], middle_forename, slip)
         alone = names_and_date_only(levels, columns)
     else:
         held = alone = np.zeros(len(levels), dtype=bool)

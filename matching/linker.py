@@ -70,7 +70,8 @@ def link(existing: Table, incoming: Table, model: Model, *, cap: int = blocking.
     decisions = decide.decide(right, left, weights, levels, len(incoming), model.thresholds,
                               twins_guard=model.rules.twins_guard, comparisons=comparisons,
                               batch_twins=decide.batch_twins(incoming),
-                              middle_forename=compare.forename_is_middle(existing, incoming, left, right))
+                              middle_forename=compare.forename_is_middle(existing, incoming, left, right),
+                              slip=compare.forename_slip(existing, incoming, left, right))
     seconds["decide"] = time.perf_counter() - t
     log.info("linked", pairs=len(left), **{k: round(v, 3) for k, v in seconds.items()})
     return Linked(existing, incoming, decisions, levels, contributions, left, right, blocked, comparisons, seconds)

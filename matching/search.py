@@ -58,7 +58,9 @@ class Hit:
     probability: float
     grade: str
     reading: str                         # which reading of the query scored it
-    explanation: list[tuple[str, str, float]]   # (comparison, level, bits), fields with data only
+    # (comparison, level, bits) for the fields with data, and ("reading", name, -REWRITE_BITS)
+    # for a rewritten reading: weight = the prior + the sum of the bits.
+    explanation: list[tuple[str, str, float]]
 
 
 def readings(q: Query) -> list[tuple[str, dict]]:
@@ -70,8 +72,8 @@ def readings(q: Query) -> list[tuple[str, dict]]:
         out.append(("names_swapped", {**base, "forename": surname, "surname": forename}))
     words = forename.split()
     if len(words) > 1:
-        out.append(("forename_and_middle", {**base, "forename": words[0], "middle_names": " ".join(words[1:])}))
-        out[-1][1]["surname"] = surname
+        out.append(("forename_and_middle", {**base, "forename": words[0], "middle_names": " ".join(words[1:]),
+                                            "surname": surname}))
     return [(name, {"record_id": f"q{k}", **row}) for k, (name, row) in enumerate(out)]
 
 
@@ -122,6 +124,8 @@ def rank(model: mmodel.Model, query: Table, names: list[str], records: Table, ow
         certain = w >= auto and rivals.sum() == 1 and not held[j]
         grade = "certain" if certain else "probable" if w >= review else "possible"
         fields = [x for x in explain(levels[k], bits[k], comparisons) if x[1] != "no data"]
+        if ri[k] > 0:   # the rewrite's cost, so that weight = prior + the explanation's bits
+            fields.append(("reading", names[int(ri[k])], -REWRITE_BITS))
         hits.append(Hit(int(children[k]), round(w, 2), round(float(mmodel.probability(w)), 4), grade,
                         names[int(ri[k])], fields))
     return hits

@@ -68,7 +68,8 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
     decisions = decide.decide(ri[keep], ci[keep], weights[keep], levels[keep], n, model.thresholds,
                               twins_guard=model.rules.twins_guard, comparisons=comparisons,
                               max_candidates=max_candidates, batch_twins=decide.batch_twins(incoming),
-                              middle_forename=compare.forename_is_middle(existing, incoming, li[keep], ri[keep]))
+                              middle_forename=compare.forename_is_middle(existing, incoming, li[keep], ri[keep]),
+                              slip=compare.forename_slip(existing, incoming, li[keep], ri[keep]))
     review_bits = mmodel.bits(model.thresholds.review)
     # Per incoming record: any candidate in the review band that is shielded, or pending.
     near = keep[weights[keep] >= review_bits]

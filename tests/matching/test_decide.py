@@ -129,6 +129,8 @@ LONE = dict(upn="", middle_names="")
     # A lone child's slip of the keyboard: linked.
     ({"forename": "Amellia"}, [AMELIA], [], "auto"),
     ({"forename": "Amelai"}, [AMELIA], [], "auto"),
+    ({"forename": "Anelua"}, [AMELIA], [], "auto"),      # two slips: Jaro-Winkler below 0.88
+    ({"forename": "Anelua"}, [AMELIA, OLIVIA], [], "review"),
     # The middle name she goes by: a twin's middle name can be the other twin's forename.
     ({"forename": "Rose"}, [AMELIA], [], "review"),
     # Evidence of a twin: the other twin in the index, or in the same batch.

@@ -104,6 +104,9 @@ def test_swapped_names_cost_a_little_and_win_only_when_they_fit():
     assert got[0][0] == "a" and got[0][1].reading == "names_swapped"
     as_given = rank(search.Query(forename="Harvey", surname="Hunt", dob=dt.date(2014, 6, 21)))
     assert got[0][1].weight == pytest.approx(as_given[0][1].weight - search.REWRITE_BITS, abs=0.01)
+    assert ("reading", "names_swapped", -search.REWRITE_BITS) in got[0][1].explanation
+    assert got[0][1].weight == pytest.approx(MODEL.prior_bits(100_000) + sum(b for _, _, b in got[0][1].explanation),
+                                             abs=0.05)
 
 
 def test_a_date_of_birth_alone_is_not_enough():

@@ -144,8 +144,15 @@ def score(queries: list[dict], answers: list[dict], child_of: dict[str, uuid.UUI
             "mean_results": round(sum(len(a["ids"]) for _, a in scored) / n, 2) if n else None,
             "p50_ms": round(q[49] * 1000, 2) if n else None,
             "p95_ms": round(q[94] * 1000, 2) if n else None,
+            # The true child's grade, among the searches that found it.
+            "true_grade": _grades([a["grades"][a["ids"].index(child_of[q_["true_record_id"]])]
+                                   for q_, a in scored if child_of[q_["true_record_id"]] in a["ids"]]),
         }
     return table
+
+
+def _grades(grades: list[str]) -> dict[str, float]:
+    return {g: round(grades.count(g) / len(grades), 4) for g in ("certain", "probable", "possible")} if grades else {}
 
 
 def print_table(title: str, table: dict) -> None:
@@ -158,6 +165,8 @@ def print_table(title: str, table: dict) -> None:
         print(f"{kind:<22}{r['scored']:>6}{r['found']:>9.1%}{r['first']:>9.1%}{r['mean_results']:>9.2f}"
               f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}")
     total = table["overall"]
+    print("the true child's grade where found: "
+          + ", ".join(f"{g} {share:.1%}" for g, share in total["true_grade"].items()))
     print(f"(n: queries scored; not scored: {total['unlinked']} whose true record the load sent to review, "
           f"{total['refused']} refused by the route's parameter checks)")
 
