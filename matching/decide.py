@@ -98,8 +98,8 @@ def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarr
     if slip is not None:
         other_name &= ~slip
     implausible = other_name | middle_differ | columns.at(levels, "sex", "disagree")
-    if middle_forename is not None:
-        implausible |= middle_forename
+    if middle_forename is not None:   # unless the middle names agree: the same names, reordered
+        implausible |= middle_forename & ~columns.at(levels, "middle_names", "agree")
     return held & (implausible | evidence)
 
 

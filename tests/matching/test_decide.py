@@ -133,6 +133,8 @@ LONE = dict(upn="", middle_names="")
     ({"forename": "Anelua"}, [AMELIA, OLIVIA], [], "review"),
     # The middle name she goes by: a twin's middle name can be the other twin's forename.
     ({"forename": "Rose"}, [AMELIA], [], "review"),
+    # ... unless the middle names agree: the same names, reordered.
+    ({"forename": "Rose", "middle_names": "Rose Amelia"}, [AMELIA], [], "auto"),
     # Evidence of a twin: the other twin in the index, or in the same batch.
     ({"forename": "Amellia"}, [AMELIA, OLIVIA], [], "review"),
     ({"forename": "Rose"}, [AMELIA, OLIVIA], [], "review"),
