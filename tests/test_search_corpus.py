@@ -130,3 +130,30 @@ def test_households_have_twins_and_siblings(made):
     assert twins and len(siblings) > len(by_household) / 3
     for h in twins:
         assert len({c.forename for c in h}) == len(h)    # twins have different forenames
+
+
+def test_the_census_corpus_is_deterministic_and_its_truth_consistent():
+    from tests.perf.search import census
+
+    existing, incoming, truth, never = census.generate(3000, 600, seed=3)
+    again = census.generate(3000, 600, seed=3)
+    assert (existing, incoming, truth) == again[:3] and never == again[3]
+    ids = {r["record_id"] for r in existing}
+    assert len(ids) == 3000 and len(incoming) == len(truth) == 600
+    by_id = {r["record_id"]: r for r in existing}
+    kinds = Counter()
+    for row, (rid, true_id, kind) in zip(incoming, truth, strict=True):
+        assert row["record_id"] == rid and rid not in ids
+        kinds[kind.split("+")[0] if true_id else kind] += 1
+        if true_id:
+            assert true_id in ids
+            if kind == "exact":   # the same child, as the LA holds it (its messy spellings aside)
+                truth_row = by_id[true_id]
+                assert row["dob"] == truth_row["dob"] and row["postcode"] == truth_row["postcode"]
+        else:
+            assert kind in census.INCOMING and kind != "returning"
+    # New twins and same-name strangers are never to be merged with the child they copy.
+    for row, (rid, _, kind) in zip(incoming, truth):
+        if kind in ("new_twin", "same_name_stranger"):
+            assert any(rid in pair for pair in never)
+    assert kinds["exact"] > 250 and kinds["new_family"] > 0
