@@ -16,6 +16,9 @@
   are never auto-linked: a child who moved looks like a stranger who shares a name and
   a birthday.
 - Two different valid permanent UPNs, or two different NHS numbers: never auto-linked.
+- Distinct twins are never candidates: the same household and date of birth, another
+  forename altogether and another sex or middle names that share nothing, with no
+  identifier agreeing (two disagreements where a twin is the other explanation).
 - Two or more candidates in the auto band within the margin of each other: review.
 - Two incoming records auto-linked to one existing record: both go to review.
 """
@@ -103,6 +106,17 @@ def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarr
     return held & (implausible | evidence)
 
 
+def distinct_twins(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    """Pairs that are two children of one household born the same day: another
+    forename altogether (not a variant, a slip, a middle name nor within Jaro-Winkler
+    0.88) and another sex or middle names that share nothing, with no identifier
+    agreeing. Two disagreements where a twin is the other explanation: never candidates."""
+    columns = columns or Columns()
+    other_forename = columns.at(levels, "forename", "else")
+    second = columns.at(levels, "sex", "disagree") | columns.at(levels, "middle_names", "disagree")
+    return same_day_household(levels, columns) & other_forename & second & ~identifier_agrees(levels, columns)
+
+
 # Household levels that corroborate a link: the same home, or a carer's full name.
 CORROBORATING = ("line_postcode_and_carer", "line_and_postcode", "similar_line_and_postcode", "postcode", "line",
                  "similar_line", "carer")
@@ -179,19 +193,24 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
     auto_bits, review_bits = bits(thresholds.auto), bits(thresholds.review)
     columns = Columns(comparisons)
     if twins_guard:
+        # Never candidates (distinct_twins): left out of each row's list below.
+        excluded = distinct_twins(levels, columns)
+        if slip is not None:
+            excluded &= ~slip
         evidence = index_twins(right, levels, n_incoming, columns)
         if batch_twins is not None:
             evidence |= batch_twins
         held = twins(levels, columns, evidence[right], middle_forename, slip)
         alone = names_and_date_only(levels, columns)
     else:
-        held = alone = np.zeros(len(levels), dtype=bool)
+        held = alone = excluded = np.zeros(len(levels), dtype=bool)
     conflict = identifier_conflict(levels, columns)
     order = np.lexsort((-weights, right))   # by incoming row, best first
     bounds = np.searchsorted(right[order], np.arange(n_incoming + 1))
     decisions = []
     for r in range(n_incoming):
         ks = order[bounds[r]:bounds[r + 1]]
+        ks = ks[~excluded[ks]]
         if len(ks) == 0 or weights[ks[0]] < review_bits:
             best = int(ks[0]) if len(ks) else None
             decisions.append(Decision(r, "new", None, float(weights[best]) if best is not None else None,

@@ -181,3 +181,19 @@ def test_names_and_date_of_birth_alone_never_auto_link(changes, expected):
         assert (decision, existing) == ("auto", "amelia"), d
     else:
         assert decision == "review" and "names_and_date_only" in d.reasons, d
+
+
+@pytest.mark.parametrize("changes, expected", [
+    # Another forename altogether and another sex, or middle names that share nothing: a twin.
+    ({"forename": "Oscar", "gender": "M"}, "new"),
+    ({"forename": "Olivia", "middle_names": "Grace"}, "new"),
+    # Another forename but nothing else against: a possible twin, for a person.
+    ({"forename": "Olivia"}, "review"),
+    # A slip of the keyboard and another sex: not a distinct twin.
+    ({"forename": "Amelai", "gender": "M"}, "review"),
+    # An identifier agreeing outweighs it all.
+    ({"forename": "Olivia", "middle_names": "Grace", "upn": upn(serial=1)}, "auto"),
+])
+def test_distinct_twins_are_never_candidates(changes, expected):
+    got, _ = run([AMELIA], [record(record_id="in", **{**LONE, **changes})])
+    assert got["in"][0] == expected, got["in"][2]
