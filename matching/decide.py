@@ -16,9 +16,10 @@
   are never auto-linked: a child who moved looks like a stranger who shares a name and
   a birthday.
 - Two different valid permanent UPNs, or two different NHS numbers: never auto-linked.
-- Distinct twins are never candidates: the same household and date of birth, another
-  forename altogether and another sex or middle names that share nothing, with no
-  identifier agreeing (two disagreements where a twin is the other explanation).
+- Distinct children of one household are never candidates for each other: another
+  forename altogether, no identifier agreeing, and either the same date of birth with
+  another sex or middle names that share nothing (twins), or a date of birth that is
+  no slip of the other's (a sibling).
 - Two or more candidates in the auto band within the margin of each other: review.
 - Two incoming records auto-linked to one existing record: both go to review.
 """
@@ -68,15 +69,21 @@ class Columns:
         return None if k is None else levels[:, k]
 
 
-def same_day_household(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
-    """Pairs with the same date of birth in the same household."""
+def household(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    """Pairs in the same household (HOUSEHOLD levels)."""
     columns = columns or Columns()
-    household = np.zeros(len(levels), dtype=bool)
+    out = np.zeros(len(levels), dtype=bool)
     for name, household_levels in HOUSEHOLD.items():
         col = columns.levels(levels, name)
         if col is not None:
-            household |= np.isin(col, household_levels)
-    return columns.at(levels, "dob", "exact") & household
+            out |= np.isin(col, household_levels)
+    return out
+
+
+def same_day_household(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    """Pairs with the same date of birth in the same household."""
+    columns = columns or Columns()
+    return columns.at(levels, "dob", "exact") & household(levels, columns)
 
 
 def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarray | None = None,
@@ -106,15 +113,19 @@ def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarr
     return held & (implausible | evidence)
 
 
-def distinct_twins(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
-    """Pairs that are two children of one household born the same day: another
-    forename altogether (not a variant, a slip, a middle name nor within Jaro-Winkler
-    0.88) and another sex or middle names that share nothing, with no identifier
-    agreeing. Two disagreements where a twin is the other explanation: never candidates."""
+def distinct_children(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    """Pairs that are two children of one household, never candidates for each other:
+    another forename altogether (not a variant, a slip, a middle name nor within
+    Jaro-Winkler 0.88), with no identifier agreeing, and either born the same day with
+    another sex or middle names that share nothing (twins), or born on a date that is
+    no slip of the other's (not swapped, one digit or within a month: a sibling). Two
+    disagreements where a brother or sister is the other explanation."""
     columns = columns or Columns()
     other_forename = columns.at(levels, "forename", "else")
     second = columns.at(levels, "sex", "disagree") | columns.at(levels, "middle_names", "disagree")
-    return same_day_household(levels, columns) & other_forename & second & ~identifier_agrees(levels, columns)
+    twin = same_day_household(levels, columns) & second
+    sibling = household(levels, columns) & columns.at(levels, "dob", "else")
+    return other_forename & (twin | sibling) & ~identifier_agrees(levels, columns)
 
 
 # Household levels that corroborate a link: the same home, or a carer's full name.
@@ -193,8 +204,8 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
     auto_bits, review_bits = bits(thresholds.auto), bits(thresholds.review)
     columns = Columns(comparisons)
     if twins_guard:
-        # Never candidates (distinct_twins): left out of each row's list below.
-        excluded = distinct_twins(levels, columns)
+        # Never candidates (distinct_children): left out of each row's list below.
+        excluded = distinct_children(levels, columns)
         if slip is not None:
             excluded &= ~slip
         evidence = index_twins(right, levels, n_incoming, columns)
