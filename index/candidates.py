@@ -160,13 +160,23 @@ async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs):
     return existing, record_child, children, flags[0], flags[1]
 
 
+TERM_KINDS = {"forename": "forename", "surname": "surname", "address": "carer_forename"}   # comparison -> kind
+TOTALS = "SELECT kind, sum(n)::bigint FROM match_term_counts WHERE kind = ANY($1::text[]) GROUP BY kind"
+
+
+async def term_totals(conn: asyncpg.Connection) -> dict[str, int]:
+    """How many names of each kind the index has counted (match_term_counts)."""
+    return dict(await conn.fetch(TOTALS, list(TERM_KINDS.values())))
+
+
 async def frequencies(conn: asyncpg.Connection, comparisons, existing: Table, incoming: Table, *,
-                      only: list[str] | None = None) -> Frequencies:
+                      only: list[str] | None = None, totals: dict[str, int] | None = None) -> Frequencies:
     """Name frequencies from the whole index (match_term_counts); other comparisons'
     from the records at hand. `only`: the names whose counts are wanted (term frequency
-    weighs an agreeing value, so a search needs only its own names); default all."""
+    weighs an agreeing value, so a search needs only its own names); default all.
+    `totals`: term_totals, if the caller has them."""
     freq = Frequencies.of(existing, incoming, comparisons=comparisons)
-    kinds = {"forename": "forename", "surname": "surname", "address": "carer_forename"}
+    kinds = TERM_KINDS
     wanted = [c.name for c in comparisons if c.tf and c.name in kinds]
     if not wanted:
         return freq
@@ -174,9 +184,8 @@ async def frequencies(conn: asyncpg.Connection, comparisons, existing: Table, in
     rows = await conn.fetch(
         "SELECT kind, value, n FROM match_term_counts WHERE kind = ANY($1::text[]) AND value = ANY($2::text[])",
         [kinds[w] for w in wanted], names if only is None else only)
-    totals = dict(await conn.fetch(
-        "SELECT kind, sum(n)::bigint FROM match_term_counts WHERE kind = ANY($1::text[]) GROUP BY kind",
-        [kinds[w] for w in wanted]))
+    if totals is None:
+        totals = dict(await conn.fetch(TOTALS, [kinds[w] for w in wanted]))
     codes = existing.vocabs.names.codes
     for name in wanted:
         kind = kinds[name]

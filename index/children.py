@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 
 import asyncpg
@@ -56,19 +57,32 @@ async def search_by_name(conn: asyncpg.Connection, q: NameQuery, model: mmodel.M
         return []
     names = sorted({vocabs.names.values[c] for col in ("forename", "surname") for c in readings[col].tolist()
                     if c >= 0})
-    freq = await candidates.frequencies(conn, model.comparisons, found.records, readings, only=names)
-    n = await conn.fetchval(CHILDREN_COUNT)
+    index = await conn.fetchrow(INDEX_FACTS)
+    totals = _TOTALS.get((index["db"], index["started"]))
+    if totals is None or totals[1] < time.monotonic():
+        totals = _TOTALS[(index["db"], index["started"])] = (await candidates.term_totals(conn),
+                                                             time.monotonic() + TOTALS_SECONDS)
+    freq = await candidates.frequencies(conn, model.comparisons, found.records, readings, only=names,
+                                        totals=totals[0])
+    n = index["children"]
     hits = msearch.rank(model, readings, [name for name, _ in named], found.records, found.owner, n, freq,
                         postcode=q.postcode, limit=MAX_RESULTS)
     return [_name_hit(found.children[h.child], h) for h in hits]
 
 
 # The index's size for the prior: the planner's estimate once the table is large (a
-# count of a million rows per search would cost more than the search).
-CHILDREN_COUNT = """
-SELECT CASE WHEN reltuples >= 100000 THEN reltuples::bigint ELSE (SELECT count(*) FROM children) END
+# count of a million rows per search would cost more than the search); and which
+# database this is (its oid and the server's start), for the cache of name totals.
+INDEX_FACTS = """
+SELECT CASE WHEN reltuples >= 100000 THEN reltuples::bigint ELSE (SELECT count(*) FROM children) END AS children,
+       (SELECT oid FROM pg_database WHERE datname = current_database()) AS db,
+       pg_postmaster_start_time() AS started
   FROM pg_class WHERE oid = 'children'::regclass
 """
+# The name totals of term frequencies (a sum over every name the index holds) change
+# only as feeds add names: each process keeps them a minute per database.
+TOTALS_SECONDS = 60.0
+_TOTALS: dict[tuple, tuple[dict[str, int], float]] = {}
 
 
 def _name_hit(child: dict, hit: msearch.Hit) -> SearchHit:

@@ -118,7 +118,8 @@ class Distinct:
         if len(self.a) == 0:
             return np.zeros(self.n, dtype=np.float32)
         scores = process.cpdist([self.vocab[i] for i in self.a], [self.vocab[i] for i in self.b],
-                                scorer=JaroWinkler.normalized_similarity, workers=-1, dtype=np.float32)
+                                scorer=JaroWinkler.normalized_similarity, dtype=np.float32,
+                                workers=-1 if len(self.a) > 20_000 else 1)   # threads cost more than a small batch
         return self.spread(scores)
 
     def variants(self, table: variants.Variants, listed: np.ndarray) -> np.ndarray:

@@ -23,8 +23,8 @@ found AS (
     SELECT l.child_id FROM hits h JOIN blocks b ON b.key = h.key
       JOIN links l ON l.source_record_id = h.source_record_id AND l.unlinked_at IS NULL
     UNION
-    SELECT n.child_id FROM children c JOIN child_search_names n ON n.child_id = c.id
-     WHERE c.dob = ANY($3::date[])
+    SELECT n.child_id FROM child_search_names n
+     WHERE n.dob = ANY($3::date[])
        AND greatest(similarity(n.forename_key, $6), similarity(n.surname_key, $7),
                     similarity(n.forename_key, $7), similarity(n.surname_key, $6)) >= 0.3
     UNION
