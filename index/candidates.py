@@ -215,6 +215,7 @@ SEARCH_FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "p
                  "former_surname", "gender", "address_line1", "address_line2", "town", "postcode")
 # The fields a query can agree with (it has no address line nor town): the others are
 # not built into the candidates' matching table.
+NAME_FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "former_surname")
 MATCHED_FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname",
                   "former_surname", "gender", "postcode")
 
@@ -233,6 +234,7 @@ async def for_query(conn: asyncpg.Connection, vocabs: table.Vocabs, readings: Ta
     children: list[dict] = []
     found: list[dict] = []
     owner: list[int] = []
+    seen: set[tuple] = set()
     for r in sorted(rows, key=lambda r: r["kind"]):   # index records ('c') first
         child = r["child_id"]
         if r["kind"] == "c":
@@ -242,6 +244,11 @@ async def for_query(conn: asyncpg.Connection, vocabs: table.Vocabs, readings: Ta
         k = index.get(child)
         if k is None:
             continue
+        same = (k, r["dob"], (r["gender"] or "")[:1].upper(), "".join((r["postcode"] or "").split()).upper(),
+                *((r[f] or "").casefold() for f in NAME_FIELDS))
+        if same in seen:   # a source record that says what the index record says
+            continue
+        seen.add(same)
         owner.append(k)
         found.append({"record_id": f"{r['kind']}:{child}", "dob": r["dob"].isoformat() if r["dob"] else "",
                       **{f: r[f] or "" for f in MATCHED_FIELDS}})

@@ -42,7 +42,7 @@ async def search_by_name(conn: asyncpg.Connection, q: NameQuery, model: mmodel.M
     """Children near the query, best first (matching.search): the feeds' candidates,
     model and term frequencies, with a grade and the per-field explanation."""
     query = msearch.Query(surname=q.surname, dob=q.dob, forename=q.forename, postcode=q.postcode)
-    vocabs = table.Vocabs()
+    vocabs = _vocabs()
     named = msearch.readings(query)
     readings = table.build(vocabs, [row for _, row in named])
     surnames = sorted({k for _, row in named for k in normalise.surname_variants(row["surname"])
@@ -68,6 +68,19 @@ async def search_by_name(conn: asyncpg.Connection, q: NameQuery, model: mmodel.M
     hits = msearch.rank(model, readings, [name for name, _ in named], found.records, found.owner, n, freq,
                         postcode=q.postcode, limit=MAX_RESULTS)
     return [_name_hit(found.children[h.child], h) for h in hits]
+
+
+# Searches share one set of vocabularies, so that a name is folded, sounded and looked
+# up in the variant lists once per process, not once per search; started afresh when it
+# has grown past VOCAB_MAX names or places (queries can bring any string).
+VOCAB_MAX = 200_000
+_shared: list[table.Vocabs] = []
+
+
+def _vocabs() -> table.Vocabs:
+    if not _shared or len(_shared[0].names) > VOCAB_MAX or len(_shared[0].places) > VOCAB_MAX:
+        _shared[:] = [table.Vocabs()]
+    return _shared[0]
 
 
 # The index's size for the prior: the planner's estimate once the table is large (a

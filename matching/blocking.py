@@ -196,12 +196,44 @@ def _mix(key: np.ndarray, value: np.ndarray) -> np.ndarray:
         return z ^ (z >> np.uint64(29))
 
 
+_MASK = (1 << 64) - 1
+SMALL = 16   # rows up to which stored_keys works in plain Python (a search's few readings)
+
+
+def _mix_int(key: int, value: int) -> int:
+    """_mix on Python ints (the same splitmix64 finaliser, modulo 2**64)."""
+    z = ((key ^ value) * int(_M1)) & _MASK
+    z = ((z ^ (z >> 31)) * int(_M2)) & _MASK
+    return z ^ (z >> 29)
+
+
+def _stored_keys_small(table: Table, rules: tuple[Rule, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """stored_keys for a few rows, without numpy's per-call cost: the same keys."""
+    texts: dict[str, list[str | None]] = {}
+    found: set[tuple[int, int]] = set()
+    for rule in rules:
+        for name in (n for part in rule.parts for n in part):
+            if name not in texts:
+                texts[name] = [_readable(table, name, int(v)) for v in column(table, name).tolist()]
+        for i in range(len(table)):
+            keys = [int(_text_hash(rule.name))]
+            for part in rule.parts:
+                keys = [_mix_int(k, int(_text_hash(t))) for t in (texts[n][i] for n in part) if t is not None
+                        for k in keys]
+            found.update((i, k) for k in keys)
+    pairs = sorted(found)
+    rows = np.array([i for i, _ in pairs], dtype=np.int64)
+    return rows, np.array([k for _, k in pairs], dtype=np.uint64).view(np.int64)
+
+
 def stored_keys(table: Table, rules: tuple[Rule, ...] = RULES) -> tuple[np.ndarray, np.ndarray]:
     """(row, key) for every stored blocking key of every row: key is a signed 64-bit hash
     of the rule and the readable parts of one record_keys entry, so two records share a
     stored key exactly when they share a readable key (up to a 64-bit hash collision,
     which only adds a pair to compare). Each row's keys are distinct. Vectorised: every
     distinct column value is decoded and hashed once."""
+    if len(table) <= SMALL:
+        return _stored_keys_small(table, rules)
     hashed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def part_hash(name: str) -> tuple[np.ndarray, np.ndarray]:

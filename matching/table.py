@@ -334,8 +334,10 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
     return Table(vocabs, ids, columns)
 
 
-def _joined(a, b) -> pa.Array:
+def _joined(a, b) -> pa.Array | list[str]:
     """Address lines 1 and 2 as one string (a second line is often a locality or a flat)."""
+    if isinstance(a, list) and isinstance(b, list) and len(a) < SMALL:
+        return [f"{x or ''} {y or ''}".strip() for x, y in zip(a, b)]
     a, b = (x if isinstance(x, (pa.Array, pa.ChunkedArray)) else pa.array(x, type=pa.string()) for x in (a, b))
     return pc.utf8_trim_whitespace(pc.binary_join_element_wise(pc.fill_null(a, ""), pc.fill_null(b, ""), " "))
 

@@ -96,3 +96,19 @@ def test_select_names_an_unknown_rule():
     import pytest
     with pytest.raises(ValueError, match="unknown blocking rule.*no_such_rule"):
         blocking.select(["dob", "no_such_rule"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(pool, min_size=1, max_size=blocking.SMALL))
+def test_stored_keys_of_a_few_rows_are_the_arrays_keys(rows):
+    """The plain-Python path for a search's few readings gives exactly the vectorised keys."""
+    tbl = table.build(table.Vocabs(), rows)
+    for rules in (blocking.RULES, tuple(blocking.LIBRARY.values())):
+        small_rows, small_keys = blocking._stored_keys_small(tbl, rules)
+        saved, blocking.SMALL = blocking.SMALL, 0
+        try:
+            big_rows, big_keys = blocking.stored_keys(tbl, rules)
+        finally:
+            blocking.SMALL = saved
+        assert sorted(zip(small_rows.tolist(), small_keys.tolist())) == sorted(zip(big_rows.tolist(),
+                                                                                   big_keys.tolist()))
