@@ -43,6 +43,8 @@ def ours_census(directory: Path, model_path: str | None = None) -> dict:
     t3 = time.perf_counter()
     truth, never = evaluate.read_truth(directory)
     quality = evaluate.score(linker.decision_rows(linked), truth, never)
+    quality["blocking_recall"] = evaluate.blocking_recall(directory, incoming.ids, existing.ids, linked.left,
+                                                          linked.right)
     pairs = len(linked.left)
     return {
         "system": "isindex", "model": mdl.version, "read_seconds": round(t1 - t0, 2),

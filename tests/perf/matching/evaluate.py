@@ -61,3 +61,23 @@ def score(decisions: list[dict[str, str]], truth: dict[str, str | None], never: 
 def read_decisions(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def blocking_recall(directory: Path, incoming_ids: list[str], existing_ids: list[str], left, right) -> dict:
+    """Share of true pairs among the blocked pairs (left[k], right[k]: existing and
+    incoming rows), overall and per truth.csv kind (two errors or more together)."""
+    with open(directory / "truth.csv", newline="", encoding="utf-8") as f:
+        truth = {r["incoming_record_id"]: (r["existing_record_id"], r.get("kind", "")) for r in csv.DictReader(f)}
+    where = {rid: k for k, rid in enumerate(existing_ids)}
+    pairs = set(zip(right.tolist(), left.tolist()))
+    total: dict[str, int] = {}
+    found: dict[str, int] = {}
+    for k, rid in enumerate(incoming_ids):
+        true, kind = truth.get(rid, ("", ""))
+        if not true:
+            continue
+        hit = (k, where[true]) in pairs
+        for key in ["all"] + (["two errors" if "+" in kind else kind] if kind else []):
+            total[key] = total.get(key, 0) + 1
+            found[key] = found.get(key, 0) + hit
+    return {key: round(found[key] / total[key], 5) for key in sorted(total) if total[key]}
