@@ -14,11 +14,13 @@ record) are skipped.
   records come back as CSV read column by column (Arrow), so a batch of 100,000 incoming
   rows costs a handful of statements, not a statement per row.
 - Search (for_query): the children whose source records share a key with any reading of
-  the query, and every child born on the query's date of birth (as given, or with day
-  and month swapped), so that a child is found by forename and date of birth when the
-  surname is new or badly misspelt. Each candidate child is offered as its own index
-  record and as each of its linked source records: the child is as near as the nearest
-  of them (a former surname, a spelling another source used).
+  the query, every child born on the query's date of birth (as given, or with day and
+  month swapped) with a name form near the query's, so that a child is found by forename
+  and date of birth when the surname is new or badly misspelt, and children whose
+  surname sounds right born a slip or a digit away (search_candidates.sql). Each
+  candidate child is offered as its own index record and as each of its linked source
+  records: the child is as near as the nearest of them (a former surname, a spelling
+  another source used).
 
 Name frequencies for term-frequency adjustment come from the whole index
 (match_term_counts), for both.
@@ -200,8 +202,6 @@ async def frequencies(conn: asyncpg.Connection, comparisons, existing: Table, in
     return freq
 
 
-
-
 @dataclass
 class QueryCandidates:
     """A search's candidate records (each child's index record, and its linked source
@@ -211,13 +211,12 @@ class QueryCandidates:
     children: list[dict]                # per child: the index record's fields, "id" a UUID, "shielded"
 
 
-SEARCH_FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname",
-                 "former_surname", "gender", "address_line1", "address_line2", "town", "postcode")
+NAME_FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "former_surname")
 # The fields a query can agree with (it has no address line nor town): the others are
 # not built into the candidates' matching table.
-NAME_FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "former_surname")
-MATCHED_FIELDS = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname",
-                  "former_surname", "gender", "postcode")
+MATCHED_FIELDS = (*NAME_FIELDS, "gender", "postcode")
+# And those a hit shows, from the index record.
+SEARCH_FIELDS = (*MATCHED_FIELDS, "address_line1", "address_line2", "town")
 
 
 async def for_query(conn: asyncpg.Connection, vocabs: table.Vocabs, readings: Table, *,
@@ -252,5 +251,4 @@ async def for_query(conn: asyncpg.Connection, vocabs: table.Vocabs, readings: Ta
         owner.append(k)
         found.append({"record_id": f"{r['kind']}:{child}", "dob": r["dob"].isoformat() if r["dob"] else "",
                       **{f: r[f] or "" for f in MATCHED_FIELDS}})
-    return QueryCandidates(table.build(vocabs, found) if found else table.build(vocabs, []),
-                           np.asarray(owner, dtype=np.int64), children)
+    return QueryCandidates(table.build(vocabs, found), np.asarray(owner, dtype=np.int64), children)

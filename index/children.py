@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 
@@ -26,11 +25,8 @@ SELECT DISTINCT c.id, c.forename, c.surname, c.preferred_forename, c.preferred_s
 """
 
 
-class NameQuery(msgspec.Struct, frozen=True):
-    surname: str
-    dob: dt.date
-    forename: str | None = None
-    postcode: str | None = None
+# A search by names and date of birth: the query matching.search scores.
+NameQuery = msearch.Query
 
 
 async def view(conn: asyncpg.Connection, child_id: uuid.UUID) -> ChildRecord | None:
@@ -41,14 +37,13 @@ async def view(conn: asyncpg.Connection, child_id: uuid.UUID) -> ChildRecord | N
 async def search_by_name(conn: asyncpg.Connection, q: NameQuery, model: mmodel.Model) -> list[SearchHit]:
     """Children near the query, best first (matching.search): the feeds' candidates,
     model and term frequencies, with a grade and the per-field explanation."""
-    query = msearch.Query(surname=q.surname, dob=q.dob, forename=q.forename, postcode=q.postcode)
     vocabs = _vocabs()
-    named = msearch.readings(query)
+    named = msearch.readings(q)
     readings = table.build(vocabs, [row for _, row in named])
     surnames = sorted({k for _, row in named for k in normalise.surname_variants(row["surname"])
                        if row["surname"]})
     found = await candidates.for_query(conn, vocabs, readings, rules=model.blocking_rules,
-                                       dobs=msearch.dates(query), surnames=surnames,
+                                       dobs=msearch.dates(q), surnames=surnames,
                                        near_dates=sorted(set(normalise.near_dates(q.dob))
                                                          | set(normalise.one_digit_dates(q.dob))),
                                        forename=normalise.fold(q.forename), surname=normalise.fold(q.surname),

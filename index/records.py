@@ -94,7 +94,7 @@ class ChildRecord(msgspec.Struct):
     died_on: dt.date | None = None
 
 
-class MatchField(msgspec.Struct, array_like=False):
+class MatchField(msgspec.Struct):
     """How one compared field agreed, and the evidence it gave (bits, + for a match)."""
     field: str
     level: str

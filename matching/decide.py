@@ -7,10 +7,9 @@
   auto-linked. Evidence is a forename disagreement that is not a plausible typo (the
   forenames are neither within Jaro-Winkler 0.88 nor one slip of the keyboard apart:
   another name, an initial, or one's forename is the other's middle name), middle names
-  that share nothing, a different sex, or another
-  record with the same date of birth in the household: a second candidate child in the
-  index, or another row of the batch (batch_twins). A lone child's mistyped forename
-  ("Harvry" for Harvey) is linked.
+  that share nothing, a different sex, or another record with the same date of birth in
+  the household: a second candidate child in the index, or another row of the batch
+  (batch_twins). A lone child's mistyped forename ("Harvry" for Harvey) is linked.
 - With the twins guard (children's records): names, date of birth and sex alone, with
   no household level (home or a carer), no middle name and no identifier in common,
   are never auto-linked: a child who moved looks like a stranger who shares a name and
@@ -113,15 +112,18 @@ def twins(levels: np.ndarray, columns: Columns | None = None, evidence: np.ndarr
     return held & (implausible | evidence)
 
 
-def distinct_children(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+def distinct_children(levels: np.ndarray, columns: Columns | None = None,
+                      slip: np.ndarray | None = None) -> np.ndarray:
     """Pairs that are two children of one household, never candidates for each other:
     another forename altogether (not a variant, a slip, a middle name nor within
     Jaro-Winkler 0.88), with no identifier agreeing, and either born the same day with
     another sex or middle names that share nothing (twins), or born on a date that is
     no slip of the other's (not swapped, one digit or within a month: a sibling). Two
-    disagreements where a brother or sister is the other explanation."""
+    disagreements where a brother or sister is the other explanation. slip: as for twins."""
     columns = columns or Columns()
     other_forename = columns.at(levels, "forename", "else")
+    if slip is not None:
+        other_forename &= ~slip
     second = columns.at(levels, "sex", "disagree") | columns.at(levels, "middle_names", "disagree")
     twin = same_day_household(levels, columns) & second
     sibling = household(levels, columns) & columns.at(levels, "dob", "else")
@@ -200,14 +202,12 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
            slip: np.ndarray | None = None) -> list[Decision]:
     """One decision per incoming row, from scored candidate pairs (right[k], left[k]),
     one pair per candidate. batch_twins: per incoming row, twin evidence in its batch;
-    middle_forename: per pair, a forename that is the other's middle name (twins)."""
+    middle_forename, slip: per pair, as for twins()."""
     auto_bits, review_bits = bits(thresholds.auto), bits(thresholds.review)
     columns = Columns(comparisons)
     if twins_guard:
         # Never candidates (distinct_children): left out of each row's list below.
-        excluded = distinct_children(levels, columns)
-        if slip is not None:
-            excluded &= ~slip
+        excluded = distinct_children(levels, columns, slip)
         evidence = index_twins(right, levels, n_incoming, columns)
         if batch_twins is not None:
             evidence |= batch_twins

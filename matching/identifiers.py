@@ -7,7 +7,6 @@ Every checker takes any string and returns a Checked; it never raises on bad inp
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -247,8 +246,13 @@ def postcode_parts(raw: str) -> PostcodeParts | None:
     if _POSTCODE.fullmatch(value) is None:
         return None
     outward, inward = value.split(" ")
-    area = re.match(r"[A-Z]+", outward).group(0)
-    return PostcodeParts(unit=value, sector=f"{outward} {inward[0]}", district=outward, area=area)
+    return PostcodeParts(unit=value, sector=f"{outward} {inward[0]}", district=outward, area=postcode_area(outward))
+
+
+def postcode_area(district: str) -> str:
+    """The area of a postcode district: its leading letters ("CB" of "CB4")."""
+    found = re.match(r"[A-Z]+", district)
+    return found.group(0) if found else ""
 
 
 # --- Dispatch ----------------------------------------------------------------

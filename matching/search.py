@@ -32,15 +32,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching import compare, decide, model as mmodel, normalise
-from matching.identifiers import postcode_parts
+from matching.identifiers import postcode_area, postcode_parts
 from matching.score import Frequencies, Scorer, explain
 from matching.table import MISSING, Table
 
-GRADES = ("certain", "probable", "possible")
 REWRITE_BITS = 2.0
 # The forename levels that, with the exact date of birth, make a hit at least possible.
 NEAR_FORENAME = ("exact", "variant", "jaro_winkler_0.92")
-READINGS = ("as_given", "names_swapped", "forename_and_middle")
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ def rank(model: mmodel.Model, query: Table, names: list[str], records: Table, ow
     bits = scorer.contributions(levels, records, query, li, ri)
     weights = scorer.weights(bits) - np.where(ri > 0, REWRITE_BITS, 0.0)
     children = owner[li]
-    near = _near(levels, comparisons, ri, query, records, li, postcode)
+    near = _near(levels, comparisons, ri, records, li, postcode)
     # One line per child: its best pair (ties: as given first, then the lower record).
     order = np.lexsort((li, ri, -weights, children))
     first = np.ones(len(order), dtype=bool)
@@ -144,7 +142,7 @@ def _named(levels: np.ndarray, comparisons) -> np.ndarray:
     return out
 
 
-def _near(levels: np.ndarray, comparisons, ri: np.ndarray, query: Table, records: Table, li: np.ndarray,
+def _near(levels: np.ndarray, comparisons, ri: np.ndarray, records: Table, li: np.ndarray,
           postcode: str | None) -> np.ndarray:
     """Pairs whose forename is near and date of birth exact (the query as given only),
     in the query's postcode area when it gives a postcode."""
@@ -160,13 +158,7 @@ def _in_area(records: Table, li: np.ndarray, postcode: str) -> np.ndarray:
     parts = postcode_parts(postcode)
     if parts is None:
         return np.ones(len(li), dtype=bool)
-    area = _area(parts.district)
     places = records.vocabs.places.values
-    return np.array([d != MISSING and _area(places[d]) == area for d in records["pc_district"][li].tolist()],
-                    dtype=bool)
-
-
-def _area(district: str) -> str:
-    """The postcode area: the district's leading letters ("CB" of "CB4")."""
-    return "".join(ch for ch in district.upper().replace(" ", "")[:2] if ch.isalpha())
+    return np.array([d != MISSING and postcode_area(places[d]) == parts.area
+                     for d in records["pc_district"][li].tolist()], dtype=bool)
 

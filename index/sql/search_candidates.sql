@@ -9,10 +9,10 @@
 -- whose surname sounds like a query surname born on a date one slip away, with a
 -- forename near the query's when it gives one (child_search_names: the index's own
 -- names, legal, preferred, former and parts, so a child no source record speaks for is
--- found too). Each
--- child comes back as its index record (kind 'c': the children row, with its latest
--- former surname) and as each linked source record (kind 's'), with the fields a
--- search hit shows. An archived child is never found (index.retention).
+-- found too). Each child comes back as its index record (kind 'c': the children row, with
+-- its latest former surname and the fields a search hit shows) and as each linked source
+-- record (kind 's', its matching fields only). An archived child is never found
+-- (index.retention).
 WITH hits AS (
     SELECT key, source_record_id FROM match_keys WHERE key = ANY($1::bigint[])
 ),
@@ -44,8 +44,7 @@ SELECT 'c' AS kind, k.id AS child_id, k.forename, k.middle_names, k.surname, k.p
   FROM kids k
 UNION ALL
 SELECT 's', k.id, sr.forename, sr.middle_names, sr.surname, sr.preferred_forename, sr.preferred_surname,
-       sr.former_surname, sr.dob, sr.gender, sr.address_line1, sr.address_line2, sr.town, sr.postcode,
-       k.shielded
+       sr.former_surname, sr.dob, sr.gender, NULL, NULL, NULL, sr.postcode, k.shielded
   FROM kids k
   JOIN links l ON l.child_id = k.id AND l.unlinked_at IS NULL
   JOIN source_records sr ON sr.id = l.source_record_id
