@@ -172,23 +172,47 @@ def names_crossed(L: Table, R: Table, li, ri) -> np.ndarray:
     return (_eq(L["forename"][li], R["surname"][ri]) & _eq(L["surname"][li], R["forename"][ri]))
 
 
-def forename_slip(L: Table, R: Table, li, ri) -> np.ndarray:
+def forename_slip(L: Table, R: Table, li, ri, seen: np.ndarray | None = None) -> np.ndarray:
     """Pairs whose forenames are one slip of the keyboard apart: Damerau-Levenshtein
-    distance 1 (2 for names of six letters or more), both at least three letters."""
-    a, b = L["forename"][li], R["forename"][ri]
+    distance 1, or 2 for names of six letters or more, or for names of four letters or
+    more when one of them is no one's name (seen[code]: how many records carry the
+    forename; "Qaroh" for Aaron is a slip, "Lola" for Lily another girl). Both at least
+    three letters. A forename field holding two names is read by its first ("Tler" is a
+    slip of "Tyler Dafydd")."""
+    first = _first_words(L)
+    a, b = _first_or_whole(first, L["forename"][li]), _first_or_whole(first, R["forename"][ri])
     distinct = Distinct(L.vocabs.names.values, a, b)
     if not len(distinct.a):
         return np.zeros(len(li), dtype=bool)
     values = distinct.vocab
-    ok = np.fromiter((_slip(values[x], values[y]) for x, y in zip(distinct.a, distinct.b)), dtype=bool,
-                     count=len(distinct.a))
+    if seen is None:
+        unseen = np.zeros(len(distinct.a), dtype=bool)
+    else:
+        def rare(codes: np.ndarray) -> np.ndarray:
+            inside = codes < len(seen)
+            return ~inside | (seen[np.where(inside, codes, 0)] <= UNSEEN_NAME)
+        unseen = rare(distinct.a) | rare(distinct.b)
+    ok = np.fromiter((_slip(values[x], values[y], u) for x, y, u in zip(distinct.a, distinct.b, unseen)),
+                     dtype=bool, count=len(distinct.a))
     return distinct.spread(ok, False)
 
 
-def _slip(x: str, y: str) -> bool:
+def _first_or_whole(first: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each name code's first word (per _first_words), or the code itself."""
+    words = first[codes]   # MISSING picks the fill, MISSING
+    return np.where(words != MISSING, words, codes)
+
+
+# A forename carried by at most this many records (the mistyped one among them) is no
+# one's name, for forename_slip.
+UNSEEN_NAME = 1
+
+
+def _slip(x: str, y: str, unseen: bool = False) -> bool:
     if x == y or min(len(x), len(y)) < 3:
         return False
-    allowed = 2 if min(len(x), len(y)) >= 6 else 1
+    shorter = min(len(x), len(y))
+    allowed = 2 if shorter >= 6 or (unseen and shorter >= 4) else 1
     return DamerauLevenshtein.distance(x, y, score_cutoff=allowed + 1) <= allowed
 
 

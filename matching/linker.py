@@ -62,7 +62,8 @@ def link(existing: Table, incoming: Table, model: Model, *, cap: int = blocking.
     levels = compare.compare(existing, incoming, left, right, comparisons)
     seconds["compare"] = time.perf_counter() - t
     t = time.perf_counter()
-    scorer = Scorer(model, len(existing), Frequencies.of(existing, incoming, comparisons=comparisons))
+    freq = Frequencies.of(existing, incoming, comparisons=comparisons)
+    scorer = Scorer(model, len(existing), freq)
     contributions = scorer.contributions(levels, existing, incoming, left, right)
     weights = scorer.weights(contributions)
     seconds["score"] = time.perf_counter() - t
@@ -71,7 +72,7 @@ def link(existing: Table, incoming: Table, model: Model, *, cap: int = blocking.
                               twins_guard=model.rules.twins_guard, comparisons=comparisons,
                               batch_twins=decide.batch_twins(incoming),
                               middle_forename=compare.forename_is_middle(existing, incoming, left, right),
-                              slip=compare.forename_slip(existing, incoming, left, right))
+                              slip=compare.forename_slip(existing, incoming, left, right, freq.counts.get("forename")))
     seconds["decide"] = time.perf_counter() - t
     log.info("linked", pairs=len(left), **{k: round(v, 3) for k, v in seconds.items()})
     return Linked(existing, incoming, decisions, levels, contributions, left, right, blocked, comparisons, seconds)

@@ -57,7 +57,8 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
     ci = record_child[li]
     comparisons = model.comparisons
     levels = compare.compare(existing, incoming, li, ri, comparisons)
-    scorer = Scorer(model, max(n_children, 1), await frequencies(conn, comparisons, existing, incoming))
+    freq = await frequencies(conn, comparisons, existing, incoming)
+    scorer = Scorer(model, max(n_children, 1), freq)
     contributions = scorer.contributions(levels, existing, incoming, li, ri)
     weights = scorer.weights(contributions)
     # One score per (incoming record, child): the child's best source record.
@@ -69,7 +70,7 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
                               twins_guard=model.rules.twins_guard, comparisons=comparisons,
                               max_candidates=max_candidates, batch_twins=decide.batch_twins(incoming),
                               middle_forename=compare.forename_is_middle(existing, incoming, li[keep], ri[keep]),
-                              slip=compare.forename_slip(existing, incoming, li[keep], ri[keep]))
+                              slip=compare.forename_slip(existing, incoming, li[keep], ri[keep], freq.counts.get("forename")))
     review_bits = mmodel.bits(model.thresholds.review)
     # Per incoming record: any candidate in the review band that is shielded, or pending.
     near = keep[weights[keep] >= review_bits]

@@ -204,3 +204,28 @@ def test_distinct_children_of_a_household_are_never_candidates(changes, expected
         assert got["in"][:2] in (("auto", "amelia"), ("review", "amelia")), got["in"][2]
     else:
         assert got["in"][0] == expected, got["in"][2]
+
+
+POPPY = record(record_id="poppy", forename="Poppy", middle_names="", upn="")
+POLLYS = [record(record_id=f"polly{i}", forename="Polly", surname=f"Bystander{i}", middle_names="", upn="",
+                 address_line1=f"{i} Low Road", postcode="CB2 2BB") for i in range(2)]
+
+
+@pytest.mark.parametrize("existing, changes, expected", [
+    # Two slips in a five-letter name that is no one's name: a typo, linked.
+    ([POPPY], {"forename": "Plply"}, "auto"),
+    # Two letters from another child's name in the index: evidence of a twin.
+    ([POPPY, *POLLYS], {"forename": "Polly"}, "review"),
+    # The first name of a forename field holding two, with one slip.
+    ([record(record_id="tyler", forename="Tyler Dafydd", middle_names="", upn="")], {"forename": "Tler"}, "auto"),
+    # Short names get one slip only.
+    ([record(record_id="ava", forename="Ava", middle_names="", upn="")], {"forename": "Aav"}, "auto"),
+    ([record(record_id="ava", forename="Ava", middle_names="", upn="")], {"forename": "Eve"}, "review"),
+])
+def test_a_slip_of_the_keyboard_is_not_evidence_of_a_twin(existing, changes, expected):
+    got, _ = run(existing, [record(record_id="in", **{**LONE, **changes})])
+    decision, linked_to, d = got["in"]
+    if expected == "auto":
+        assert (decision, linked_to) == ("auto", existing[0]["record_id"]), d
+    else:
+        assert decision != "auto" and (decision == "new" or "twins_guard" in d.reasons), d
