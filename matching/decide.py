@@ -15,6 +15,9 @@
   are never auto-linked: a child who moved looks like a stranger who shares a name and
   a birthday.
 - Two different valid permanent UPNs, or two different NHS numbers: never auto-linked.
+- A date of birth that is no slip of the other's (not swapped, one digit or within a
+  month), with no identifier agreeing: never auto-linked however well the names and the
+  household agree (a brother or sister given the same forename).
 - Distinct children of one household are never candidates for each other: another
   forename altogether, no identifier agreeing, and either the same date of birth with
   another sex or middle names that share nothing (twins), or a date of birth that is
@@ -146,6 +149,12 @@ def names_and_date_only(levels: np.ndarray, columns: Columns | None = None) -> n
              | identifier_agrees(levels, columns))
 
 
+def date_of_birth_differs(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    """Pairs whose dates of birth are no slip of each other's, with no identifier agreeing."""
+    columns = columns or Columns()
+    return columns.at(levels, "dob", "else") & ~identifier_agrees(levels, columns)
+
+
 def index_twins(right: np.ndarray, levels: np.ndarray, n_incoming: int, columns: Columns | None = None) -> np.ndarray:
     """Per incoming record: two or more candidates (one pair per candidate) with its date
     of birth in its household."""
@@ -216,6 +225,7 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
     else:
         held = alone = excluded = np.zeros(len(levels), dtype=bool)
     conflict = identifier_conflict(levels, columns)
+    born_apart = date_of_birth_differs(levels, columns)
     order = np.lexsort((-weights, right))   # by incoming row, best first
     bounds = np.searchsorted(right[order], np.arange(n_incoming + 1))
     decisions = []
@@ -239,6 +249,8 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
                 reasons.append("names_and_date_only")
             if conflict[top]:
                 reasons.append("identifier_conflict")
+            if born_apart[top]:
+                reasons.append("date_of_birth_differs")
             close = [k for k in in_auto[1:] if weights[top] - weights[k] < thresholds.margin]
             if close:
                 reasons.append("close_candidates")

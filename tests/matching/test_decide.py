@@ -229,3 +229,21 @@ def test_a_slip_of_the_keyboard_is_not_evidence_of_a_twin(existing, changes, exp
         assert (decision, linked_to) == ("auto", existing[0]["record_id"]), d
     else:
         assert decision != "auto" and (decision == "new" or "twins_guard" in d.reasons), d
+
+
+@pytest.mark.parametrize("changes, expected", [
+    # Every name and the household agree, but the date is no slip of hers: a sister
+    # given the same names, for a person.
+    ({"dob": "2019-06-04", "upn": ""}, "review"),
+    # An identifier agreeing settles it: the date is the error.
+    ({"dob": "2019-06-04", "upn": upn(serial=1)}, "auto"),
+    # A slip of the date links.
+    ({"dob": "2015-03-19", "upn": ""}, "auto"),
+])
+def test_a_date_of_birth_that_is_no_slip_is_never_auto_linked(changes, expected):
+    got, _ = run([AMELIA], [record(record_id="in", **changes)])
+    decision, existing, d = got["in"]
+    if expected == "auto":
+        assert (decision, existing) == ("auto", "amelia"), d
+    else:
+        assert decision == "review" and "date_of_birth_differs" in d.reasons, d
