@@ -15,9 +15,10 @@
   are never auto-linked: a child who moved looks like a stranger who shares a name and
   a birthday.
 - Two different valid permanent UPNs, or two different NHS numbers: never auto-linked.
-- A date of birth that is no slip of the other's (not swapped, one digit or within a
-  month), with no identifier agreeing: never auto-linked however well the names and the
-  household agree (a brother or sister given the same forename).
+- With the twins guard: a date of birth that is no slip of the other's (not swapped,
+  one digit or within a month), with no identifier agreeing, is never auto-linked
+  however well the names and the household agree (a brother or sister given the same
+  forename).
 - Distinct children of one household are never candidates for each other: another
   forename altogether, no identifier agreeing, and either the same date of birth with
   another sex or middle names that share nothing (twins), or a date of birth that is
@@ -222,10 +223,10 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
             evidence |= batch_twins
         held = twins(levels, columns, evidence[right], middle_forename, slip)
         alone = names_and_date_only(levels, columns)
+        born_apart = date_of_birth_differs(levels, columns)
     else:
-        held = alone = excluded = np.zeros(len(levels), dtype=bool)
+        held = alone = excluded = born_apart = np.zeros(len(levels), dtype=bool)
     conflict = identifier_conflict(levels, columns)
-    born_apart = date_of_birth_differs(levels, columns)
     order = np.lexsort((-weights, right))   # by incoming row, best first
     bounds = np.searchsorted(right[order], np.arange(n_incoming + 1))
     decisions = []
