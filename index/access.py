@@ -18,7 +18,7 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import db, errors
+from index import db, errors, policy
 from index.auth import Principal
 
 # The audit actions that are views of a child's record.
@@ -79,7 +79,7 @@ WITH views AS (
      WHERE e.at >= $2 AND e.at < $3
        AND e.action = ANY($4::text[])
        AND e.outcome = 'ok'
-       AND NOT (e.role = 'la_data_manager' AND u.la_code IS NOT DISTINCT FROM $1)
+       AND NOT (e.role = 'la_data_manager' AND u.la_code IS NOT DISTINCT FROM $1)   -- policy.manages, in SQL
 ), per_org AS (
     SELECT v.child_id, v.org_code, count(*) AS views,
            count(*) FILTER (WHERE v.reason = $5) AS emergency_views, max(v.at) AS last_at
@@ -106,7 +106,7 @@ async def require_owner(conn: asyncpg.Connection, who: Principal, child_id: uuid
         owner = await conn.fetchval(OWNER, child_id)
     if owner is None:
         raise errors.NotFound("no child with this index id", field="child_id")
-    if who.role != "la_data_manager" or who.la_code != owner:
+    if not policy.manages(who, owner):
         raise errors.Forbidden("only the owning LA's data managers may see this child's access history")
     return owner
 

@@ -14,7 +14,7 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import errors
+from index import errors, policy
 from index.auth import Principal
 
 REQUESTERS = ("parent", "pupil")
@@ -57,7 +57,7 @@ async def opt_out(conn: asyncpg.Connection, who: Principal, child_id: uuid.UUID,
     if row is None:
         raise errors.NotFound("no child with this index id", field="child_id")
     if who.role == "la_data_manager":
-        if who.la_code != row["owning_la"]:
+        if not policy.manages(who, row["owning_la"]):
             raise errors.Forbidden("only the owning local authority or the child's school may record this opt-out")
         via = "la"
     elif who.role == "school":

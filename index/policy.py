@@ -108,9 +108,23 @@ def allowed(action: str, role: str) -> bool:
     return role in ALLOWED.get(action, frozenset())
 
 
+def managed_la(principal: Principal) -> str | None:
+    """The local authority whose records this principal manages: a data manager's own
+    LA; None for every other role, and for a data manager with no LA."""
+    return principal.la_code if principal.role == "la_data_manager" and principal.la_code else None
+
+
+def manages(principal: Principal, la_code: str | None) -> bool:
+    """The LA-scope rule: the principal is a data manager of this LA (a child's owning
+    LA, a review item's, a feed's, an investigation's). Every check of "the owning LA's
+    data managers" is this one."""
+    own = managed_la(principal)
+    return own is not None and own == la_code
+
+
 def sees_everything(principal: Principal, child: ChildRecord) -> bool:
     """The owning LA's data managers see the whole record."""
-    return principal.role == "la_data_manager" and principal.la_code == child.owning_la
+    return manages(principal, child.owning_la)
 
 
 def visible_child(principal: Principal, child: ChildRecord, *, override: bool = False) -> ChildRecord:

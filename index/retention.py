@@ -229,7 +229,7 @@ def archived_view_allowed(principal: Principal, archived_at: dt.datetime | None,
     archiving, then only for an enquiry (ENQUIRY_REASONS)."""
     if archived_at is None:
         return True
-    if principal.role != "la_data_manager" or principal.la_code != owning_la:
+    if not policy.manages(principal, owning_la):
         return False
     return now < _years_after(archived_at, 1) or reason in ENQUIRY_REASONS
 
@@ -272,7 +272,7 @@ async def record(conn: asyncpg.Connection, who: Principal, child_id: uuid.UUID, 
     row = await conn.fetchrow("SELECT dob, owning_la, archived_at FROM children WHERE id = $1 FOR UPDATE", child_id)
     if row is None:
         raise errors.NotFound("no child with this index id", field="child_id")
-    if who.role != "la_data_manager" or who.la_code != row["owning_la"]:
+    if not policy.manages(who, row["owning_la"]):
         raise errors.Forbidden("only the owning local authority's data managers may record a death or the "
                                "consent to keep this child's record")
     if row["archived_at"] is not None:

@@ -267,14 +267,10 @@ SELECT ri.id, ri.la_code, ri.status, ri.shielded, ri.split_link_id, ri.source_re
 """
 
 
-def _manager_of(who: Principal, la_code: str | None) -> bool:
-    return who.role == "la_data_manager" and who.la_code is not None and who.la_code == la_code
-
-
 async def _item(conn: asyncpg.Connection, who: Principal, review_id: uuid.UUID):
     """The item, locked; not found unless the caller is a data manager of its LA."""
     item = await conn.fetchrow(ITEM, review_id)
-    if item is None or not _manager_of(who, item["la_code"]):
+    if item is None or not policy.manages(who, item["la_code"]):
         raise errors.NotFound("no review item with this id in your LA", field="review_id")
     return item
 
@@ -437,10 +433,10 @@ async def unlink(conn: asyncpg.Connection, who: Principal, source_record_id: uui
         """SELECT l.id, l.child_id, c.owning_la, c.shielded FROM links l JOIN children c ON c.id = l.child_id
             WHERE l.source_record_id = $1 AND l.unlinked_at IS NULL FOR UPDATE OF l""", source_record_id)
     if link is None:
-        if _manager_of(who, sr["la_code"]):
+        if policy.manages(who, sr["la_code"]):
             raise errors.Conflict("this source record is not linked to a child")
         raise missing
-    if not _manager_of(who, link["owning_la"]):
+    if not policy.manages(who, link["owning_la"]):
         raise missing
     await _end_link(conn, who, link["id"], link["child_id"], source_record_id, sr["source_org_id"], sr["kind"])
     review_id = await conn.fetchval(

@@ -16,7 +16,7 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import errors
+from index import errors, policy
 from index.auth import Principal
 
 SHIELD_REASONS = ("domestic_abuse", "witness_protection", "adoption", "risk_of_significant_harm")
@@ -57,7 +57,7 @@ async def _owned_child(conn: asyncpg.Connection, who: Principal, child_id: uuid.
         "SELECT id, owning_la, shielded FROM children WHERE id = $1 FOR UPDATE", child_id)
     if row is None:
         raise errors.NotFound("no child with this index id", field="child_id")
-    if who.role != "la_data_manager" or who.la_code != row["owning_la"]:
+    if not policy.manages(who, row["owning_la"]):
         raise errors.Forbidden("only the owning local authority's data managers may shield or unshield this child")
     return row
 
@@ -97,7 +97,7 @@ def check_override(who: Principal, *, shielded: bool, owning_la: str, confirm: b
         raise errors.Forbidden("overriding a shield needs the child-protection capability")
     if not shielded:
         raise errors.Conflict("this record is not shielded: view it as usual", field="child_id")
-    if who.role == "la_data_manager" and who.la_code == owning_la:
+    if policy.manages(who, owning_la):
         raise errors.Conflict("your local authority owns this record: view it as usual", field="child_id")
     if not confirm:
         raise errors.Conflict(OVERRIDE_WARNING, field="confirm")
@@ -149,7 +149,7 @@ async def close_investigation(conn: asyncpg.Connection, who: Principal, investig
         raise errors.Invalid(f"must be one of: {', '.join(OUTCOMES)}", field="outcome")
     row = await conn.fetchrow(
         "SELECT la_code, closed_at FROM investigations WHERE id = $1 FOR UPDATE", investigation_id)
-    if row is None or row["la_code"] != who.la_code:
+    if row is None or not policy.manages(who, row["la_code"]):
         raise errors.NotFound("no investigation with this id for your local authority", field="investigation_id")
     if row["closed_at"] is not None:
         raise errors.Conflict("this investigation is already closed")

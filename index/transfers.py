@@ -18,7 +18,7 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import db, errors
+from index import db, errors, policy
 from index.auth import Principal
 
 STATUSES = ("requested", "accepted", "declined", "withdrawn")
@@ -80,7 +80,7 @@ ALREADY_OPEN = "a transfer of this child is already open: withdraw it or wait fo
 
 def _manager_la(who: Principal) -> str | None:
     """The LA a data manager acts for; None for anyone else."""
-    return who.la_code if who.role == "la_data_manager" and who.la_code else None
+    return policy.managed_la(who)
 
 
 async def child_of(conn: asyncpg.Connection, transfer_id: uuid.UUID) -> uuid.UUID | None:

@@ -12,7 +12,7 @@ from litestar import Request, get
 from litestar.params import FromPath
 
 from api import audited, params
-from index import access, errors
+from index import access, errors, policy
 
 
 class AccessHistory(msgspec.Struct):
@@ -66,9 +66,10 @@ async def digest(request: Request) -> AccessDigest:
     who = audited.principal_of(request)
 
     async def work(conn):
-        if who.role != "la_data_manager" or not who.la_code:
+        la = policy.managed_la(who)
+        if la is None:
             raise errors.Forbidden("your account has no LA to notify")
-        return await access.digest(conn, who.la_code, since=since, until=until)
+        return await access.digest(conn, la, since=since, until=until)
 
     found = await audited.run(request, "access.digest", work, lambda rows: [r.child_id for r in rows],
                               query={"since": since.isoformat(), "until": until.isoformat()})

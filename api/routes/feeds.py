@@ -20,7 +20,7 @@ from litestar.params import FromPath
 
 from api import audited, params
 from api.errors import TooLarge, UnsupportedMediaType, problem
-from index import errors
+from index import errors, policy
 from index.feeds import intake, parse, queue, store
 
 CEILING = 2 * 1024 * 1024 * 1024     # the route's own limit; the configured cap is checked while streaming
@@ -128,7 +128,7 @@ async def list_feeds(request: Request) -> dict:
 
     async def work(conn):
         if who.role == "la_data_manager":
-            return await store.list_feeds(conn, la_code=who.la_code, before=before, limit=limit + 1)
+            return await store.list_feeds(conn, la_code=policy.managed_la(who), before=before, limit=limit + 1)
         return await store.list_feeds(conn, org_id=who.org_id, before=before, limit=limit + 1)
 
     got = await audited.run(request, "feed.list", work, lambda _: [], query=query)
@@ -144,8 +144,7 @@ async def status(request: Request, feed_id: FromPath[str]) -> store.FeedStatus:
 
     async def work(conn):
         got, (org_id, la) = await store.status(conn, fid)
-        mine = (who.role == "school" and who.org_id == org_id) or (who.role == "la_data_manager"
-                                                                   and who.la_code == la)
+        mine = (who.role == "school" and who.org_id == org_id) or policy.manages(who, la)
         if not mine:
             raise errors.NotFound("no such feed")
         return got

@@ -11,7 +11,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from api import audited, params
-from index import errors, review
+from index import errors, policy, review
 
 
 class ReviewPage(msgspec.Struct):
@@ -36,9 +36,10 @@ async def list_items(request: Request) -> ReviewPage:
     who = audited.principal_of(request)
 
     async def work(conn):
-        if not who.la_code:    # never "every LA": that is the command line's, not a user's
+        la = policy.managed_la(who)
+        if la is None:    # never "every LA": that is the command line's, not a user's
             raise errors.Forbidden("your account has no LA to review")
-        return await review.list_open(conn, who.la_code, limit=limit, after=after)
+        return await review.list_open(conn, la, limit=limit, after=after)
 
     items = await audited.run(request, "review.list", work,
                               lambda found: sorted({c.child_id for i in found for c in i.candidates}),

@@ -7,7 +7,7 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from api import audited, params
-from index import errors, sar
+from index import errors, policy, sar
 
 FORMATS = {"json": "application/json", "text": "text/plain"}
 
@@ -32,7 +32,7 @@ async def export(request: Request, child_id: FromPath[str]) -> Response:
         owner = await sar.owning_la(conn, cid)
         if owner is None:
             raise errors.NotFound("no child with this index id", field="child_id")
-        if who.la_code != owner:
+        if not policy.manages(who, owner):
             raise errors.Forbidden(
                 f"only a data manager of the child's owning LA ({owner}) may export this record; "
                 "ask that LA to answer the request", field="child_id")

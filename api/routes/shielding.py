@@ -106,9 +106,10 @@ async def list_investigations(request: Request) -> InvestigationPage:
     who = audited.principal_of(request)
 
     async def work(conn):
-        if not who.la_code:
+        la = policy.managed_la(who)
+        if la is None:
             raise errors.Forbidden("your account has no local authority")
-        return await shielding.list_investigations(conn, who.la_code, open_only=status == "open", limit=limit)
+        return await shielding.list_investigations(conn, la, open_only=status == "open", limit=limit)
 
     items = await audited.run(request, "investigation.read", work, lambda found: sorted({i.child_id for i in found}),
                               query=given)
