@@ -25,6 +25,17 @@
   no slip of the other's (a sibling).
 - Two or more candidates in the auto band within the margin of each other: review.
 - Two incoming records auto-linked to one existing record: both go to review.
+
+The index's facts (Facts), after all of the above, only ever turn a decision into review:
+- a candidate in the review band whose child is shielded: never a silent link to a
+  shielded child, nor a new duplicate of one (shielded_candidate);
+- a candidate in the review band with no child to offer, its record waiting in review
+  (candidate_in_review): twins whose records both await review must not be linked to
+  one child;
+- a candidate from the incoming record's own feed that would auto-link on its own
+  (would_link), or an earlier row of the same batch that would (same_feed_candidate):
+  a source's two records of one child are for a person to see, its twins are not;
+- a new child that cannot be created from the record (cannot_create).
 """
 
 from __future__ import annotations
@@ -194,6 +205,33 @@ def identifier_conflict(levels: np.ndarray, columns: Columns | None = None) -> n
     return columns.at(levels, "upn", "conflict") | columns.at(levels, "nhs_number", "conflict")
 
 
+def would_link(levels: np.ndarray, weights: np.ndarray, auto_bits: float, columns: Columns | None = None,
+               twins_guard: bool = True) -> np.ndarray:
+    """Pairs the engine would auto-link on their own: in the auto band, and neither twins
+    (the twins guard, without asking for evidence) nor holding different identifiers.
+    Two records from one source are held for review only then: twins at one school score
+    in the review band, and are two children by the school's own account."""
+    columns = columns or Columns()
+    held = identifier_conflict(levels, columns)
+    if twins_guard:
+        held |= twins(levels, columns)
+    return (weights >= auto_bits) & ~held
+
+
+@dataclass
+class Facts:
+    """What the index knows beyond the records' fields. Per candidate (as indexed by
+    decide's `left`): shielded; pending (no child to offer: its record awaits review);
+    same_feed (from the incoming record's own feed). Per incoming row: same_batch (an
+    earlier row of its batch it would auto-link to); cannot_create (too little to create
+    a child from). None: never."""
+    shielded: np.ndarray | None = None
+    pending: np.ndarray | None = None
+    same_feed: np.ndarray | None = None
+    same_batch: np.ndarray | None = None
+    cannot_create: np.ndarray | None = None
+
+
 @dataclass
 class Decision:
     incoming: int                     # row in the incoming table
@@ -203,16 +241,18 @@ class Decision:
     candidates: list[tuple[int, float]] = field(default_factory=list)   # review candidates, best first
     reasons: list[str] = field(default_factory=list)
     pair: int | None = None           # index of the chosen pair in the scored arrays
+    pairs: list[int] = field(default_factory=list)   # the review candidates' pairs, as candidates
+    shielded: bool = False            # a candidate in the review band is a shielded child
 
 
 def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.ndarray,
            n_incoming: int, thresholds: Thresholds, *, twins_guard: bool = True,
            max_candidates: int = 5, comparisons: tuple[Comparison, ...] = COMPARISONS,
            batch_twins: np.ndarray | None = None, middle_forename: np.ndarray | None = None,
-           slip: np.ndarray | None = None) -> list[Decision]:
+           slip: np.ndarray | None = None, facts: Facts | None = None) -> list[Decision]:
     """One decision per incoming row, from scored candidate pairs (right[k], left[k]),
     one pair per candidate. batch_twins: per incoming row, twin evidence in its batch;
-    middle_forename, slip: per pair, as for twins()."""
+    middle_forename, slip: per pair, as for twins(); facts: the index's (Facts)."""
     auto_bits, review_bits = bits(thresholds.auto), bits(thresholds.review)
     columns = Columns(comparisons)
     if twins_guard:
@@ -227,6 +267,7 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
     else:
         held = alone = excluded = born_apart = np.zeros(len(levels), dtype=bool)
     conflict = identifier_conflict(levels, columns)
+    pending = facts.pending if facts is not None else None
     order = np.lexsort((-weights, right))   # by incoming row, best first
     bounds = np.searchsorted(right[order], np.arange(n_incoming + 1))
     decisions = []
@@ -239,7 +280,8 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
                                       pair=best))
             continue
         top = int(ks[0])
-        reviewable = [int(k) for k in ks[:max_candidates] if weights[k] >= review_bits]
+        offered = ks if pending is None else ks[~pending[left[ks]]]
+        reviewable = [int(k) for k in offered[:max_candidates] if weights[k] >= review_bits]
         candidates = [(int(left[k]), round(float(weights[k]), 2)) for k in reviewable]
         reasons = []
         in_auto = [k for k in ks if weights[k] >= auto_bits]
@@ -258,9 +300,47 @@ def decide(right: np.ndarray, left: np.ndarray, weights: np.ndarray, levels: np.
         else:
             reasons.append("below_auto")
         decision = "review" if reasons else "auto"
-        decisions.append(Decision(r, decision, int(left[top]), float(weights[top]), candidates, reasons, top))
+        decisions.append(Decision(r, decision, int(left[top]), float(weights[top]), candidates, reasons, top,
+                                  reviewable))
     _one_child_one_link(decisions)
+    if facts is not None:
+        linking = would_link(levels, weights, auto_bits, columns, twins_guard) if facts.same_feed is not None \
+            else None
+        _with_facts(decisions, facts, right, left, weights >= review_bits, linking, n_incoming)
     return decisions
+
+
+def _with_facts(decisions: list[Decision], facts: Facts, right: np.ndarray, left: np.ndarray,
+                in_band: np.ndarray, linking: np.ndarray | None, n_incoming: int) -> None:
+    """The index's facts, in the order they are reported; each only sends to review."""
+    def per_row(pairs: np.ndarray) -> np.ndarray:
+        return np.bincount(right[pairs], minlength=n_incoming) > 0
+
+    none = np.zeros(len(left), dtype=bool)
+    shielded = facts.shielded[left] if facts.shielded is not None else none
+    pending = facts.pending[left] if facts.pending is not None else none
+    same_feed = facts.same_feed[left] if facts.same_feed is not None else none
+    linking = linking if linking is not None else none
+    near_shielded = per_row(in_band & shielded)
+    flags = (("candidate_in_review", per_row(in_band & pending & ~same_feed)),
+             ("same_feed_candidate", per_row(same_feed & linking)),
+             ("same_feed_candidate", facts.same_batch))
+    for d in decisions:
+        d.shielded = bool(near_shielded[d.incoming])
+        if d.shielded and d.decision != "review":
+            _review(d, "shielded_candidate")
+        for reason, flagged in flags:
+            if flagged is not None and flagged[d.incoming] and d.decision != "review":
+                _review(d, reason)
+        if d.decision == "auto" and pending[d.pair]:   # a pending record has no child to link to
+            _review(d, "candidate_in_review")
+        if d.decision == "new" and facts.cannot_create is not None and facts.cannot_create[d.incoming]:
+            d.decision, d.reasons = "review", ["cannot_create"]
+
+
+def _review(d: Decision, reason: str) -> None:
+    d.decision = "review"
+    d.reasons.append(reason)
 
 
 def _one_child_one_link(decisions: list[Decision]) -> None:

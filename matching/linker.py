@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import structlog
 
-from matching import blocking, compare, decide
+from matching import blocking, compare, decide, pipeline
 from matching.model import Model, probability
-from matching.score import Frequencies, Scorer, explain
+from matching.score import Frequencies, explain
 from matching.table import Table
 
 log = structlog.get_logger()
@@ -58,24 +58,15 @@ def link(existing: Table, incoming: Table, model: Model, *, cap: int = blocking.
         if n:
             log.warning("block_cap_hit", rule=rule, blocks=n, pairs_skipped=blocked.capped_pairs[rule], cap=cap)
     t = time.perf_counter()
-    left, right = blocked.left, blocked.right
-    levels = compare.compare(existing, incoming, left, right, comparisons)
-    seconds["compare"] = time.perf_counter() - t
-    t = time.perf_counter()
     freq = Frequencies.of(existing, incoming, comparisons=comparisons)
-    scorer = Scorer(model, len(existing), freq)
-    contributions = scorer.contributions(levels, existing, incoming, left, right)
-    weights = scorer.weights(contributions)
-    seconds["score"] = time.perf_counter() - t
+    scored = pipeline.score(model, existing, incoming, blocked.left, blocked.right, freq, n_existing=len(existing))
+    seconds["compare_and_score"] = time.perf_counter() - t
     t = time.perf_counter()
-    decisions = decide.decide(right, left, weights, levels, len(incoming), model.thresholds,
-                              twins_guard=model.rules.twins_guard, comparisons=comparisons,
-                              batch_twins=decide.batch_twins(incoming),
-                              middle_forename=compare.forename_is_middle(existing, incoming, left, right),
-                              slip=compare.forename_slip(existing, incoming, left, right, freq.counts.get("forename")))
+    decisions, _ = pipeline.decide(model, existing, incoming, scored)
     seconds["decide"] = time.perf_counter() - t
-    log.info("linked", pairs=len(left), **{k: round(v, 3) for k, v in seconds.items()})
-    return Linked(existing, incoming, decisions, levels, contributions, left, right, blocked, comparisons, seconds)
+    log.info("linked", pairs=len(scored.left), **{k: round(v, 3) for k, v in seconds.items()})
+    return Linked(existing, incoming, decisions, scored.levels, scored.contributions, scored.left, scored.right,
+                  blocked, comparisons, seconds)
 
 
 def decision_rows(linked: Linked) -> list[dict[str, str]]:

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching import compare, decide, model as mmodel, normalise
+from matching import decide, model as mmodel, normalise, pipeline
 from matching.identifiers import postcode_area, postcode_parts
-from matching.score import Frequencies, Scorer, explain
+from matching.score import Frequencies, explain
 from matching.table import MISSING, Table
 
 REWRITE_BITS = 2.0
@@ -92,10 +92,9 @@ def rank(model: mmodel.Model, query: Table, names: list[str], records: Table, ow
     ri = np.repeat(np.arange(n_read, dtype=np.int64), n_rec)
     li = np.tile(np.arange(n_rec, dtype=np.int64), n_read)
     comparisons = model.comparisons
-    levels = compare.compare(records, query, li, ri, comparisons)
-    scorer = Scorer(model, max(n_children, 1), frequencies)
-    bits = scorer.contributions(levels, records, query, li, ri)
-    weights = scorer.weights(bits) - np.where(ri > 0, REWRITE_BITS, 0.0)
+    scored = pipeline.score(model, records, query, li, ri, frequencies, n_existing=n_children)
+    levels, bits = scored.levels, scored.contributions
+    weights = scored.weights - np.where(ri > 0, REWRITE_BITS, 0.0)
     children = owner[li]
     near = _near(levels, comparisons, ri, records, li, postcode)
     # One line per child: its best pair (ties: as given first, then the lower record).

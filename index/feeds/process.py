@@ -161,19 +161,16 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     cands = await candidates.for_batch(conn, vocabs, position[key_rows[wanted]], keys[wanted],
                                      sids=[sids[k] for k in to_match], feed_id=feed.id, cap=feed.cap)
     incoming = tbl.subset(to_match)
-    outcomes = await resolve.resolve(conn, model, incoming, cands, n_children=max(feed.n_children, 1))
     # The prior for pairs within the batch: each row's possible partners are the index and the batch.
     same_batch = await resolve.within_batch(conn, model, incoming, n_children=feed.n_children + len(incoming),
                                             cap=feed.cap)
+    cannot_create = np.array([apply.can_create(changed[k]) is not None for k in to_match], dtype=bool)
+    outcomes = await resolve.resolve(conn, model, incoming, cands, n_children=max(feed.n_children, 1),
+                                     same_batch=same_batch, cannot_create=cannot_create)
     await records.write_keys(conn, sids, key_rows, keys)
     links, creating, reviews = [], [], []
-    for k, outcome, near in zip(to_match, outcomes, same_batch):
+    for k, outcome in zip(to_match, outcomes):
         row, sid = changed[k], sids[k]
-        if near and outcome.decision != "review":
-            outcome.decision, outcome.child_id = "review", None
-            outcome.reasons.append("same_feed_candidate")
-        if outcome.decision == "new" and apply.can_create(row) is not None:
-            outcome.decision, outcome.reasons = "review", ["cannot_create"]
         if outcome.decision == "auto":
             links.append((sid, outcome.child_id, "auto", outcome.weight))
             refresh.append(outcome.child_id)

@@ -51,7 +51,7 @@ def ours_census(directory: Path, model_path: str | None = None) -> dict:
         "prepare_seconds": round(t2 - t1, 2), "link_seconds": round(t3 - t2, 2),
         "total_seconds": round(t3 - t0, 2), "stages": {k: round(v, 2) for k, v in linked.seconds.items()},
         "candidate_pairs": pairs,
-        "compare_score_pairs_per_second": round(pairs / max(linked.seconds["compare"] + linked.seconds["score"], 1e-9)),
+        "compare_score_pairs_per_second": round(pairs / max(linked.seconds["compare_and_score"], 1e-9)),
         "capped_blocks": {k: v for k, v in linked.blocked.capped_blocks.items() if v},
         "peak_rss_mb": round(_rss_mb(), 1), **quality,
     }
