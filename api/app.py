@@ -6,10 +6,11 @@ import contextlib
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 
-from api import boundary, errors, logs
+from api import audited, boundary, errors, logs
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
 from api.routes import retention as retention_routes
@@ -122,6 +123,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     return Litestar(
         route_handlers=ROUTES,
         guards=[authorize, boundary.screen],
+        dependencies={"audit": Provide(audited.provide)},   # every route's audited transaction
         exception_handlers=errors.HANDLERS,
         lifespan=[lifespan],
         openapi_config=openapi,

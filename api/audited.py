@@ -1,28 +1,30 @@
-"""Run a piece of domain work and its audit event in one transaction.
+"""Every route's audited transaction, as a dependency: a route declares `audit: Audit`
+and does its work on `audit.conn`; the event is written when the route returns.
 
-The event commits with the work, before the response is sent. Searches and views are
-checked against the misuse rules in the same transaction, just before the event is
-written (index.misuse): a rule that suspends the account lets this request finish and
-refuses the next. If the work fails
-with a domain error, the transaction rolls back and a failure event is written on
-its own, then the error goes on to the error map.
+The action is the route's own declaration (`opt={"action": ...}`), never repeated. The
+event commits with the work, before the response is sent (Litestar closes a
+dependency's generator before it sends). Searches and views are checked against the
+misuse rules in the same transaction, just before the event is written (index.misuse):
+a rule that suspends the account lets this request finish and refuses the next. If the
+work fails with a domain error once it has used the database, the transaction rolls
+back and a failure event is written on its own, then the error goes on to the error
+map. A request refused before its work began (bad parameters) writes no event here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncGenerator
 
 import asyncpg
 from litestar import Request
+from litestar.di import NamedDependency
 
 from api.errors import status_of
 from api.state import pool_of
 from index import audit, db, errors, misuse
 from index.auth import Principal
-
-T = TypeVar("T")
 
 OUTCOME = {400: "invalid", 403: "denied", 404: "not_found", 409: "conflict"}
 
@@ -31,50 +33,76 @@ def principal_of(request: Request) -> Principal:
     return request.scope["state"]["principal"]
 
 
-async def run(
-    request: Request,
-    action: str,
-    work: Callable[[asyncpg.Connection], Awaitable[T]],
-    children: Callable[[T], list[uuid.UUID]],
-    *,
-    reason: str | None = None,
-    case_ref: str | None = None,
-    query: dict | None = None,
-    status: int = 200,
-    about: uuid.UUID | None = None,
-) -> T:
-    """`work(conn)` does the reading or writing; `children(result)` names the children it touched.
+class Audit:
+    """One request's audited transaction. The route opens it with `await audit.begin()`
+    (after checking its parameters, so that a refused request holds no connection) and
+    sets what its event records: `children` (the children the work touched), `query`,
+    `reason`, `case_ref`, `about` (the child the request names, recorded if the work
+    fails) and `status` (default: the route's status code)."""
 
-    `about` is the child the request names (if any), recorded when the work fails.
-    """
-    who = principal_of(request)
-    base = dict(
-        request_id=request.scope["state"]["request_id"],
-        action=action,
-        user_id=who.user_id,
-        org_code=who.org_code,
-        role=who.role,
-        reason=reason,
-        case_ref=case_ref,
-        query=query or {},
-    )
-    pool = pool_of(request.app)
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.who: Principal = principal_of(request)
+        self.action: str = request.route_handler.opt["action"]
+        self.children: list[uuid.UUID] = []
+        self.query: dict = {}
+        self.reason: str | None = None
+        self.case_ref: str | None = None
+        self.about: uuid.UUID | None = None
+        self.status: int = request.route_handler.status_code or 200
+        self._conn: asyncpg.Connection | None = None
+        self._open: contextlib.AsyncExitStack | None = None
+
+    async def begin(self) -> asyncpg.Connection:
+        """The transaction's connection, opened on first use."""
+        if self._conn is None:
+            self._open = contextlib.AsyncExitStack()
+            self._conn = await self._open.enter_async_context(db.transaction(pool_of(self.request.app)))
+        return self._conn
+
+    def event(self, outcome: str, status: int, children: list[uuid.UUID]) -> audit.Event:
+        return audit.Event(
+            request_id=self.request.scope["state"]["request_id"], action=self.action, user_id=self.who.user_id,
+            org_code=self.who.org_code, role=self.who.role, reason=self.reason, case_ref=self.case_ref,
+            query=self.query, outcome=outcome, status=status, child_ids=children)
+
+    async def _finish(self) -> None:
+        """The work succeeded: the misuse rules, then the event, then commit."""
+        conn = await self.begin()
+        if self.action in misuse.WATCHED:
+            # Before the audit event: writing the event takes the audit chain's lock
+            # until commit, so it comes last (the rules count this request themselves).
+            await misuse.check(conn, self.who, action=self.action, child_ids=self.children, query=self.query)
+        await audit.record(conn, self.event("ok", self.status, self.children))
+
+    async def _close(self, exc: BaseException | None) -> None:
+        if self._open is not None:
+            opened, self._open, self._conn = self._open, None, None
+            if exc is None:
+                await opened.aclose()
+            else:
+                await opened.__aexit__(type(exc), exc, exc.__traceback__)
+
+
+async def provide(request: Request) -> AsyncGenerator[Audit, None]:
+    """The `audit` dependency (registered on the app)."""
+    work = Audit(request)
     try:
-        async with db.transaction(pool) as conn:
-            result = await work(conn)
-            touched = children(result)
-            if action in misuse.WATCHED:
-                # Before the audit event: writing the event takes the audit chain's lock
-                # until commit, so it comes last (the rules count this request themselves).
-                await misuse.check(conn, who, action=action, child_ids=touched, query=base["query"])
-            await audit.record(conn, audit.Event(**base, outcome="ok", status=status, child_ids=touched))
-        return result
-    except errors.DomainError as exc:
-        code = status_of(exc)
-        if code in OUTCOME:
-            failed = audit.Event(
-                **base, outcome=OUTCOME[code], status=code, child_ids=[about] if about else []
-            )
-            async with db.transaction(pool) as conn:
-                await audit.record(conn, failed)
-        raise
+        yield work
+        await work._finish()
+    except BaseException as exc:
+        began = work._open is not None
+        try:
+            await work._close(exc)   # roll back
+        except BaseException as translated:   # a driver error, translated at the database boundary
+            exc = translated
+        code = status_of(exc) if isinstance(exc, errors.DomainError) else None
+        if began and code in OUTCOME:
+            async with db.transaction(pool_of(request.app)) as conn:
+                await audit.record(conn, work.event(OUTCOME[code], code, [work.about] if work.about else []))
+        raise exc
+    await work._close(None)      # commit
+
+
+# A route's parameter `audit: Audited` is the dependency above.
+Audited = NamedDependency[Audit]

@@ -11,7 +11,8 @@ import msgspec
 from litestar import Request, get
 from litestar.params import FromPath
 
-from api import audited, params
+from api import params
+from api.audited import Audited
 from index import access, errors, policy
 
 
@@ -32,7 +33,7 @@ class AccessDigest(msgspec.Struct):
 
 @get("/children/{child_id:str}/access-history", opt={"action": "child.access_history"},
      summary="Who has viewed a child's record")
-async def history(request: Request, child_id: FromPath[str]) -> AccessHistory:
+async def history(request: Request, child_id: FromPath[str], audit: Audited) -> AccessHistory:
     """Every view of the record (who, organisation, when, reason), newest first: the owning
     LA's data managers only. Page with before_id (the next_before_id of the previous
     page); limit 1-200 (default 50)."""
@@ -40,21 +41,18 @@ async def history(request: Request, child_id: FromPath[str]) -> AccessHistory:
     limit = params.whole(given["limit"], "limit", 1, 200) if "limit" in given else 50
     before_id = params.whole(given["before_id"], "before_id", 1, 2**62) if "before_id" in given else None
     cid = params.index_id(child_id)
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        await access.require_owner(conn, who, cid)
-        return await access.history(conn, cid, limit=limit, before_id=before_id)
-
-    entries = await audited.run(request, "child.access_history", work, lambda _: [cid],
-                                query={"child_id": str(cid), **given}, about=cid)
+    audit.query, audit.about = {"child_id": str(cid), **given}, cid
+    conn = await audit.begin()
+    await access.require_owner(conn, audit.who, cid)
+    entries = await access.history(conn, cid, limit=limit, before_id=before_id)
+    audit.children = [cid]
     next_before = entries[-1].id if len(entries) == limit else None
     return AccessHistory(child_id=cid, entries=entries, count=len(entries), next_before_id=next_before)
 
 
 @get("/access-notifications", opt={"action": "access.digest"},
      summary="Views of your LA's children by others")
-async def digest(request: Request) -> AccessDigest:
+async def digest(request: Request, audit: Audited) -> AccessDigest:
     """For each child your LA owns that was viewed in [since, until) by anyone other than
     your LA's data managers: the number of views, the viewing organisations, the last view
     and the number of emergency views. since defaults to 24 hours ago, until to now
@@ -63,14 +61,11 @@ async def digest(request: Request) -> AccessDigest:
     now = dt.datetime.now(dt.UTC)
     until = params.timestamp(given["until"], "until") if "until" in given else now
     since = params.timestamp(given["since"], "since") if "since" in given else until - dt.timedelta(hours=24)
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        la = policy.managed_la(who)
-        if la is None:
-            raise errors.Forbidden("your account has no LA to notify")
-        return await access.digest(conn, la, since=since, until=until)
-
-    found = await audited.run(request, "access.digest", work, lambda rows: [r.child_id for r in rows],
-                              query={"since": since.isoformat(), "until": until.isoformat()})
-    return AccessDigest(la_code=who.la_code or "", since=since, until=until, children=found, count=len(found))
+    audit.query = {"since": since.isoformat(), "until": until.isoformat()}
+    conn = await audit.begin()
+    la = policy.managed_la(audit.who)
+    if la is None:
+        raise errors.Forbidden("your account has no LA to notify")
+    found = await access.digest(conn, la, since=since, until=until)
+    audit.children = [r.child_id for r in found]
+    return AccessDigest(la_code=audit.who.la_code or "", since=since, until=until, children=found, count=len(found))

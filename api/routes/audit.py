@@ -5,18 +5,19 @@ from __future__ import annotations
 import msgspec
 from litestar import Request, get
 
-from api import audited, params
-from index import audit
+from api import params
+from api.audited import Audited
+from index import audit as audit_log
 
 
 class AuditPage(msgspec.Struct):
-    events: list[audit.Entry]
+    events: list[audit_log.Entry]
     count: int
     next_before_id: int | None
 
 
 @get("/audit", opt={"action": "audit.read"}, summary="Query the audit log")
-async def query(request: Request) -> AuditPage:
+async def query(request: Request, audit: Audited) -> AuditPage:
     """Filter by child_id, user_id, since and until (ISO 8601); newest first. Page with
     before_id (the next_before_id of the previous page); limit 1-1000 (default 100)."""
     given = params.only(request, {"child_id", "user_id", "since", "until", "before_id", "limit"})
@@ -28,10 +29,7 @@ async def query(request: Request) -> AuditPage:
         before_id=params.whole(given["before_id"], "before_id", 1, 2**62) if "before_id" in given else None,
         limit=params.whole(given["limit"], "limit", 1, 1000) if "limit" in given else 100,
     )
-
-    async def work(conn):
-        return await audit.search(conn, **filters)
-
-    events = await audited.run(request, "audit.read", work, lambda _: [], query=given)
+    audit.query = given
+    events = await audit_log.search(await audit.begin(), **filters)
     next_before = events[-1].id if len(events) == filters["limit"] else None
     return AuditPage(events=events, count=len(events), next_before_id=next_before)

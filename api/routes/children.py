@@ -6,7 +6,8 @@ import msgspec
 from litestar.params import FromPath
 from litestar import Request, get
 
-from api import audited, params
+from api import params
+from api.audited import Audited
 from index import children, connexions, errors, policy, retention, shielding
 from index.records import ChildRecord, SearchHit
 from matching import identifiers
@@ -73,65 +74,51 @@ def _name_query(given: dict[str, str]) -> children.NameQuery:
 
 
 @get("/children/search", opt={"action": "child.search"}, summary="Find a child")
-async def search(request: Request) -> SearchResults:
+async def search(request: Request, audit: Audited) -> SearchResults:
     """Fuzzy search by surname and date of birth (forename and postcode optional), or
     by one identifier. A reason is required; results are ranked, at most 20."""
     given = params.only(request, SEARCH_PARAMS)
-    reason, case_ref = params.reason(given)
+    audit.reason, audit.case_ref = params.reason(given)
     by_identifier = _identifier_query(given)
-    who = audited.principal_of(request)
+    who = audit.who
     if by_identifier is not None:
         key, value = by_identifier
-        query: dict = {key: value}
-        find = lambda conn: children.search_by_identifier(conn, IDENTIFIER_PARAMS[key], value)  # noqa: E731
+        audit.query = {key: value}
+        conn = await audit.begin()
+        hits = await children.search_by_identifier(conn, IDENTIFIER_PARAMS[key], value)
     else:
         q = _name_query(given)
-        query = {k: v for k, v in msgspec.to_builtins(q).items() if v is not None}
-        find = lambda conn: children.search_by_name(conn, q, request.app.state.model)  # noqa: E731
-
-    async def work(conn) -> list[SearchHit]:
-        hits = await find(conn)
-        restricted = (frozenset(await connexions.opted_out(conn, [h.id for h in hits]))
-                      if who.org_kind == "connexions" and hits else frozenset())
-        # Postcodes and identifiers are hidden fields of a shielded record.
-        hidden = "postcode" in query or by_identifier is not None
-        return policy.visible_hits(who, hits, used_hidden_field=hidden, limit=children.MAX_RESULTS,
-                                   connexions_opted_out=restricted)
-
-    hits = await audited.run(
-        request,
-        "child.search",
-        work,
-        lambda found: [h.id for h in found],
-        reason=reason,
-        case_ref=case_ref,
-        query=query,
-    )
+        audit.query = {k: v for k, v in msgspec.to_builtins(q).items() if v is not None}
+        conn = await audit.begin()
+        hits = await children.search_by_name(conn, q, request.app.state.model)
+    restricted = (frozenset(await connexions.opted_out(conn, [h.id for h in hits]))
+                  if who.org_kind == "connexions" and hits else frozenset())
+    # Postcodes and identifiers are hidden fields of a shielded record.
+    hidden = "postcode" in audit.query or by_identifier is not None
+    hits = policy.visible_hits(who, hits, used_hidden_field=hidden, limit=children.MAX_RESULTS,
+                               connexions_opted_out=restricted)
+    audit.children = [h.id for h in hits]
     return SearchResults(results=hits, count=len(hits), request_id=str(request.scope["state"]["request_id"]))
 
 
 @get("/children/{child_id:str}", opt={"action": "child.view"}, summary="View a child's record")
-async def view(request: Request, child_id: FromPath[str]) -> ChildRecord:
+async def view(request: Request, child_id: FromPath[str], audit: Audited) -> ChildRecord:
     """The child's identifiers, names, address, carers, involved services with their
     contacts and dates, and indicators with the contact of whoever set each one."""
     given = params.only(request, {"reason", "case_ref"})
-    reason, case_ref = params.reason(given)
+    audit.reason, audit.case_ref = params.reason(given)
     cid = params.index_id(child_id)
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        record = await children.view(conn, cid)
-        if record is None:
-            raise errors.NotFound("no child with this index id", field="child_id")
-        retention.guard_view(who, record, reason)   # an archived child
-        if reason == "emergency" and not policy.sees_everything(who, record):
-            # Succeeds for any practitioner; the owning LA reviews it within the set time.
-            await shielding.open_investigation(
-                conn, who, kind="emergency_view", child_id=cid, la_code=record.owning_la,
-                request_id=request.scope["state"]["request_id"], due_hours=request.app.state.emergency_review_hours)
-        return policy.visible_child(who, record)
-
-    return await audited.run(
-        request, "child.view", work, lambda rec: [rec.id], reason=reason, case_ref=case_ref,
-        query={"child_id": str(cid)}, about=cid,
-    )
+    audit.query, audit.about = {"child_id": str(cid)}, cid
+    who = audit.who
+    conn = await audit.begin()
+    record = await children.view(conn, cid)
+    if record is None:
+        raise errors.NotFound("no child with this index id", field="child_id")
+    retention.guard_view(who, record, audit.reason)   # an archived child
+    if audit.reason == "emergency" and not policy.sees_everything(who, record):
+        # Succeeds for any practitioner; the owning LA reviews it within the set time.
+        await shielding.open_investigation(
+            conn, who, kind="emergency_view", child_id=cid, la_code=record.owning_la,
+            request_id=request.scope["state"]["request_id"], due_hours=request.app.state.emergency_review_hours)
+    audit.children = [record.id]
+    return policy.visible_child(who, record)

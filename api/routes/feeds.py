@@ -18,7 +18,8 @@ import anyio
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from api import audited, params
+from api import params
+from api.audited import Audited
 from api.errors import TooLarge, UnsupportedMediaType, problem
 from index import errors, policy
 from index.feeds import intake, parse, queue, store
@@ -79,11 +80,11 @@ def _head(path: Path) -> bytes:
 
 @post("/feeds", opt={"action": "feed.submit"}, status_code=202, request_max_body_size=CEILING,
       summary="Submit your organisation's census (CSV or CTF XML); processed in the background")
-async def submit(request: Request) -> Response:
+async def submit(request: Request, audit: Audited) -> Response:
     query = params.only(request, {"full"})
     full = _flag(query.get("full"), "full")
     media = _media(request)
-    who = audited.principal_of(request)
+    who = audit.who
     limit = getattr(request.app.state, "feed_max_bytes", DEFAULT_MAX)
     keep = getattr(request.app.state, "feed_keep_days", 90)
     with tempfile.TemporaryDirectory(prefix="isindex-feed-") as tmp:
@@ -94,21 +95,16 @@ async def submit(request: Request) -> Response:
             raise errors.Invalid("the body is empty: send the census file", field="body")
         fmt = parse.sniff(head, media)
         prepared = await anyio.to_thread.run_sync(lambda: intake.prepare(path, fmt, max_bytes=limit))
-
-    async def work(conn):
-        try:
-            src = await store.source(conn, org_id=who.org_id)
-        except errors.NotFound:
-            raise errors.Forbidden("your organisation is not registered as a feed source") from None
-        feed_id, created = await store.submit(conn, src, prepared, full=full, submitted_by=who.user_id,
-                                              keep_days=keep)
-        if created and prepared.error is None:
-            await queue.enqueue(conn, feed_id)
-        return feed_id, created
-
     rejected = prepared.error is not None
-    feed_id, created = await audited.run(request, "feed.submit", work, lambda _: [],
-                                         query={"full": full, "format": fmt}, status=422 if rejected else 202)
+    audit.query, audit.status = {"full": full, "format": fmt}, 422 if rejected else 202
+    conn = await audit.begin()
+    try:
+        src = await store.source(conn, org_id=who.org_id)
+    except errors.NotFound:
+        raise errors.Forbidden("your organisation is not registered as a feed source") from None
+    feed_id, created = await store.submit(conn, src, prepared, full=full, submitted_by=who.user_id, keep_days=keep)
+    if created and not rejected:
+        await queue.enqueue(conn, feed_id)
     if rejected:
         response = problem(request, 422, f"the file was rejected whole, nothing of it is used: {prepared.error}",
                            [{"field": "body", "message": prepared.error}])
@@ -120,33 +116,27 @@ async def submit(request: Request) -> Response:
 
 @get("/feeds", opt={"action": "feed.list"}, summary="Your organisation's feeds (an LA's data managers: the LA's), "
                                                     "newest first")
-async def list_feeds(request: Request) -> dict:
+async def list_feeds(request: Request, audit: Audited) -> dict:
     query = params.only(request, {"limit", "before"})
     limit = params.whole(query["limit"], "limit", 1, 500) if "limit" in query else 50
     before = params.index_id(query["before"], "before") if "before" in query else None   # the last page's `next`
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        if who.role == "la_data_manager":
-            return await store.list_feeds(conn, la_code=policy.managed_la(who), before=before, limit=limit + 1)
-        return await store.list_feeds(conn, org_id=who.org_id, before=before, limit=limit + 1)
-
-    got = await audited.run(request, "feed.list", work, lambda _: [], query=query)
+    who, audit.query = audit.who, query
+    conn = await audit.begin()
+    if who.role == "la_data_manager":
+        got = await store.list_feeds(conn, la_code=policy.managed_la(who), before=before, limit=limit + 1)
+    else:
+        got = await store.list_feeds(conn, org_id=who.org_id, before=before, limit=limit + 1)
     page, more = got[:limit], len(got) > limit
     return {"feeds": page, "next": str(page[-1].id) if more and page else None}
 
 
 @get("/feeds/{feed_id:str}", opt={"action": "feed.read"}, summary="A feed's status, counts and row errors")
-async def status(request: Request, feed_id: FromPath[str]) -> store.FeedStatus:
+async def status(request: Request, feed_id: FromPath[str], audit: Audited) -> store.FeedStatus:
     params.only(request, set())
     fid = params.index_id(feed_id, "feed_id")
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        got, (org_id, la) = await store.status(conn, fid)
-        mine = (who.role == "school" and who.org_id == org_id) or policy.manages(who, la)
-        if not mine:
-            raise errors.NotFound("no such feed")
-        return got
-
-    return await audited.run(request, "feed.read", work, lambda _: [], query={"feed_id": feed_id})
+    who, audit.query = audit.who, {"feed_id": feed_id}
+    got, (org_id, la) = await store.status(await audit.begin(), fid)
+    mine = (who.role == "school" and who.org_id == org_id) or policy.manages(who, la)
+    if not mine:
+        raise errors.NotFound("no such feed")
+    return got

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import msgspec
 from litestar.params import FromPath, JSONBody
-from litestar import Request, post
+from litestar import post
 
-from api import audited, params
+from api import params
+from api.audited import Audited
 from index import involvements
 
 Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()-]{6,20}$", description="UK phone number")]
@@ -45,57 +46,45 @@ class IndicatorIn(msgspec.Struct, forbid_unknown_fields=True):
 
 @post("/children/{child_id:str}/involvements", opt={"action": "involvement.register"}, status_code=201,
       summary="Register your organisation's involvement", before_request=params.json_only)
-async def register(request: Request, child_id: FromPath[str], data: JSONBody[RegisterIn]) -> involvements.Registered:
+async def register(child_id: FromPath[str], data: JSONBody[RegisterIn], audit: Audited) -> involvements.Registered:
     cid = params.index_id(child_id)
-    who = audited.principal_of(request)
     contact = data.contact or ContactIn()
-
-    async def work(conn):
-        return await involvements.register(
-            conn, who, cid, start_date=data.start_date,
-            contact_name=contact.name, contact_phone=contact.phone, contact_email=contact.email,
-            consent_basis=data.consent_basis,
-        )
-
-    query = {"child_id": str(cid)} | ({"consent_basis": data.consent_basis} if data.consent_basis else {})
-    return await audited.run(request, "involvement.register", work, lambda r: [r.child_id],
-                             query=query, status=201, about=cid)
+    audit.about = cid
+    audit.query = {"child_id": str(cid)} | ({"consent_basis": data.consent_basis} if data.consent_basis else {})
+    got = await involvements.register(
+        await audit.begin(), audit.who, cid, start_date=data.start_date,
+        contact_name=contact.name, contact_phone=contact.phone, contact_email=contact.email,
+        consent_basis=data.consent_basis,
+    )
+    audit.children = [got.child_id]
+    return got
 
 
 @post("/involvements/{involvement_id:str}/end", opt={"action": "involvement.end"}, status_code=200,
       summary="End your organisation's involvement", before_request=params.json_only)
-async def end(request: Request, involvement_id: FromPath[str], data: JSONBody[EndIn]) -> involvements.Ended:
+async def end(involvement_id: FromPath[str], data: JSONBody[EndIn], audit: Audited) -> involvements.Ended:
     iid = params.index_id(involvement_id, "involvement_id")
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        return await involvements.end(conn, who, iid, end_date=data.end_date)
-
-    return await audited.run(request, "involvement.end", work, lambda r: [r.child_id],
-                             query={"involvement_id": str(iid)})
+    audit.query = {"involvement_id": str(iid)}
+    got = await involvements.end(await audit.begin(), audit.who, iid, end_date=data.end_date)
+    audit.children = [got.child_id]
+    return got
 
 
 @post("/involvements/{involvement_id:str}/indicators", opt={"action": "indicator.set"}, status_code=201,
       summary="Set an indicator on your involvement", before_request=params.json_only)
-async def set_indicator(request: Request, involvement_id: FromPath[str], data: JSONBody[IndicatorIn]) -> involvements.IndicatorSet:
+async def set_indicator(involvement_id: FromPath[str], data: JSONBody[IndicatorIn], audit: Audited) -> involvements.IndicatorSet:
     iid = params.index_id(involvement_id, "involvement_id")
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        return await involvements.set_indicator(conn, who, iid, kind=data.kind)
-
-    return await audited.run(request, "indicator.set", work, lambda r: [r.child_id],
-                             query={"involvement_id": str(iid), "kind": data.kind}, status=201)
+    audit.query = {"involvement_id": str(iid), "kind": data.kind}
+    got = await involvements.set_indicator(await audit.begin(), audit.who, iid, kind=data.kind)
+    audit.children = [got.child_id]
+    return got
 
 
 @post("/indicators/{indicator_id:str}/clear", opt={"action": "indicator.clear"}, status_code=200,
       summary="Clear an indicator you set")
-async def clear_indicator(request: Request, indicator_id: FromPath[str]) -> involvements.IndicatorCleared:
+async def clear_indicator(indicator_id: FromPath[str], audit: Audited) -> involvements.IndicatorCleared:
     did = params.index_id(indicator_id, "indicator_id")
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        return await involvements.clear_indicator(conn, who, did)
-
-    return await audited.run(request, "indicator.clear", work, lambda r: [r.child_id],
-                             query={"indicator_id": str(did)})
+    audit.query = {"indicator_id": str(did)}
+    got = await involvements.clear_indicator(await audit.begin(), audit.who, did)
+    audit.children = [got.child_id]
+    return got

@@ -9,7 +9,8 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import FromPath, JSONBody
 
-from api import audited, params
+from api import params
+from api.audited import Audited
 from index import misuse
 
 
@@ -24,30 +25,22 @@ class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @get("/alerts", opt={"action": "alert.read"}, summary="Misuse alerts")
-async def list_alerts(request: Request) -> AlertPage:
+async def list_alerts(request: Request, audit: Audited) -> AlertPage:
     """Alerts raised by the misuse rules, newest first: status open (the default) or
     closed; limit 1-1000 (default 100). Details hold counts, codes and ids only."""
     given = params.only(request, {"status", "limit"})
     status = given.get("status", "open")   # index.misuse.alerts checks it
     limit = params.whole(given["limit"], "limit", 1, 1000) if "limit" in given else 100
-
-    async def work(conn):
-        return await misuse.alerts(conn, status=status, limit=limit)
-
-    found = await audited.run(request, "alert.read", work, lambda _: [], query=given)
+    audit.query = given
+    found = await misuse.alerts(await audit.begin(), status=status, limit=limit)
     return AlertPage(alerts=found, count=len(found))
 
 
 @post("/alerts/{alert_id:str}/close", opt={"action": "alert.close"}, status_code=200,
       summary="Close a misuse alert with its outcome", before_request=params.json_only)
-async def close_alert(request: Request, alert_id: FromPath[str], data: JSONBody[CloseIn]) -> misuse.Alert:
+async def close_alert(alert_id: FromPath[str], data: JSONBody[CloseIn], audit: Audited) -> misuse.Alert:
     """Outcome misuse, no_misuse or referred. With reinstate: true, a suspended account
     is reinstated (refused with 409 while another open alert suspended it)."""
     aid = params.index_id(alert_id, "alert_id")
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        return await misuse.close(conn, who, aid, outcome=data.outcome, reinstate=data.reinstate)
-
-    return await audited.run(request, "alert.close", work, lambda _: [],
-                             query={"alert_id": str(aid), "outcome": data.outcome, "reinstate": data.reinstate})
+    audit.query = {"alert_id": str(aid), "outcome": data.outcome, "reinstate": data.reinstate}
+    return await misuse.close(await audit.begin(), audit.who, aid, outcome=data.outcome, reinstate=data.reinstate)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
-from api import audited, params
+from api import params
+from api.audited import Audited
 from index import errors, policy, sar
 
 FORMATS = {"json": "application/json", "text": "text/plain"}
@@ -14,7 +15,7 @@ FORMATS = {"json": "application/json", "text": "text/plain"}
 
 @get("/children/{child_id:str}/subject-access", opt={"action": "child.sar"},
      summary="Export everything held about a child (subject access)")
-async def export(request: Request, child_id: FromPath[str]) -> Response:
+async def export(request: Request, child_id: FromPath[str], audit: Audited) -> Response:
     """Names, sex and date of birth, address, identifiers, carers, the Connexions opt-out,
     every involvement with its indicators (ended and cleared ones too), every source record
     ever linked with its link history, review items, transfers, investigations and the
@@ -24,27 +25,21 @@ async def export(request: Request, child_id: FromPath[str]) -> Response:
     fmt = given.get("format", "json").strip() or "json"
     if fmt not in FORMATS:
         raise errors.Invalid(f"must be one of: {', '.join(FORMATS)}", field="format")
-    reason, case_ref = params.reason(given)
+    audit.reason, audit.case_ref = params.reason(given)
     cid = params.index_id(child_id)
-    who = audited.principal_of(request)
-
-    async def work(conn) -> sar.SubjectAccess:
-        owner = await sar.owning_la(conn, cid)
-        if owner is None:
-            raise errors.NotFound("no child with this index id", field="child_id")
-        if not policy.manages(who, owner):
-            raise errors.Forbidden(
-                f"only a data manager of the child's owning LA ({owner}) may export this record; "
-                "ask that LA to answer the request", field="child_id")
-        got = await sar.export(conn, cid)
-        if got is None:     # deleted in between
-            raise errors.NotFound("no child with this index id", field="child_id")
-        return got
-
-    result = await audited.run(
-        request, "child.sar", work, lambda got: [got.child.id], reason=reason, case_ref=case_ref,
-        query={"child_id": str(cid), "format": fmt}, about=cid,
-    )
+    audit.query, audit.about = {"child_id": str(cid), "format": fmt}, cid
+    conn = await audit.begin()
+    owner = await sar.owning_la(conn, cid)
+    if owner is None:
+        raise errors.NotFound("no child with this index id", field="child_id")
+    if not policy.manages(audit.who, owner):
+        raise errors.Forbidden(
+            f"only a data manager of the child's owning LA ({owner}) may export this record; "
+            "ask that LA to answer the request", field="child_id")
+    result = await sar.export(conn, cid)
+    if result is None:     # deleted in between
+        raise errors.NotFound("no child with this index id", field="child_id")
+    audit.children = [result.child.id]
     if fmt == "text":
         return Response(sar.render_text(result), media_type=FORMATS["text"])
     return Response(result, media_type=FORMATS["json"])

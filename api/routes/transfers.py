@@ -10,9 +10,9 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import FromPath, JSONBody
 
-from api import audited, params
-from api.state import pool_of
-from index import db, transfers
+from api import params
+from api.audited import Audit, Audited
+from index import transfers
 
 LaCode = Annotated[str, msgspec.Meta(min_length=1, max_length=10, description="DfE LA code, e.g. 926")]
 
@@ -28,64 +28,53 @@ class TransferPage(msgspec.Struct):
 
 @post("/children/{child_id:str}/transfers", opt={"action": "transfer.request"}, status_code=201,
       summary="Ask another LA to take over a child", before_request=params.json_only)
-async def request_transfer(request: Request, child_id: FromPath[str],
-                           data: JSONBody[TransferIn]) -> transfers.Transfer:
+async def request_transfer(child_id: FromPath[str], data: JSONBody[TransferIn], audit: Audited) -> transfers.Transfer:
     """The owning LA's data managers only. Ownership moves when the receiving LA accepts."""
     cid = params.index_id(child_id)
     to_la = data.to_la.strip()
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        return await transfers.request(conn, who, cid, to_la)
-
-    return await audited.run(request, "transfer.request", work, lambda t: [t.child_id], status=201,
-                             query={"child_id": str(cid), "to_la": to_la}, about=cid)
+    audit.query, audit.about = {"child_id": str(cid), "to_la": to_la}, cid
+    got = await transfers.request(await audit.begin(), audit.who, cid, to_la)
+    audit.children = [got.child_id]
+    return got
 
 
 @get("/transfers", opt={"action": "transfer.read"}, summary="Transfers to or from your LA")
-async def list_transfers(request: Request) -> TransferPage:
+async def list_transfers(request: Request, audit: Audited) -> TransferPage:
     """direction incoming (to your LA, the default) or outgoing (from it); status requested,
     accepted, declined or withdrawn (default all); newest first, limit 1-200 (default 100)."""
     given = params.only(request, {"direction", "status", "limit"})
     direction = given.get("direction", "incoming")
     status = given.get("status")
     limit = params.whole(given["limit"], "limit", 1, 200) if "limit" in given else 100
-    who = audited.principal_of(request)
-
-    async def work(conn):
-        return await transfers.list_for(conn, who, direction, status=status, limit=limit)
-
-    items = await audited.run(request, "transfer.read", work, lambda found: sorted({t.child_id for t in found}),
-                              query=given)
+    audit.query = given
+    items = await transfers.list_for(await audit.begin(), audit.who, direction, status=status, limit=limit)
+    audit.children = sorted({t.child_id for t in items})
     return TransferPage(items=items, count=len(items))
 
 
-async def _decide(request: Request, transfer_id: str, action: str, decision: str, do) -> transfers.Transfer:
+async def _decide(audit: Audit, transfer_id: str, decision: str, do) -> transfers.Transfer:
     tid = params.index_id(transfer_id, "transfer_id")
-    who = audited.principal_of(request)
-    async with db.connection(pool_of(request.app)) as conn:   # so that a refusal is in the child's trail
-        about = await transfers.child_of(conn, tid)
-
-    async def work(conn):
-        return await do(conn, who, tid)
-
-    return await audited.run(request, action, work, lambda t: [t.child_id],
-                             query={"transfer_id": str(tid), "decision": decision}, about=about)
+    audit.query = {"transfer_id": str(tid), "decision": decision}
+    conn = await audit.begin()
+    audit.about = await transfers.child_of(conn, tid)   # so that a refusal is in the child's trail
+    got = await do(conn, audit.who, tid)
+    audit.children = [got.child_id]
+    return got
 
 
 @post("/transfers/{transfer_id:str}/accept", opt={"action": "transfer.decide"}, status_code=200,
       summary="Accept a transfer to your LA (the child becomes yours)")
-async def accept(request: Request, transfer_id: FromPath[str]) -> transfers.Transfer:
-    return await _decide(request, transfer_id, "transfer.decide", "accept", transfers.accept)
+async def accept(transfer_id: FromPath[str], audit: Audited) -> transfers.Transfer:
+    return await _decide(audit, transfer_id, "accept", transfers.accept)
 
 
 @post("/transfers/{transfer_id:str}/decline", opt={"action": "transfer.decide"}, status_code=200,
       summary="Decline a transfer to your LA")
-async def decline(request: Request, transfer_id: FromPath[str]) -> transfers.Transfer:
-    return await _decide(request, transfer_id, "transfer.decide", "decline", transfers.decline)
+async def decline(transfer_id: FromPath[str], audit: Audited) -> transfers.Transfer:
+    return await _decide(audit, transfer_id, "decline", transfers.decline)
 
 
 @post("/transfers/{transfer_id:str}/withdraw", opt={"action": "transfer.withdraw"}, status_code=200,
       summary="Withdraw your LA's open transfer request")
-async def withdraw(request: Request, transfer_id: FromPath[str]) -> transfers.Transfer:
-    return await _decide(request, transfer_id, "transfer.withdraw", "withdraw", transfers.withdraw)
+async def withdraw(transfer_id: FromPath[str], audit: Audited) -> transfers.Transfer:
+    return await _decide(audit, transfer_id, "withdraw", transfers.withdraw)
