@@ -49,7 +49,7 @@ async def practitioner(conn):
 
 
 async def viewed(conn, who, child_ids, *, outcome="ok", action="child.view", minutes_ago=0):
-    """The misuse check then the audit event of a view, as audited.run does them (the
+    """The misuse check then the audit event of a view, as the audit dependency (api.audited) does them (the
     check only for an ok request)."""
     async with conn.transaction():
         alerts = await misuse.check(conn, who, action=action, child_ids=child_ids, query={}) if outcome == "ok" else []
