@@ -12,6 +12,8 @@ async def test_all_migrations_apply_to_an_empty_database(server_url):
     try:
         conn = await asyncpg.connect(db.with_database(server_url, name))
         try:
+            assert await migrate.pending(conn) == migrate.available()     # read only: nothing created
+            assert await conn.fetchval("SELECT to_regclass('schema_migrations')") is None
             applied = await migrate.apply(conn)
             assert applied == [m.version for m in migrate.available()]
             assert await migrate.apply(conn) == []  # idempotent
@@ -21,6 +23,7 @@ async def test_all_migrations_apply_to_an_empty_database(server_url):
             ]
             status = await migrate.status(conn)
             assert all(done for _, _, done in status)
+            assert await migrate.pending(conn) == []
         finally:
             await conn.close()
     finally:
