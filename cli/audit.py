@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import msgspec
+from cli.database import connected
+from cli.output import print_json
+from index import audit
 
 
 def render(result) -> str:
@@ -29,21 +31,18 @@ def render(result) -> str:
 
 
 def cmd_audit_verify(args, settings) -> int:
-    from api.cli import _migrated
-    from index import audit
-
     async def run():
-        async with _migrated(settings) as conn:
-            result = await audit.verify(conn)
-        if args.json:
-            sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
-        elif result.ok:
-            print(render(result))
-        else:
-            print(f"isindex: {render(result)}", file=sys.stderr)
-        return 0 if result.ok else 1
+        async with connected(settings) as conn:
+            return await audit.verify(conn)
 
-    return asyncio.run(run())
+    result = asyncio.run(run())
+    if args.json:
+        print_json(result)
+    elif result.ok:
+        print(render(result))
+    else:
+        print(f"isindex: {render(result)}", file=sys.stderr)
+    return 0 if result.ok else 1
 
 
 def add_parsers(sub) -> None:

@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
-import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from index import db
+from cli import args as types
+from cli.database import connected
+from cli.files import replacing
+from cli.output import print_json
+from cli.progress import Progress
+from index import db, links, organisations
+from index.feeds import intake, parse, store
+
+EXPORT_COLUMNS = ("source", "record_key", "child_id", "decision", "match_weight")
+ERRORS_SHOWN = 20
 
 
 def _model(settings):
-    from matching import model
+    from matching import model     # imported here: slow to import, and only the feed commands need it
 
     try:
         return model.load(settings.model_path)
@@ -23,50 +29,30 @@ def _model(settings):
         raise SystemExit(f"isindex: {exc}") from None
 
 
-def cmd_source_add(args, settings) -> int:
-    from api.cli import _migrated
-    from index import organisations
-    from index.feeds import store
-
-    org = organisations.NewOrganisation(code=args.code, kind=args.kind, name=args.name, la_code=args.la,
-                                        urn=args.urn, laestab=args.laestab, ods_code=args.ods)
-
-    async def run():
-        async with _migrated(settings) as conn:
-            with db.translate_errors():
-                org_id = await store.add_source(conn, org)
-        print(json.dumps({"code": args.code, "org_id": org_id}) if args.json
-              else f"source {args.code} registered (organisation id {org_id})")
-        return 0
-
-    return asyncio.run(run())
-
-
 def _plural(n: int, noun: str) -> str:
     """'1 row', '2 rows', '1,500 rows'."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-class Progress:
-    """A one-line progress bar on stderr (only on a terminal, or when asked)."""
+def cmd_source_add(args, settings) -> int:
+    org = organisations.NewOrganisation(code=args.code, kind=args.kind, name=args.name, la_code=args.la,
+                                        urn=args.urn, laestab=args.laestab, ods_code=args.ods)
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+    async def run():
+        async with connected(settings) as conn:
+            with db.translate_errors():
+                return await store.add_source(conn, org)
 
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or not total:
-            return
-        width = 30
-        filled = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} rows")
-        sys.stderr.flush()
-        if done >= total:
-            sys.stderr.write("\n")
+    org_id = asyncio.run(run())
+    if args.json:
+        print_json({"code": args.code, "org_id": org_id})
+    else:
+        print(f"source {args.code} registered (organisation id {org_id})")
+    return 0
 
 
 def cmd_feed_load(args, settings) -> int:
-    from api.cli import _migrated
-    from index.feeds import intake, parse, process, store
+    from index.feeds import process     # imported here: slow to import (the matching model, pgqueuer)
 
     path = Path(args.file)
     try:
@@ -83,116 +69,102 @@ def cmd_feed_load(args, settings) -> int:
     mdl = _model(settings)
 
     async def run():
-        async with _migrated(settings) as conn:
+        async with connected(settings) as conn:
             with db.translate_errors():
                 src = await store.source(conn, code=args.source)
                 async with conn.transaction():
                     feed_id, created = await store.submit(conn, src, prepared, full=args.full,
                                                           submitted_by=None, keep_days=settings.feed_keep_days)
-                bar = Progress(not args.json and sys.stderr.isatty())
-                await process.run(conn, feed_id, model=mdl, max_bytes=settings.feed_max_bytes, on_chunk=bar)
+                await process.run(conn, feed_id, model=mdl, max_bytes=settings.feed_max_bytes,
+                                  on_chunk=Progress("rows", enabled=not args.json))
                 got, _ = await store.status(conn, feed_id)
-        summary = {
+                return got, created
+
+    got, created = asyncio.run(run())
+    if args.json:
+        print_json({
             "feed_id": str(got.id), "status": got.status, "resubmitted": not created, "rows": got.rows,
             "linked": got.linked, "new": got.new, "review": got.review, "rejected": got.rejected,
-            "unchanged": got.unchanged, "leavers": got.leavers, "warnings": len(got.warnings), "error": got.error}
-        if args.json:
-            print(json.dumps(summary))
-        else:
-            if got.status == "rejected":
-                print(f"isindex: feed rejected: {got.error}", file=sys.stderr)
-            else:
-                print(f"feed {got.id}: {_plural(got.rows, 'row')}: {got.linked:,} linked, {got.new:,} new, "
-                      f"{got.review:,} to review, {got.rejected:,} rejected, {got.unchanged:,} unchanged"
-                      + (f", {_plural(got.leavers, 'leaver')}" if got.leavers else "")
-                      + (" (this content was submitted before)" if not created else ""))
-                for e in got.errors[:20]:
-                    print(f"  row {e.row}" + (f", column {e.column}" if e.column else "") + f": {e.message}",
-                          file=sys.stderr)
-                if len(got.errors) > 20:
-                    print(f"  ... and {_plural(len(got.errors) - 20, 'more row error')}", file=sys.stderr)
-                for w in got.warnings[:20]:
-                    print(f"  row {w.row}, column {w.column} (warning): {w.message}", file=sys.stderr)
-                if len(got.warnings) > 20:
-                    print(f"  ... and {_plural(len(got.warnings) - 20, 'more warning')}", file=sys.stderr)
-        return 0 if got.status == "done" else 1
-
-    return asyncio.run(run())
+            "unchanged": got.unchanged, "leavers": got.leavers, "warnings": len(got.warnings), "error": got.error})
+    elif got.status == "rejected":
+        print(f"isindex: feed rejected: {got.error}", file=sys.stderr)
+    else:
+        _print_feed(got, created)
+    return 0 if got.status == "done" else 1
 
 
-EXPORT = """
-SELECT o.code AS source, sr.record_key, l.child_id, l.method, l.match_weight,
-       (ri.id IS NOT NULL) AS in_review
-  FROM source_records sr
-  JOIN organisations o ON o.id = sr.source_org_id
-  LEFT JOIN links l ON l.source_record_id = sr.id AND l.unlinked_at IS NULL
-  LEFT JOIN review_items ri ON ri.source_record_id = sr.id AND ri.status = 'open'
- ORDER BY o.code, sr.record_key
-"""
-EXPORT_COLUMNS = ("source", "record_key", "child_id", "decision", "match_weight")
+def _print_feed(got, created: bool) -> None:
+    """The feed's counts on stdout; its first row errors and warnings on stderr."""
+    print(f"feed {got.id}: {_plural(got.rows, 'row')}: {got.linked:,} linked, {got.new:,} new, "
+          f"{got.review:,} to review, {got.rejected:,} rejected, {got.unchanged:,} unchanged"
+          + (f", {_plural(got.leavers, 'leaver')}" if got.leavers else "")
+          + (" (this content was submitted before)" if not created else ""))
+    for e in got.errors[:ERRORS_SHOWN]:
+        print(f"  row {e.row}" + (f", column {e.column}" if e.column else "") + f": {e.message}", file=sys.stderr)
+    if len(got.errors) > ERRORS_SHOWN:
+        print(f"  ... and {_plural(len(got.errors) - ERRORS_SHOWN, 'more row error')}", file=sys.stderr)
+    for w in got.warnings[:ERRORS_SHOWN]:
+        print(f"  row {w.row}, column {w.column} (warning): {w.message}", file=sys.stderr)
+    if len(got.warnings) > ERRORS_SHOWN:
+        print(f"  ... and {_plural(len(got.warnings) - ERRORS_SHOWN, 'more warning')}", file=sys.stderr)
 
 
 def cmd_links_export(args, settings) -> int:
-    from api.cli import _migrated
-
     out = Path(args.out)
 
-    async def run():
-        async with _migrated(settings) as conn:
-            fd, tmp = tempfile.mkstemp(dir=out.parent if out.parent.exists() else None, prefix=".links-")
-            n = 0
-            try:
-                with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-                    w = csv.writer(f)
-                    w.writerow(EXPORT_COLUMNS)
-                    async with conn.transaction():
-                        async for r in conn.cursor(EXPORT):
-                            decision = r["method"] if r["child_id"] else ("review" if r["in_review"] else "")
-                            weight = "" if r["match_weight"] is None else f"{r['match_weight']:.2f}"
-                            w.writerow([r["source"], r["record_key"], r["child_id"] or "", decision, weight])
-                            n += 1
-                os.replace(tmp, out)
-            except OSError as exc:
-                Path(tmp).unlink(missing_ok=True)
-                raise SystemExit(f"isindex: cannot write {args.out}: {exc.strerror}") from None
-        print(json.dumps({"rows": n, "out": str(out)}) if args.json else f"{_plural(n, 'source record')} -> {out}",
-              file=sys.stdout if args.json else sys.stderr)
-        return 0
+    async def run() -> int:
+        n = 0
+        async with connected(settings) as conn:
+            with replacing(out, private=True) as f:     # ids of children and of their records
+                w = csv.writer(f)
+                w.writerow(EXPORT_COLUMNS)
+                async for r in links.export(conn):
+                    weight = "" if r.match_weight is None else f"{r.match_weight:.2f}"
+                    w.writerow([r.source, r.record_key, r.child_id or "", r.decision, weight])
+                    n += 1
+        return n
 
-    return asyncio.run(run())
+    try:
+        n = asyncio.run(run())
+    except OSError as exc:
+        raise SystemExit(f"isindex: cannot write {args.out}: {exc.strerror}") from None
+    if args.json:
+        print_json({"rows": n, "out": str(out)})
+    else:
+        print(f"{_plural(n, 'source record')} -> {out}", file=sys.stderr)
+    return 0
 
 
 def cmd_worker(args, settings) -> int:
     """Work the queue until stopped; a database restart is waited out (supervisor)."""
-    from api.cli import _migrated
-    from index.feeds import supervisor
+    from index.feeds import supervisor     # imported here: slow to import (the matching model, pgqueuer)
 
     mdl = _model(settings)
 
     async def run():
-        async with _migrated(settings):     # migrated once; the worker keeps no connection of it
+        async with connected(settings):     # the schema checked once; the worker keeps no connection of it
             url = await db.database_url(settings)
         pool = await db.create_pool(url, min_size=1, max_size=2)
         try:
             worker = supervisor.Supervisor(pool, url, model=mdl, max_bytes=settings.feed_max_bytes, kind="worker",
                                            heartbeat=dt.timedelta(seconds=args.heartbeat), drain=args.drain,
                                            chunk=args.chunk)
-            failed = await worker.run()
+            return await worker.run()
         finally:
             try:
                 await asyncio.wait_for(pool.close(), 10)
             except (asyncio.TimeoutError, OSError):
                 pool.terminate()
-        if failed:
-            print(f"isindex: {_plural(len(failed), 'feed')} could not be processed: "
-                  + ", ".join(sorted(str(f) for f in failed)), file=sys.stderr)
-            return 1
-        return 0
 
-    return asyncio.run(run())
+    failed = asyncio.run(run())
+    if failed:
+        print(f"isindex: {_plural(len(failed), 'feed')} could not be processed: "
+              + ", ".join(sorted(str(f) for f in failed)), file=sys.stderr)
+        return 1
+    return 0
 
 
-def add_parsers(sub, positive) -> None:
+def add_parsers(sub) -> None:
     s = sub.add_parser("source", help="feed sources").add_subparsers(dest="source_command", required=True,
                                                                      metavar="ACTION")
     sa = s.add_parser("add", help="register an organisation as a feed source (created if new)")
@@ -226,8 +198,8 @@ def add_parsers(sub, positive) -> None:
     le.set_defaults(func=cmd_links_export)
 
     w = sub.add_parser("worker", help="process queued feeds (any number of workers may run)")
-    w.add_argument("--heartbeat", type=positive, default=30,
+    w.add_argument("--heartbeat", type=types.positive, default=30,
                    help="seconds after which a silent worker's feed is taken over")
     w.add_argument("--drain", action="store_true", help="stop when the queue is empty")
-    w.add_argument("--chunk", type=positive, default=50_000, help="rows applied per transaction (default 50000)")
+    w.add_argument("--chunk", type=types.positive, default=50_000, help="rows applied per transaction (default 50000)")
     w.set_defaults(func=cmd_worker)

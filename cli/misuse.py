@@ -7,10 +7,11 @@ Unknown codes and bad values print a message naming the option and exit 1.
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 
-from index import db, errors
+from cli.database import connected
+from cli.output import print_json
+from index import audit, db, errors, misuse
 
 OPTIONS = {"code": "CODE", "threshold": "--threshold", "window_minutes": "--window-minutes", "action": "--action"}
 
@@ -34,28 +35,21 @@ def _whole(value: str | None, option: str) -> int | None:
 
 
 def cmd_misuse_rules(args, settings) -> int:
-    from api.cli import _migrated
-    from index import misuse
-
     async def run():
-        async with _migrated(settings) as conn:
+        async with connected(settings) as conn:
             with db.translate_errors():
-                rules = await misuse.rules(conn)
-        if args.json:
-            print(json.dumps([{"code": r.code, "kind": r.kind, "threshold": r.threshold,
-                               "window_minutes": r.window_minutes, "action": r.action, "enabled": r.enabled}
-                              for r in rules]))
-        else:
-            print(render(rules))
-        return 0
+                return await misuse.rules(conn)
 
-    return asyncio.run(run())
+    rules = asyncio.run(run())
+    if args.json:
+        print_json([{"code": r.code, "kind": r.kind, "threshold": r.threshold, "window_minutes": r.window_minutes,
+                     "action": r.action, "enabled": r.enabled} for r in rules])
+    else:
+        print(render(rules))
+    return 0
 
 
 def cmd_misuse_set(args, settings) -> int:
-    from api.cli import _migrated
-    from index import audit, misuse
-
     changes = {
         "threshold": _whole(args.threshold, "--threshold"),
         "window_minutes": _whole(args.window_minutes, "--window-minutes"),
@@ -67,7 +61,7 @@ def cmd_misuse_set(args, settings) -> int:
         raise errors.Invalid("nothing to change: give --threshold, --window-minutes, --action, --enable or --disable")
 
     async def run():
-        async with _migrated(settings) as conn:
+        async with connected(settings) as conn:
             with db.translate_errors():
                 async with conn.transaction():
                     try:
@@ -78,10 +72,10 @@ def cmd_misuse_set(args, settings) -> int:
                     await audit.record(conn, audit.Event(
                         request_id=uuid.uuid4(), action="misuse.rule_set", outcome="ok", status=200,
                         query={"via": "cli", "code": rule.code, **changes}))
-        print(render([rule]))
-        return 0
+                    return rule
 
-    return asyncio.run(run())
+    print(render([asyncio.run(run())]))
+    return 0
 
 
 def add_parsers(sub) -> None:
