@@ -2,26 +2,11 @@
 behind, in one line, and `isindex migrate` puts it right."""
 
 import asyncpg
-import pytest
 
-from index import db, migrate
+from index import migrate
 from tests.processes import isindex
 
 BEHIND = "the database schema is behind"
-
-
-@pytest.fixture
-async def empty_url(server_url):
-    """A database with no schema at all."""
-    name = "t_cli_unmigrated"
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield db.with_database(server_url, name)
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
 
 
 def refused(done, pending: int) -> None:
