@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from cli import args as types
-from cli.database import connected
+from cli import database
 from cli.output import print_json
 from index import auth, db, organisations
 
 
 def cmd_user_add(args, settings) -> int:
-    async def run():
-        async with connected(settings) as conn:
-            async with conn.transaction():
-                with db.translate_errors():
-                    user_id = await auth.add_user(conn, name=args.name, org_code=args.org, role=args.role,
-                                                  la_code=args.la, phone=args.phone, email=args.email,
-                                                  capabilities=tuple(args.capability or ()))
-                    return user_id, await auth.issue_token(conn, user_id, days=args.days or settings.token_days)
+    async def work(conn):
+        async with conn.transaction():
+            with db.translate_errors():
+                user_id = await auth.add_user(conn, name=args.name, org_code=args.org, role=args.role,
+                                              la_code=args.la, phone=args.phone, email=args.email,
+                                              capabilities=tuple(args.capability or ()))
+                return user_id, await auth.issue_token(conn, user_id, days=args.days or settings.token_days)
 
-    user_id, issued = asyncio.run(run())
+    user_id, issued = database.run(settings, work)
     if args.json:
         print_json({"user_id": str(user_id), "token_id": str(issued.token_id), "token": issued.token,
                     "expires_at": issued.expires_at.isoformat()})
@@ -33,24 +31,22 @@ def cmd_user_add(args, settings) -> int:
 
 
 def cmd_token_revoke(args, settings) -> int:
-    async def run():
-        async with connected(settings) as conn:
-            if args.user:
-                return await auth.revoke_user_tokens(conn, _uuid(args.user, "--user"))
-            return int(await auth.revoke_token(conn, _uuid(args.token_id, "--token-id")))
+    async def work(conn):
+        if args.user:
+            return await auth.revoke_user_tokens(conn, _uuid(args.user, "--user"))
+        return int(await auth.revoke_token(conn, _uuid(args.token_id, "--token-id")))
 
-    count = asyncio.run(run())
+    count = database.run(settings, work)
     print(f"{count} token(s) revoked")
     return 0 if count else 1
 
 
 def cmd_la_add(args, settings) -> int:
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                await organisations.add_la(conn, args.code, args.name)
+    async def work(conn):
+        with db.translate_errors():
+            await organisations.add_la(conn, args.code, args.name)
 
-    asyncio.run(run())
+    database.run(settings, work)
     print(f"LA {args.code} registered")
     return 0
 
@@ -61,12 +57,11 @@ def cmd_org_add(args, settings) -> int:
         ods_code=args.ods, phone=args.phone, email=args.email,
     )
 
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                return await organisations.add(conn, org)
+    async def work(conn):
+        with db.translate_errors():
+            return await organisations.add(conn, org)
 
-    org_id = asyncio.run(run())
+    org_id = database.run(settings, work)
     print(f"organisation {args.code} added (id {org_id})")
     return 0
 

@@ -8,10 +8,9 @@ rewritten.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
-from cli.database import connected
+from cli import database
 from cli.output import print_json
 from index import audit
 
@@ -31,11 +30,7 @@ def render(result) -> str:
 
 
 def cmd_audit_verify(args, settings) -> int:
-    async def run():
-        async with connected(settings) as conn:
-            return await audit.verify(conn)
-
-    result = asyncio.run(run())
+    result = database.run(settings, audit.verify)
     if args.json:
         print_json(result)
     elif result.ok:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 import asyncpg
 
 from index import config, db, migrate
+
+T = TypeVar("T")
 
 
 @contextlib.asynccontextmanager
@@ -29,3 +33,14 @@ async def connected(settings: config.Settings, *, migrating: bool = False) -> As
         yield conn
     finally:
         await conn.close()
+
+
+def run(settings: config.Settings, work: Callable[[asyncpg.Connection], Awaitable[T]], *,
+        migrating: bool = False) -> T:
+    """work(conn) on a connection (see connected), run from a command's synchronous code."""
+
+    async def main() -> T:
+        async with connected(settings, migrating=migrating) as conn:
+            return await work(conn)
+
+    return asyncio.run(main())

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from cli import args as types
-from cli.database import connected
+from cli import database
 from cli.files import replacing
 from cli.output import print_json
 from cli.progress import Progress
@@ -38,12 +38,11 @@ def cmd_source_add(args, settings) -> int:
     org = organisations.NewOrganisation(code=args.code, kind=args.kind, name=args.name, la_code=args.la,
                                         urn=args.urn, laestab=args.laestab, ods_code=args.ods)
 
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                return await store.add_source(conn, org)
+    async def work(conn):
+        with db.translate_errors():
+            return await store.add_source(conn, org)
 
-    org_id = asyncio.run(run())
+    org_id = database.run(settings, work)
     if args.json:
         print_json({"code": args.code, "org_id": org_id})
     else:
@@ -68,19 +67,18 @@ def cmd_feed_load(args, settings) -> int:
         raise SystemExit(f"isindex: cannot read {args.file}: {exc.strerror}") from None
     mdl = _model(settings)
 
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                src = await store.source(conn, code=args.source)
-                async with conn.transaction():
-                    feed_id, created = await store.submit(conn, src, prepared, full=args.full,
-                                                          submitted_by=None, keep_days=settings.feed_keep_days)
-                await process.run(conn, feed_id, model=mdl, max_bytes=settings.feed_max_bytes,
-                                  on_chunk=Progress("rows", enabled=not args.json))
-                got, _ = await store.status(conn, feed_id)
-                return got, created
+    async def work(conn):
+        with db.translate_errors():
+            src = await store.source(conn, code=args.source)
+            async with conn.transaction():
+                feed_id, created = await store.submit(conn, src, prepared, full=args.full,
+                                                      submitted_by=None, keep_days=settings.feed_keep_days)
+            await process.run(conn, feed_id, model=mdl, max_bytes=settings.feed_max_bytes,
+                              on_chunk=Progress("rows", enabled=not args.json))
+            got, _ = await store.status(conn, feed_id)
+            return got, created
 
-    got, created = asyncio.run(run())
+    got, created = database.run(settings, work)
     if args.json:
         print_json({
             "feed_id": str(got.id), "status": got.status, "resubmitted": not created, "rows": got.rows,
@@ -112,20 +110,19 @@ def _print_feed(got, created: bool) -> None:
 def cmd_links_export(args, settings) -> int:
     out = Path(args.out)
 
-    async def run() -> int:
+    async def write(conn) -> int:
         n = 0
-        async with connected(settings) as conn:
-            with replacing(out, private=True) as f:     # ids of children and of their records
-                w = csv.writer(f)
-                w.writerow(EXPORT_COLUMNS)
-                async for r in links.export(conn):
-                    weight = "" if r.match_weight is None else f"{r.match_weight:.2f}"
-                    w.writerow([r.source, r.record_key, r.child_id or "", r.decision, weight])
-                    n += 1
+        with replacing(out, private=True) as f:     # ids of children and of their records
+            w = csv.writer(f)
+            w.writerow(EXPORT_COLUMNS)
+            async for r in links.export(conn):
+                weight = "" if r.match_weight is None else f"{r.match_weight:.2f}"
+                w.writerow([r.source, r.record_key, r.child_id or "", r.decision, weight])
+                n += 1
         return n
 
     try:
-        n = asyncio.run(run())
+        n = database.run(settings, write)
     except OSError as exc:
         raise SystemExit(f"isindex: cannot write {args.out}: {exc.strerror}") from None
     if args.json:
@@ -142,7 +139,7 @@ def cmd_worker(args, settings) -> int:
     mdl = _model(settings)
 
     async def run():
-        async with connected(settings):     # the schema checked once; the worker keeps no connection of it
+        async with database.connected(settings):     # the schema checked once; the worker keeps no connection of it
             url = await db.database_url(settings)
         pool = await db.create_pool(url, min_size=1, max_size=2)
         try:

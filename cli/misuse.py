@@ -6,10 +6,9 @@ Unknown codes and bad values print a message naming the option and exit 1.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
-from cli.database import connected
+from cli import database
 from cli.output import print_json
 from index import audit, db, errors, misuse
 
@@ -35,12 +34,11 @@ def _whole(value: str | None, option: str) -> int | None:
 
 
 def cmd_misuse_rules(args, settings) -> int:
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                return await misuse.rules(conn)
+    async def work(conn):
+        with db.translate_errors():
+            return await misuse.rules(conn)
 
-    rules = asyncio.run(run())
+    rules = database.run(settings, work)
     if args.json:
         print_json([{"code": r.code, "kind": r.kind, "threshold": r.threshold, "window_minutes": r.window_minutes,
                      "action": r.action, "enabled": r.enabled} for r in rules])
@@ -60,21 +58,20 @@ def cmd_misuse_set(args, settings) -> int:
     if not changes:
         raise errors.Invalid("nothing to change: give --threshold, --window-minutes, --action, --enable or --disable")
 
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                async with conn.transaction():
-                    try:
-                        rule = await misuse.set_rule(conn, args.code, **changes)
-                    except errors.DomainError as exc:
-                        option = OPTIONS.get(exc.field or "", "")
-                        raise type(exc)(f"{option}: {exc.message}" if option else exc.message) from None
-                    await audit.record(conn, audit.Event(
-                        request_id=uuid.uuid4(), action="misuse.rule_set", outcome="ok", status=200,
-                        query={"via": "cli", "code": rule.code, **changes}))
-                    return rule
+    async def work(conn):
+        with db.translate_errors():
+            async with conn.transaction():
+                try:
+                    rule = await misuse.set_rule(conn, args.code, **changes)
+                except errors.DomainError as exc:
+                    option = OPTIONS.get(exc.field or "", "")
+                    raise type(exc)(f"{option}: {exc.message}" if option else exc.message) from None
+                await audit.record(conn, audit.Event(
+                    request_id=uuid.uuid4(), action="misuse.rule_set", outcome="ok", status=200,
+                    query={"via": "cli", "code": rule.code, **changes}))
+                return rule
 
-    print(render([asyncio.run(run())]))
+    print(render([database.run(settings, work)]))
     return 0
 
 

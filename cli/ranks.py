@@ -5,10 +5,9 @@ A change is audited (action survivorship.rank_set) as the command line's own eve
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
-from cli.database import connected
+from cli import database
 from cli.output import print_json
 from index import audit, db, errors, ranks
 
@@ -22,29 +21,24 @@ def _print(got, as_json: bool) -> None:
 
 
 def cmd_ranks(args, settings) -> int:
-    async def run():
-        async with connected(settings) as conn:
-            return await ranks.ranks(conn)
-
-    _print(asyncio.run(run()), args.json)
+    _print(database.run(settings, ranks.ranks), args.json)
     return 0
 
 
 def cmd_set(args, settings) -> int:
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                async with conn.transaction():
-                    try:
-                        rank = await ranks.set_rank(conn, args.kind, args.rank)
-                    except errors.Invalid as exc:
-                        raise errors.Invalid(f"{(exc.field or '').upper()}: {exc.message}") from None
-                    await audit.record(conn, audit.Event(
-                        request_id=uuid.uuid4(), action="survivorship.rank_set", outcome="ok", status=200,
-                        query={"via": "cli", "kind": rank.kind, "rank": rank.rank}))
-                return await ranks.ranks(conn)
+    async def work(conn):
+        with db.translate_errors():
+            async with conn.transaction():
+                try:
+                    rank = await ranks.set_rank(conn, args.kind, args.rank)
+                except errors.Invalid as exc:
+                    raise errors.Invalid(f"{(exc.field or '').upper()}: {exc.message}") from None
+                await audit.record(conn, audit.Event(
+                    request_id=uuid.uuid4(), action="survivorship.rank_set", outcome="ok", status=200,
+                    query={"via": "cli", "kind": rank.kind, "rank": rank.rank}))
+            return await ranks.ranks(conn)
 
-    _print(asyncio.run(run()), args.json)
+    _print(database.run(settings, work), args.json)
     return 0
 
 

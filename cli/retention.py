@@ -8,12 +8,11 @@ audited as retention.archive or retention.purge, with the children's ids only.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import sys
 
 from cli import args as types
-from cli.database import connected
+from cli import database
 from cli.output import print_json
 from index import db, retention
 
@@ -56,12 +55,11 @@ def cmd_retention_run(args, settings) -> int:
               "only with --dry-run", file=sys.stderr)
         return 2
 
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                return await retention.run(conn, today, dry_run=args.dry_run, batch=args.batch)
+    async def work(conn):
+        with db.translate_errors():
+            return await retention.run(conn, today, dry_run=args.dry_run, batch=args.batch)
 
-    report = asyncio.run(run())
+    report = database.run(settings, work)
     if args.json:
         print_json(as_json(report))
     else:

@@ -6,13 +6,12 @@ Reading the queue shows children's details, so it is audited like `GET /review`
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import msgspec
 
 from cli import args as types
-from cli.database import connected
+from cli import database
 from cli.output import print_json
 from index import audit, db
 
@@ -72,18 +71,17 @@ class Listing(msgspec.Struct):
 def cmd_review_list(args, settings) -> int:
     from index import review     # imported here: slow to import (the matching model)
 
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                async with conn.transaction():
-                    items = await review.list_open(conn, args.la, limit=args.limit)
-                    query = {"via": "cli", "limit": args.limit, **({"la": args.la} if args.la else {})}
-                    await audit.record(conn, audit.Event(
-                        request_id=uuid.uuid4(), action="review.list", outcome="ok", status=200, query=query,
-                        child_ids=sorted({c.child_id for i in items for c in i.candidates})))
-                    return items
+    async def work(conn):
+        with db.translate_errors():
+            async with conn.transaction():
+                items = await review.list_open(conn, args.la, limit=args.limit)
+                query = {"via": "cli", "limit": args.limit, **({"la": args.la} if args.la else {})}
+                await audit.record(conn, audit.Event(
+                    request_id=uuid.uuid4(), action="review.list", outcome="ok", status=200, query=query,
+                    child_ids=sorted({c.child_id for i in items for c in i.candidates})))
+                return items
 
-    items = asyncio.run(run())
+    items = database.run(settings, work)
     if args.json:
         print_json(Listing(items, len(items)))
     else:

@@ -9,14 +9,13 @@ GET /children/{id}/subject-access; an unknown child is audited as not_found.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import uuid
 from pathlib import Path
 
 import msgspec
 
-from cli.database import connected
+from cli import database
 from cli.files import replacing
 from index import audit, db, errors, sar
 
@@ -34,21 +33,20 @@ def _child_id(value: str) -> uuid.UUID:
 def cmd_sar(args, settings) -> int:
     child_id: uuid.UUID = args.child_id
 
-    async def run():
-        async with connected(settings) as conn:
-            with db.translate_errors():
-                async with conn.transaction():
-                    got = await sar.export(conn, child_id)
-                    found = got is not None
-                    await audit.record(conn, audit.Event(
-                        request_id=uuid.uuid4(), action=ACTION, outcome="ok" if found else "not_found",
-                        status=200 if found else 404, query={"via": "cli"}, child_ids=[child_id]))
+    async def work(conn):
+        with db.translate_errors():
+            async with conn.transaction():
+                got = await sar.export(conn, child_id)
+                found = got is not None
+                await audit.record(conn, audit.Event(
+                    request_id=uuid.uuid4(), action=ACTION, outcome="ok" if found else "not_found",
+                    status=200 if found else 404, query={"via": "cli"}, child_ids=[child_id]))
         return got
 
     out = Path(args.out)
     if not args.json and not out.is_dir():
         raise SystemExit(f"isindex: --out {args.out} is not a directory")
-    got = asyncio.run(run())
+    got = database.run(settings, work)
     if got is None:
         raise errors.NotFound(f"no child with index id {child_id}")
     data = msgspec.json.format(msgspec.json.encode(got), indent=2) + b"\n"

@@ -5,24 +5,19 @@ Only `serve` and `migrate` apply migrations.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import time
 
 from cli import args as types
-from cli.database import connected
+from cli import database
 from cli.output import print_json
 from cli.progress import Progress
 from index import config, db, migrate
 
 
 def cmd_migrate(args, settings) -> int:
-    async def run():
-        async with connected(settings, migrating=True) as conn:
-            return await migrate.status(conn)
-
-    rows = asyncio.run(run())
+    rows = database.run(settings, migrate.status, migrating=True)
     if args.json:
         print_json([{"version": v, "name": n, "applied": a} for v, n, a in rows])
     else:
@@ -54,11 +49,10 @@ def _print_tokens(got: dict) -> None:
 
 
 def cmd_demo(args, settings) -> int:
-    async def run():
-        async with connected(settings) as conn:
-            return await _load_demo(conn, settings, args.children, args.seed, show=not args.json)
+    async def work(conn):
+        return await _load_demo(conn, settings, args.children, args.seed, show=not args.json)
 
-    got = asyncio.run(run())
+    got = database.run(settings, work)
     if args.json:
         print_json(got)
     else:
@@ -69,14 +63,13 @@ def cmd_demo(args, settings) -> int:
 def cmd_serve(args, settings) -> int:
     import uvicorn     # imported here: only serve needs the server
 
-    async def prepare() -> str:
-        async with connected(settings, migrating=True) as conn:
-            if args.demo:
-                _print_tokens(await _load_demo(conn, settings, args.demo_children, 1, show=True))
-                print(db.location(settings), flush=True)
+    async def prepare(conn) -> str:
+        if args.demo:
+            _print_tokens(await _load_demo(conn, settings, args.demo_children, 1, show=True))
+            print(db.location(settings), flush=True)
         return await db.database_url(settings)
 
-    url = asyncio.run(prepare())
+    url = database.run(settings, prepare, migrating=True)
     os.environ["ISINDEX_RESOLVED_DATABASE_URL"] = url
     print(f"isindex listening on http://{args.host}:{args.port} (OpenAPI at /schema)", flush=True)
     uvicorn.run("api.app:from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
