@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import structlog
@@ -67,6 +68,16 @@ async def database_url(settings: Settings) -> str:
     url = server_url(settings)
     await ensure_database(url, DATABASE_NAME)
     return with_database(url, DATABASE_NAME)
+
+
+def location(settings: Settings) -> str:
+    """Where the index's data lives, for the person who just started the demo (no password)."""
+    if settings.database_url:
+        url = urlsplit(settings.database_url)
+        return (f"data: PostgreSQL database {url.path.lstrip('/') or '(default)'} on {url.hostname or 'localhost'}:"
+                f"{url.port or 5432} (DATABASE_URL)")
+    return (f"data: {settings.data_dir} (embedded PostgreSQL cluster in {settings.data_dir / 'pg'}, database "
+            f"{DATABASE_NAME}; ISINDEX_DATA_DIR to change, delete the directory to start afresh)")
 
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:

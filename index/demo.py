@@ -11,17 +11,13 @@ again. Schools and the other organisations that can submit feeds are feed source
 from __future__ import annotations
 
 import asyncio
-import sys
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import asyncpg
 
-from index import auth, db, registry
-from index.config import Settings
+from index import auth, registry
 from index.demo_data import SENSITIVE_KINDS, DemoChild, generate
 from index.feeds import apply, records, store
 from matching import model as mmodel
@@ -44,16 +40,16 @@ INVOLVEMENT_COLUMNS = ("id", "child_id", "org_id", "contact_name", "contact_phon
 GENDER = {"male": "M", "female": "F"}
 
 
-async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, progress: bool = False,
-               model: mmodel.Model | None = None, model_path: str | None = None) -> dict:
+async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1,
+               on_batch: Callable[[int, int], None] | None = None, model: mmodel.Model | None = None,
+               model_path: str | None = None) -> dict:
     """Load n_children synthetic children unless the index already holds children.
     `model` (or the one at `model_path`, else the shipped one): the matching model whose
     blocking rules the keys are built with (keys built with other rules are rebuilt by
-    the first feed)."""
+    the first feed). on_batch(done, n_children) hears of each batch written."""
     existing = await conn.fetchval("SELECT count(*) FROM children")
     if existing:
         return {"children": existing, "loaded": False}
-    started = time.monotonic()
     model = model or mmodel.load(model_path)
     las, orgs, stream = generate(n_children, seed=seed)
     async with conn.transaction():
@@ -91,8 +87,8 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
                 pending = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
                 await _write(conn, prepared, model.version)
                 done += len(prepared.children)
-                if progress and sys.stderr.isatty():     # a log file gets the summary line only
-                    print(f"\rdemo: {done:,}/{n_children:,} children", end="", file=sys.stderr, flush=True)
+                if on_batch:
+                    on_batch(done, n_children)
         finally:
             pending.cancel()
         if key_indexes:
@@ -100,8 +96,6 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1, prog
             for definition in key_indexes:
                 await conn.execute(definition)
     await conn.execute("ANALYZE")
-    if progress:
-        print(f"\rdemo: {done:,} children loaded in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return {"children": done, "loaded": True}
 
 
@@ -222,21 +216,3 @@ async def issue_tokens(conn: asyncpg.Connection, *, days: int) -> dict[str, str]
                                           phone="01632 960999", email=f"{role}@demo.example.org")
         tokens[role] = (await auth.issue_token(conn, user_id, days=days)).token
     return tokens
-
-
-def data_location(settings: Settings) -> str:
-    """Where the index's data lives, for the person who just started the demo (no password)."""
-    if settings.database_url:
-        url = urlsplit(settings.database_url)
-        return (f"data: PostgreSQL database {url.path.lstrip('/') or '(default)'} on {url.hostname or 'localhost'}:"
-                f"{url.port or 5432} (DATABASE_URL)")
-    return (f"data: {settings.data_dir} (embedded PostgreSQL cluster in {settings.data_dir / 'pg'}, database "
-            f"{db.DATABASE_NAME}; ISINDEX_DATA_DIR to change, delete the directory to start afresh)")
-
-
-def print_tokens(summary: dict, tokens: dict[str, str]) -> None:
-    state = "loaded" if summary.get("loaded") else "already present"
-    print(f"demo data: {summary['children']:,} children ({state})")
-    print("demo tokens (use as 'Authorization: Bearer TOKEN'):")
-    for role, token in tokens.items():
-        print(f"  {role:<16} {token}")

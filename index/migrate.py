@@ -99,6 +99,19 @@ async def apply(conn: asyncpg.Connection) -> list[int]:
 
 async def status(conn: asyncpg.Connection) -> list[tuple[int, str, bool]]:
     """(version, name, applied) for every known migration."""
-    await _ensure_table(conn)
-    done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+    done = await _applied(conn)
     return [(m.version, m.name, m.version in done) for m in available()]
+
+
+async def pending(conn: asyncpg.Connection) -> list[Migration]:
+    """The migrations not yet applied. Read only (no table created, no lock taken): the
+    least-privilege role (deploy/roles.sql) may run it."""
+    done = await _applied(conn)
+    return [m for m in available() if m.version not in done]
+
+
+async def _applied(conn: asyncpg.Connection) -> set[int]:
+    """The versions recorded in schema_migrations; none when the table does not exist."""
+    if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+        return set()
+    return {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}

@@ -65,6 +65,16 @@ async def database_url(server_url, template_url):
     await _admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+
+@pytest.fixture
+async def empty_url(server_url):
+    """A fresh database with no schema at all, for one test."""
+    name = "t_empty_" + uuid.uuid4().hex[:16]
+    await _admin(server_url, f"CREATE DATABASE {name}")
+    yield db.with_database(server_url, name)
+    await _admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 async def pool(database_url):
     pool = await db.create_pool(database_url, min_size=1, max_size=4)

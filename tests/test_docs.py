@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,6 +27,7 @@ from api.app import create_app
 from index.feeds import ctf, parse
 from index.involvements import INDICATOR_KINDS
 from matching import census
+from tests import processes
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -173,9 +172,7 @@ def _readme_block(heading: str, fence: str) -> str:
 
 
 def _isindex(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())", *args],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return processes.isindex(database_url, *args, check=False, cwd=ROOT)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from index import demo
+from index import db, demo
 from index.config import Settings
 from tests.api.conftest import bearer
 
@@ -48,6 +48,6 @@ async def test_the_demo_schools_token_can_submit_a_census(demo_client, demo_toke
 def test_serve_demo_says_where_the_data_lives(database_url, data_dir, expected, absent):
     settings = Settings(database_url=database_url, data_dir=Path(data_dir), token_days=1, max_body_bytes=1024,
                         pool_min=1, pool_max=1)
-    said = demo.data_location(settings)
+    said = db.location(settings)
     assert expected in said
     assert absent is None or absent not in said

@@ -150,7 +150,7 @@ async def test_a_recorded_death_shows_on_the_record(client, tokens, conn, child)
 
 
 def isindex(database_url, *args):
-    from tests.api.test_feedcmd import isindex as run
+    from tests.processes import isindex as run
 
     return run(database_url, *args, check=False)
 
@@ -180,7 +180,7 @@ async def test_the_command_line_dry_run_and_run(database_url, conn, tokens, chil
     (["--purge-everything"], "unrecognized arguments"),
 ])
 def test_the_command_line_refuses_bad_arguments(args, message, capsys):
-    from api.cli import parser
+    from cli.main import parser
 
     with pytest.raises(SystemExit) as exit_:
         parser().parse_args(["retention", "run", *args])

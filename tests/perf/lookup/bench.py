@@ -24,6 +24,7 @@ from pathlib import Path
 
 import asyncpg
 
+from cli.progress import Progress
 from index import audit, auth, children, config, db, demo, migrate, misuse
 from index.children import NameQuery
 from matching import model as mmodel
@@ -41,7 +42,7 @@ async def prepare(url: str, n_children: int) -> tuple[list[dict], str, auth.Prin
         # off here, or the first second would suspend the benchmark's token.
         for rule in await misuse.rules(conn):
             await misuse.set_rule(conn, rule.code, enabled=False)
-        summary = await demo.load(conn, n_children=n_children, seed=1, progress=True)
+        summary = await demo.load(conn, n_children=n_children, seed=1, on_batch=Progress("children"))
         if summary["children"] != n_children:
             raise SystemExit(f"data dir holds {summary['children']} children, not {n_children}: use another --data-dir")
         token = (await demo.issue_tokens(conn, days=1))["practitioner"]
@@ -184,7 +185,7 @@ def main() -> int:
     port = free_port()
     per_worker = str(max(1, args.pool // args.workers))
     env = {**os.environ, "DATABASE_URL": url, "ISINDEX_POOL_MIN": per_worker, "ISINDEX_POOL_MAX": per_worker}
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port),
                                "--workers", str(args.workers)], env=env,
                               stdout=subprocess.DEVNULL)
     try:

@@ -6,11 +6,11 @@ Unknown codes and bad values print a message naming the option and exit 1.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 
-from index import db, errors
+from cli import database
+from cli.output import print_json
+from index import audit, db, errors, misuse
 
 OPTIONS = {"code": "CODE", "threshold": "--threshold", "window_minutes": "--window-minutes", "action": "--action"}
 
@@ -34,28 +34,20 @@ def _whole(value: str | None, option: str) -> int | None:
 
 
 def cmd_misuse_rules(args, settings) -> int:
-    from api.cli import _migrated
-    from index import misuse
+    async def work(conn):
+        with db.translate_errors():
+            return await misuse.rules(conn)
 
-    async def run():
-        async with _migrated(settings) as conn:
-            with db.translate_errors():
-                rules = await misuse.rules(conn)
-        if args.json:
-            print(json.dumps([{"code": r.code, "kind": r.kind, "threshold": r.threshold,
-                               "window_minutes": r.window_minutes, "action": r.action, "enabled": r.enabled}
-                              for r in rules]))
-        else:
-            print(render(rules))
-        return 0
-
-    return asyncio.run(run())
+    rules = database.run(settings, work)
+    if args.json:
+        print_json([{"code": r.code, "kind": r.kind, "threshold": r.threshold, "window_minutes": r.window_minutes,
+                     "action": r.action, "enabled": r.enabled} for r in rules])
+    else:
+        print(render(rules))
+    return 0
 
 
 def cmd_misuse_set(args, settings) -> int:
-    from api.cli import _migrated
-    from index import audit, misuse
-
     changes = {
         "threshold": _whole(args.threshold, "--threshold"),
         "window_minutes": _whole(args.window_minutes, "--window-minutes"),
@@ -66,22 +58,21 @@ def cmd_misuse_set(args, settings) -> int:
     if not changes:
         raise errors.Invalid("nothing to change: give --threshold, --window-minutes, --action, --enable or --disable")
 
-    async def run():
-        async with _migrated(settings) as conn:
-            with db.translate_errors():
-                async with conn.transaction():
-                    try:
-                        rule = await misuse.set_rule(conn, args.code, **changes)
-                    except errors.DomainError as exc:
-                        option = OPTIONS.get(exc.field or "", "")
-                        raise type(exc)(f"{option}: {exc.message}" if option else exc.message) from None
-                    await audit.record(conn, audit.Event(
-                        request_id=uuid.uuid4(), action="misuse.rule_set", outcome="ok", status=200,
-                        query={"via": "cli", "code": rule.code, **changes}))
-        print(render([rule]))
-        return 0
+    async def work(conn):
+        with db.translate_errors():
+            async with conn.transaction():
+                try:
+                    rule = await misuse.set_rule(conn, args.code, **changes)
+                except errors.DomainError as exc:
+                    option = OPTIONS.get(exc.field or "", "")
+                    raise type(exc)(f"{option}: {exc.message}" if option else exc.message) from None
+                await audit.record(conn, audit.Event(
+                    request_id=uuid.uuid4(), action="misuse.rule_set", outcome="ok", status=200,
+                    query={"via": "cli", "code": rule.code, **changes}))
+                return rule
 
-    return asyncio.run(run())
+    print(render([database.run(settings, work)]))
+    return 0
 
 
 def add_parsers(sub) -> None:

@@ -5,54 +5,41 @@ A change is audited (action survivorship.rank_set) as the command line's own eve
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 
-from index import db, errors
+from cli import database
+from cli.output import print_json
+from index import audit, db, errors, ranks
 
 
 def _print(got, as_json: bool) -> None:
     if as_json:
-        print(json.dumps([{"kind": r.kind, "rank": r.rank} for r in got]))
+        print_json([{"kind": r.kind, "rank": r.rank} for r in got])
     else:
         width = max(len(r.kind) for r in got)
         print("\n".join(f"{r.kind.ljust(width)}  {r.rank}" for r in got))
 
 
 def cmd_ranks(args, settings) -> int:
-    from api.cli import _migrated
-    from index import ranks
-
-    async def run():
-        async with _migrated(settings) as conn:
-            got = await ranks.ranks(conn)
-        _print(got, args.json)
-        return 0
-
-    return asyncio.run(run())
+    _print(database.run(settings, ranks.ranks), args.json)
+    return 0
 
 
 def cmd_set(args, settings) -> int:
-    from api.cli import _migrated
-    from index import audit, ranks
+    async def work(conn):
+        with db.translate_errors():
+            async with conn.transaction():
+                try:
+                    rank = await ranks.set_rank(conn, args.kind, args.rank)
+                except errors.Invalid as exc:
+                    raise errors.Invalid(f"{(exc.field or '').upper()}: {exc.message}") from None
+                await audit.record(conn, audit.Event(
+                    request_id=uuid.uuid4(), action="survivorship.rank_set", outcome="ok", status=200,
+                    query={"via": "cli", "kind": rank.kind, "rank": rank.rank}))
+            return await ranks.ranks(conn)
 
-    async def run():
-        async with _migrated(settings) as conn:
-            with db.translate_errors():
-                async with conn.transaction():
-                    try:
-                        rank = await ranks.set_rank(conn, args.kind, args.rank)
-                    except errors.Invalid as exc:
-                        raise errors.Invalid(f"{(exc.field or '').upper()}: {exc.message}") from None
-                    await audit.record(conn, audit.Event(
-                        request_id=uuid.uuid4(), action="survivorship.rank_set", outcome="ok", status=200,
-                        query={"via": "cli", "kind": rank.kind, "rank": rank.rank}))
-                got = await ranks.ranks(conn)
-        _print(got, args.json)
-        return 0
-
-    return asyncio.run(run())
+    _print(database.run(settings, work), args.json)
+    return 0
 
 
 def add_parsers(sub) -> None:

@@ -8,10 +8,11 @@ rewritten.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
-import msgspec
+from cli import database
+from cli.output import print_json
+from index import audit
 
 
 def render(result) -> str:
@@ -29,21 +30,14 @@ def render(result) -> str:
 
 
 def cmd_audit_verify(args, settings) -> int:
-    from api.cli import _migrated
-    from index import audit
-
-    async def run():
-        async with _migrated(settings) as conn:
-            result = await audit.verify(conn)
-        if args.json:
-            sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
-        elif result.ok:
-            print(render(result))
-        else:
-            print(f"isindex: {render(result)}", file=sys.stderr)
-        return 0 if result.ok else 1
-
-    return asyncio.run(run())
+    result = database.run(settings, audit.verify)
+    if args.json:
+        print_json(result)
+    elif result.ok:
+        print(render(result))
+    else:
+        print(f"isindex: {render(result)}", file=sys.stderr)
+    return 0 if result.ok else 1
 
 
 def add_parsers(sub) -> None:

@@ -9,15 +9,15 @@ GET /children/{id}/subject-access; an unknown child is audited as not_found.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import sys
 import uuid
 from pathlib import Path
 
 import msgspec
 
-from index import db, errors
+from cli import database
+from cli.files import replacing
+from index import audit, db, errors, sar
 
 ACTION = "child.sar"
 
@@ -30,44 +30,35 @@ def _child_id(value: str) -> uuid.UUID:
             f"{value!r} is not an index id (like 123e4567-e89b-12d3-a456-426614174000)") from None
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write data to path, readable and writable by the owner only (it is personal data)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-
-
 def cmd_sar(args, settings) -> int:
-    from api.cli import _migrated
-    from index import audit, sar
-
     child_id: uuid.UUID = args.child_id
 
-    async def run():
-        async with _migrated(settings) as conn:
-            with db.translate_errors():
-                async with conn.transaction():
-                    got = await sar.export(conn, child_id)
-                    found = got is not None
-                    await audit.record(conn, audit.Event(
-                        request_id=uuid.uuid4(), action=ACTION, outcome="ok" if found else "not_found",
-                        status=200 if found else 404, query={"via": "cli"}, child_ids=[child_id]))
+    async def work(conn):
+        with db.translate_errors():
+            async with conn.transaction():
+                got = await sar.export(conn, child_id)
+                found = got is not None
+                await audit.record(conn, audit.Event(
+                    request_id=uuid.uuid4(), action=ACTION, outcome="ok" if found else "not_found",
+                    status=200 if found else 404, query={"via": "cli"}, child_ids=[child_id]))
         return got
 
     out = Path(args.out)
     if not args.json and not out.is_dir():
         raise SystemExit(f"isindex: --out {args.out} is not a directory")
-    got = asyncio.run(run())
+    got = database.run(settings, work)
     if got is None:
         raise errors.NotFound(f"no child with index id {child_id}")
     data = msgspec.json.format(msgspec.json.encode(got), indent=2) + b"\n"
     if args.json:
         sys.stdout.write(data.decode())
         return 0
-    paths = (out.resolve() / f"{child_id}.json", out.resolve() / f"{child_id}.txt")
-    _write(paths[0], data)
-    _write(paths[1], sar.render_text(got).encode("utf-8"))
-    for path in paths:
+    files = {out.resolve() / f"{child_id}.json": data,
+             out.resolve() / f"{child_id}.txt": sar.render_text(got).encode("utf-8")}
+    for path, content in files.items():
+        with replacing(path, binary=True, private=True) as f:     # personal data: the owner's only
+            f.write(content)
+    for path in files:
         print(path)
     return 0
 

@@ -8,12 +8,13 @@ audited as retention.archive or retention.purge, with the children's ids only.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
-import json
 import sys
 
-from index import db
+from cli import args as types
+from cli import database
+from cli.output import print_json
+from index import db, retention
 
 
 def render(report) -> str:
@@ -47,9 +48,6 @@ def as_json(report) -> dict:
 
 
 def cmd_retention_run(args, settings) -> int:
-    from api.cli import _migrated
-    from index import retention
-
     now = retention.today()
     today = args.today or now
     if today > now and not args.dry_run:
@@ -57,17 +55,16 @@ def cmd_retention_run(args, settings) -> int:
               "only with --dry-run", file=sys.stderr)
         return 2
 
-    async def run():
-        async with _migrated(settings) as conn:
-            with db.translate_errors():
-                report = await retention.run(conn, today, dry_run=args.dry_run, batch=args.batch)
-        if args.json:
-            print(json.dumps(as_json(report)))
-        else:
-            print(render(report))
-        return 0
+    async def work(conn):
+        with db.translate_errors():
+            return await retention.run(conn, today, dry_run=args.dry_run, batch=args.batch)
 
-    return asyncio.run(run())
+    report = database.run(settings, work)
+    if args.json:
+        print_json(as_json(report))
+    else:
+        print(render(report))
+    return 0
 
 
 def _date(value: str) -> dt.date:
@@ -78,16 +75,6 @@ def _date(value: str) -> dt.date:
     if len(value) != 10:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2025-09-01")
     return parsed
-
-
-def _batch(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if not 1 <= number <= 10_000:
-        raise argparse.ArgumentTypeError("must be between 1 and 10,000")
-    return number
 
 
 def add_parsers(sub) -> None:
@@ -102,6 +89,7 @@ def add_parsers(sub) -> None:
     rr.add_argument("--dry-run", action="store_true", help="show what would be archived and purged; change nothing")
     rr.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
                     help="the reference date (default: today in England; a future date only with --dry-run)")
-    rr.add_argument("--batch", type=_batch, default=500, metavar="N", help="children per transaction (default 500)")
+    rr.add_argument("--batch", type=types.whole_number(10_000), default=500, metavar="N",
+                    help="children per transaction (default 500)")
     rr.add_argument("--json", action="store_true", help="print the counts and the children's ids as JSON")
     rr.set_defaults(func=cmd_retention_run)

@@ -2,26 +2,13 @@
 
 import csv
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
 from tests.perf.matching import synthetic
+from tests.processes import isindex
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def isindex(database_url, *args, check=True):
-    env = {**os.environ, "DATABASE_URL": database_url}
-    done = subprocess.run([sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())", *args],
-                          env=env, capture_output=True, text=True, timeout=300)
-    if check and done.returncode != 0:
-        raise AssertionError(f"exit {done.returncode}: {done.stderr[-2000:]}")
-    return done
 
 
 @pytest.fixture(scope="module")

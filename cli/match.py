@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
 import sys
-import tempfile
 import time
-from pathlib import Path
+
+from cli import args as types
+from cli.files import replacing
+from cli.output import print_json
+
+# The matching modules are imported in the commands: numpy, pyarrow and the model are
+# slow to import, and every other command would pay for them.
 
 MAX_ERRORS_SHOWN = 50
 
@@ -33,28 +36,6 @@ def _read(path: str, vocabs):
     return table.build(vocabs, source=source), errors
 
 
-@contextlib.contextmanager
-def _replacing(path: str):
-    """Write to a temporary file beside `path` and move it into place only when complete,
-    so that a failure never leaves a half-written file behind."""
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, path) from None
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)   # as an ordinary new file would be, not mkstemp's 0600
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            yield f
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _model(path: str | None):
     from matching import model
 
@@ -75,12 +56,12 @@ def cmd_match_files(args, settings) -> int:
     linked = linker.link(existing, incoming, mdl, cap=args.cap)
     rows = linker.decision_rows(linked)
     try:
-        with _replacing(args.out) as f:
+        with replacing(args.out) as f:
             writer = csv.DictWriter(f, fieldnames=linker.DECISION_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
         if args.explain:
-            with _replacing(args.explain) as f:
+            with replacing(args.explain) as f:
                 for d, row in zip(linked.decisions, rows):
                     fields = [{"comparison": c, "level": label, "weight": w} for c, label, w in linked.explanation(d)]
                     f.write(json.dumps({"incoming_record_id": row["incoming_record_id"], "decision": d.decision,
@@ -95,7 +76,7 @@ def cmd_match_files(args, settings) -> int:
         "model": mdl.version, "seconds": round(time.perf_counter() - started, 2),
     }
     if args.json:
-        print(json.dumps(summary))
+        print_json(summary)
     else:
         print(f"{summary['incoming']:,} incoming against {summary['existing']:,} existing: "
               f"{summary['auto']:,} auto, {summary['review']:,} review, {summary['new']:,} new "
@@ -121,24 +102,25 @@ def cmd_model_train(args, settings) -> int:
     trained = train.train(existing, incoming, version=args.version, seed=args.seed, sample=args.sample,
                           settings=chosen)
     try:
-        Path(args.out).write_bytes(model.dump(trained))
+        with replacing(args.out, binary=True) as f:
+            f.write(model.dump(trained))
     except OSError as exc:
         raise SystemExit(f"isindex: cannot write {args.out}: {exc.strerror}") from None
     if args.json:
-        print(json.dumps({"version": trained.version, "match_rate": trained.match_rate, "out": args.out}))
+        print_json({"version": trained.version, "match_rate": trained.match_rate, "out": args.out})
     else:
         print(f"model {trained.version} (match rate {trained.match_rate:.3f}) -> {args.out}", file=sys.stderr)
     return 0
 
 
-def add_parsers(sub, positive) -> None:
+def add_parsers(sub) -> None:
     mf = sub.add_parser("match-files", help="link an incoming census CSV to an existing one, without a database")
     mf.add_argument("existing", metavar="EXISTING.csv")
     mf.add_argument("incoming", metavar="INCOMING.csv")
     mf.add_argument("--out", required=True, metavar="DECISIONS.csv")
     mf.add_argument("--model", metavar="MODEL.json", help="a trained model (default: the one shipped)")
     mf.add_argument("--explain", metavar="FILE.jsonl", help="also write each decision's per-field weights")
-    mf.add_argument("--cap", type=positive, default=500, help="largest block of existing records compared")
+    mf.add_argument("--cap", type=types.positive, default=500, help="largest block of existing records compared")
     mf.add_argument("--json", action="store_true", help="print the summary as JSON")
     mf.set_defaults(func=cmd_match_files)
 
@@ -151,7 +133,7 @@ def add_parsers(sub, positive) -> None:
     mt.add_argument("--out", required=True, metavar="MODEL.json")
     mt.add_argument("--version", help="version label stored in the model")
     mt.add_argument("--seed", type=int, default=1)
-    mt.add_argument("--sample", type=positive, default=20_000, help="incoming records used for EM")
+    mt.add_argument("--sample", type=types.positive, default=20_000, help="incoming records used for EM")
     mt.add_argument("--settings", metavar="SETTINGS.json",
                     help="comparisons, blocking rules, thresholds and rules to use (default: the census settings)")
     mt.add_argument("--json", action="store_true")

@@ -7,7 +7,7 @@ import asyncpg
 import pytest
 
 from index import audit, db
-from tests.api.test_feedcmd import isindex
+from tests.processes import isindex
 from tests.index.test_audit_chain import GUARDS_OFF, GUARDS_ON, event
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

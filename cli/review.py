@@ -6,14 +6,14 @@ Reading the queue shows children's details, so it is audited like `GET /review`
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 import uuid
 
 import msgspec
 
-from index import db
+from cli import args as types
+from cli import database
+from cli.output import print_json
+from index import audit, db
 
 REVIEW_LIST_MAX = 10_000
 
@@ -62,56 +62,39 @@ def render(items) -> str:
     return "\n".join(lines).rstrip()
 
 
+class Listing(msgspec.Struct):
+    """--json output: the items and how many."""
+    items: list
+    count: int
+
+
 def cmd_review_list(args, settings) -> int:
-    from api.cli import _migrated
-    from index import audit, review
+    from index import review     # imported here: slow to import (the matching model)
 
-    async def run():
-        async with _migrated(settings) as conn:
-            await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-            with db.translate_errors():
-                async with conn.transaction():
-                    items = await review.list_open(conn, args.la, limit=args.limit)
-                    query = {"via": "cli", "limit": args.limit, **({"la": args.la} if args.la else {})}
-                    await audit.record(conn, audit.Event(
-                        request_id=uuid.uuid4(), action="review.list", outcome="ok", status=200, query=query,
-                        child_ids=sorted({c.child_id for i in items for c in i.candidates})))
-        if args.json:
-            sys.stdout.write(msgspec.json.encode({"items": items, "count": len(items)}).decode() + "\n")
-        else:
-            print(render(items))
-        return 0
+    async def work(conn):
+        with db.translate_errors():
+            async with conn.transaction():
+                items = await review.list_open(conn, args.la, limit=args.limit)
+                query = {"via": "cli", "limit": args.limit, **({"la": args.la} if args.la else {})}
+                await audit.record(conn, audit.Event(
+                    request_id=uuid.uuid4(), action="review.list", outcome="ok", status=200, query=query,
+                    child_ids=sorted({c.child_id for i in items for c in i.candidates})))
+                return items
 
-    return asyncio.run(run())
-
-
-def _limit(value: str) -> int:
-    import argparse
-
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if not 1 <= number <= REVIEW_LIST_MAX:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {REVIEW_LIST_MAX:,}")
-    return number
-
-
-def _la(value: str) -> str:
-    import argparse
-
-    from matching.identifiers import LA_CODES
-
-    if value not in LA_CODES:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a 3-digit DfE LA code")
-    return value
+    items = database.run(settings, work)
+    if args.json:
+        print_json(Listing(items, len(items)))
+    else:
+        print(render(items))
+    return 0
 
 
 def add_parsers(sub) -> None:
     r = sub.add_parser("review", help="the LA review queue").add_subparsers(dest="review_command", required=True,
                                                                             metavar="ACTION")
     rl = r.add_parser("list", help="open review items, oldest first, with their candidates side by side")
-    rl.add_argument("--la", type=_la, help="only this LA's items (default: every LA)")
-    rl.add_argument("--limit", type=_limit, default=50, metavar="N", help="at most N items (default 50)")
+    rl.add_argument("--la", type=types.la_code, help="only this LA's items (default: every LA)")
+    rl.add_argument("--limit", type=types.whole_number(REVIEW_LIST_MAX), default=50, metavar="N",
+                    help="at most N items (default 50)")
     rl.add_argument("--json", action="store_true")
     rl.set_defaults(func=cmd_review_list)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from api import cli
+from cli import main as cli
 from tests.factories import nhs_number, upn
 
 HEADER = "record_id,forename,surname,dob,gender,postcode,address_line1,upn,nhs_number,carer1_forename,carer1_surname"

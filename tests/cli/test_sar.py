@@ -1,22 +1,17 @@
 """`isindex sar CHILD_ID`, run as a user runs it: a separate process on a real database."""
 
 import json
-import os
 import stat
-import subprocess
-import sys
 import uuid
 
 import pytest
 
 from index import registry
-from tests import factories
+from tests import factories, processes
 
 
 def isindex(database_url, *args, cwd=None):
-    env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())", *args],
-                          env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
+    return processes.isindex(database_url, *args, check=False, cwd=cwd)
 
 
 @pytest.fixture

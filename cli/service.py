@@ -1,0 +1,97 @@
+"""`isindex serve`, `migrate` and `demo`: the service, its schema and its demo data.
+
+Only `serve` and `migrate` apply migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from cli import args as types
+from cli import database
+from cli.output import print_json
+from cli.progress import Progress
+from index import config, db, migrate
+
+
+def cmd_migrate(args, settings) -> int:
+    rows = database.run(settings, migrate.status, migrating=True)
+    if args.json:
+        print_json([{"version": v, "name": n, "applied": a} for v, n, a in rows])
+    else:
+        for version, name, applied in rows:
+            print(f"{version:04d}_{name}: {'applied' if applied else 'pending'}")
+    return 0
+
+
+async def _load_demo(conn, settings: config.Settings, n_children: int, seed: int, *, show: bool) -> dict:
+    """The demo children loaded (unless present), with its progress and timing on stderr when show."""
+    from index import demo     # imported here: the demo's generator and the matching model are slow to import
+
+    started = time.monotonic()
+    summary = await demo.load(conn, n_children=n_children, seed=seed, model_path=settings.model_path,
+                              on_batch=Progress("children", enabled=show))
+    if show and summary["loaded"]:
+        print(f"demo: {summary['children']:,} children loaded in {time.monotonic() - started:.1f} s",
+              file=sys.stderr)
+    return {"loaded": summary, "tokens": await demo.issue_tokens(conn, days=settings.token_days)}
+
+
+def _print_tokens(got: dict) -> None:
+    summary, tokens = got["loaded"], got["tokens"]
+    state = "loaded" if summary.get("loaded") else "already present"
+    print(f"demo data: {summary['children']:,} children ({state})")
+    print("demo tokens (use as 'Authorization: Bearer TOKEN'):")
+    for role, token in tokens.items():
+        print(f"  {role:<16} {token}")
+
+
+def cmd_demo(args, settings) -> int:
+    async def work(conn):
+        return await _load_demo(conn, settings, args.children, args.seed, show=not args.json)
+
+    got = database.run(settings, work)
+    if args.json:
+        print_json(got)
+    else:
+        _print_tokens(got)
+    return 0
+
+
+def cmd_serve(args, settings) -> int:
+    import uvicorn     # imported here: only serve needs the server
+
+    async def prepare(conn) -> str:
+        if args.demo:
+            _print_tokens(await _load_demo(conn, settings, args.demo_children, 1, show=True))
+            print(db.location(settings), flush=True)
+        return await db.database_url(settings)
+
+    url = database.run(settings, prepare, migrating=True)
+    os.environ["ISINDEX_RESOLVED_DATABASE_URL"] = url
+    print(f"isindex listening on http://{args.host}:{args.port} (OpenAPI at /schema)", flush=True)
+    uvicorn.run("api.app:from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="warning", access_log=False)
+    return 0
+
+
+def add_parsers(sub) -> None:
+    s = sub.add_parser("serve", help="run the HTTP service (migrates first)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=types.positive, default=1, help="server processes")
+    s.add_argument("--demo", action="store_true", help="load synthetic demo data if absent and print demo tokens")
+    s.add_argument("--demo-children", type=types.positive, default=10_000, metavar="N")
+    s.set_defaults(func=cmd_serve)
+
+    m = sub.add_parser("migrate", help="apply database migrations and show their status")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_migrate)
+
+    d = sub.add_parser("demo", help="load synthetic demo children and print a token for each role")
+    d.add_argument("--children", type=types.positive, default=10_000, metavar="N")
+    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=cmd_demo)
