@@ -9,6 +9,7 @@ from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
 from api import audited, boundary, errors, logs
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
@@ -117,9 +118,14 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         version="0.1.0",
         description="A children's services information-sharing index: who is involved, and whom to call.",
         render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
+        components=Components(security_schemes={"bearer": SecurityScheme(
+            type="http", scheme="bearer", description="A token from `isindex token issue` (256 random bits)")}),
         openapi_router=Router(path="/schema", route_handlers=[], opt={"public": True}),
     )
     logs.configure()
+    for handler in ROUTES:   # every route but the public ones needs a bearer token
+        if not handler.opt.get("public"):
+            handler.security = [{"bearer": []}]
     return Litestar(
         route_handlers=ROUTES,
         guards=[authorize, boundary.screen],

@@ -32,7 +32,8 @@ class Me(msgspec.Struct):
     la_code: str | None
 
 
-@get("/health", opt={"public": True}, summary="Database, feed workers and feed queue; 503 names what is unhealthy",
+@get("/health", opt={"public": True},
+     summary="Database, feed workers and feed queue; 503 names what is unhealthy",
      responses={503: ResponseSpec(data_container=Health, description="a part is unhealthy: see problems")})
 async def health(request: Request) -> Response[Health]:
     app = request.app

@@ -105,4 +105,12 @@ async def test_public_routes(client):
         "status": "ok", "database": "ok", "worker": "off", "queue": "ok", "problems": []}
     schema = await client.get("/schema/openapi.json")
     assert schema.status_code == 200
-    assert "/children/search" in schema.json()["paths"]
+    doc = schema.json()
+    assert "/children/search" in doc["paths"]
+    # Bearer tokens, documented: every route needs one but /health.
+    assert doc["components"]["securitySchemes"]["bearer"] == {
+        "type": "http", "scheme": "bearer", "description": "A token from `isindex token issue` (256 random bits)"}
+    for path, methods in doc["paths"].items():
+        for method, operation in methods.items():
+            expected = None if path == "/health" or path.startswith("/schema") else [{"bearer": []}]
+            assert operation.get("security") == expected, (method, path)
