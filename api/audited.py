@@ -1,5 +1,6 @@
-"""Every route's audited transaction, as a dependency: a route declares `audit: Audit`
-and does its work on `audit.conn`; the event is written when the route returns.
+"""Every route's audited transaction, as a dependency: a route declares `audit: Audited`,
+checks its parameters, does its work on `await audit.begin()` and sets what the event
+records; the event is written when the route returns.
 
 The action is the route's own declaration (`opt={"action": ...}`), never repeated. The
 event commits with the work, before the response is sent (Litestar closes a
