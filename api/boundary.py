@@ -1,8 +1,10 @@
 """Screening of every query string and JSON body before a route sees it.
 
-A guard (after `security.authorize`): no query-string or JSON string (names, values or
-object keys) may hold a control character (C0, DEL, C1) or a bidirectional embedding,
-override or isolate character, and a JSON body may nest at most `MAX_DEPTH` levels.
+A guard (after `security.authorize`): a query parameter the route does not declare, one
+given twice or a value over 200 characters is refused (`params.screen_query`); no
+query-string or JSON string (names, values or object keys) may hold a control character
+(C0, DEL, C1) or a bidirectional embedding, override or isolate character, and a JSON
+body may nest at most `MAX_DEPTH` levels.
 A refusal is a 400 naming the field (or `body`), audited like a refused request of the
 route (outcome `invalid`, without the offending value), before anything reaches
 PostgreSQL or the JSON decoder.
@@ -17,7 +19,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from api import security
+from api import params, security
 from api.state import pool_of
 from index import errors
 from matching import normalise
@@ -32,6 +34,8 @@ _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 async def screen(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     try:
         _query(connection)
+        if not handler.opt.get("public"):
+            params.screen_query(connection.query_params.multi_items(), handler)
         if isinstance(connection, Request) and connection.method in _BODY_METHODS and _takes_json(connection, handler):
             _body(await connection.body())
     except errors.Invalid as exc:

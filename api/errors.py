@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import traceback
+import typing
+from typing import Literal
 
 import structlog
 from litestar import Request, Response
@@ -89,13 +91,18 @@ _UNKNOWN = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 _AT = re.compile(r"at `\$\.?([^`]*)`")
 
 
-def _fields_from(exc: ValidationException) -> list[dict]:
+def _fields_from(request: Request, exc: ValidationException) -> list[dict]:
     out = []
+    if missing := _MISSING.search(str(exc.detail or "")):
+        return [{"field": missing[1], "message": explain(request, missing[1], "required")}]
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", "invalid value"))
         key = item.get("key")
+        if item.get("source") in ("query", "path") and key:
+            out.append({"field": key, "message": explain(request, key, message)})
+            continue
         if key in (None, "", "body", "data"):
             key = ""
         named = _UNKNOWN.search(message)
@@ -110,8 +117,47 @@ def _fields_from(exc: ValidationException) -> list[dict]:
     return out
 
 
+# Litestar's parsing errors of query and path values -> what the value must be.
+_MISSING = re.compile(r"Missing required (?:\w+ )?parameter '([^']+)'")
+
+
+def explain(request: Request, field: str, message: str) -> str:
+    """A clear message for a query or path value that Litestar could not parse, from the
+    route's own declaration of the parameter (its choices and bounds)."""
+    handler = request.scope.get("route_handler")
+    definition = handler.parsed_fn_signature.parameters.get(field) if handler is not None else None
+    choices = _choices(definition.annotation) if definition is not None else ()
+    kwarg = getattr(definition, "kwarg_definition", None)
+    low, high = getattr(kwarg, "ge", None), getattr(kwarg, "le", None)
+    if message == "required":
+        return f"required, one of: {', '.join(choices)}" if choices else "required"
+    if choices:
+        return f"must be one of: {', '.join(choices)}"
+    if message.startswith("Invalid UUID"):
+        return "not a valid id"
+    if message.startswith("Expected `int`"):
+        if low is not None and high is not None:
+            return f"must be a whole number between {int(low)} and {int(high)}"
+        return "not a whole number"
+    if message.startswith("Expected `bool`"):
+        return "must be true or false"
+    if message.startswith("Expected `str` of length"):
+        return message.replace("Expected `str` of length", "must be of length")
+    return message
+
+
+def _choices(annotation) -> tuple[str, ...]:
+    """The values of a Literal, through Annotated and Optional."""
+    if typing.get_origin(annotation) is Literal:
+        return tuple(str(a) for a in typing.get_args(annotation))
+    for arg in typing.get_args(annotation):
+        if found := _choices(arg):
+            return found
+    return ()
+
+
 def validation_error(request: Request, exc: ValidationException) -> Response:
-    fields = _fields_from(exc)
+    fields = _fields_from(request, exc)
     detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "the request is not valid"
     return problem(request, 400, detail, fields)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
 import msgspec
 from litestar import Request, get
-from litestar.params import FromPath
 
 from api import params
 from api.audited import Audited
@@ -33,34 +33,29 @@ class AccessDigest(msgspec.Struct):
 
 @get("/children/{child_id:str}/access-history", opt={"action": "child.access_history"},
      summary="Who has viewed a child's record")
-async def history(request: Request, child_id: FromPath[str], audit: Audited) -> AccessHistory:
+async def history(request: Request, child_id: params.PathId, audit: Audited,
+                  limit: Annotated[int, params.page(200)] = 50, before_id: params.BeforeId = None) -> AccessHistory:
     """Every view of the record (who, organisation, when, reason), newest first: the owning
     LA's data managers only. Page with before_id (the next_before_id of the previous
     page); limit 1-200 (default 50)."""
-    given = params.only(request, {"limit", "before_id"})
-    limit = params.whole(given["limit"], "limit", 1, 200) if "limit" in given else 50
-    before_id = params.whole(given["before_id"], "before_id", 1, 2**62) if "before_id" in given else None
-    cid = params.index_id(child_id)
-    audit.query, audit.about = {"child_id": str(cid), **given}, cid
+    audit.query, audit.about = {"child_id": str(child_id), **params.given(request)}, child_id
     conn = await audit.begin()
-    await access.require_owner(conn, audit.who, cid)
-    entries = await access.history(conn, cid, limit=limit, before_id=before_id)
-    audit.children = [cid]
+    await access.require_owner(conn, audit.who, child_id)
+    entries = await access.history(conn, child_id, limit=limit, before_id=before_id)
+    audit.children = [child_id]
     next_before = entries[-1].id if len(entries) == limit else None
-    return AccessHistory(child_id=cid, entries=entries, count=len(entries), next_before_id=next_before)
+    return AccessHistory(child_id=child_id, entries=entries, count=len(entries), next_before_id=next_before)
 
 
 @get("/access-notifications", opt={"action": "access.digest"},
      summary="Views of your LA's children by others")
-async def digest(request: Request, audit: Audited) -> AccessDigest:
+async def digest(audit: Audited, since: params.Timestamp = None, until: params.Timestamp = None) -> AccessDigest:
     """For each child your LA owns that was viewed in [since, until) by anyone other than
     your LA's data managers: the number of views, the viewing organisations, the last view
     and the number of emergency views. since defaults to 24 hours ago, until to now
     (ISO 8601); the window is at most 31 days."""
-    given = params.only(request, {"since", "until"})
-    now = dt.datetime.now(dt.UTC)
-    until = params.timestamp(given["until"], "until") if "until" in given else now
-    since = params.timestamp(given["since"], "since") if "since" in given else until - dt.timedelta(hours=24)
+    until = params.timestamp(until, "until") or dt.datetime.now(dt.UTC)
+    since = params.timestamp(since, "since") or until - dt.timedelta(hours=24)
     audit.query = {"since": since.isoformat(), "until": until.isoformat()}
     conn = await audit.begin()
     la = policy.managed_la(audit.who)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import msgspec
-from litestar.params import FromPath
 from litestar import Request, get
 
 from api import params
@@ -25,8 +24,7 @@ CHECKERS = {
     "uln": identifiers.check_uln,
     "nhs_number": identifiers.check_nhs_number,
 }
-NAME_PARAMS = {"forename", "surname", "dob", "postcode"}
-SEARCH_PARAMS = {"reason", "case_ref"} | NAME_PARAMS | set(IDENTIFIER_PARAMS)
+NAME_PARAMS = ("surname", "dob", "forename", "postcode")
 
 
 class SearchResults(msgspec.Struct):
@@ -35,13 +33,13 @@ class SearchResults(msgspec.Struct):
     request_id: str
 
 
-def _identifier_query(given: dict[str, str]) -> tuple[str, str] | None:
-    named = [key for key in IDENTIFIER_PARAMS if key in given]
+def _identifier_query(given: dict[str, str | None]) -> tuple[str, str] | None:
+    named = [key for key in IDENTIFIER_PARAMS if given.get(key) is not None]
     if not named:
         return None
     if len(named) > 1:
         raise errors.Invalid("search by one identifier at a time", field=named[1])
-    extra = sorted(NAME_PARAMS & given.keys())
+    extra = sorted(k for k in NAME_PARAMS if given.get(k) is not None)
     if extra:
         raise errors.Invalid("search by an identifier or by names and date of birth, not both", field=extra[0])
     key = named[0]
@@ -51,9 +49,9 @@ def _identifier_query(given: dict[str, str]) -> tuple[str, str] | None:
     return key, checked.value
 
 
-def _name_query(given: dict[str, str]) -> children.NameQuery:
-    surname = given.get("surname", "").strip()
-    if not surname or not given.get("dob", "").strip():
+def _name_query(surname: str | None, dob: str | None, forename: str | None, postcode: str | None) -> children.NameQuery:
+    surname = (surname or "").strip()
+    if not surname or not (dob or "").strip():
         missing = "surname" if not surname else "dob"
         raise errors.Invalid(
             "a search needs a surname and a date of birth, or one identifier "
@@ -62,24 +60,28 @@ def _name_query(given: dict[str, str]) -> children.NameQuery:
         )
     if len(surname) < 2:
         raise errors.Invalid("at least two characters", field="surname")
-    dob = params.date(given["dob"], "dob")
-    postcode = given.get("postcode", "").strip() or None
+    born = params.date(dob, "dob")
+    postcode = (postcode or "").strip() or None
     if postcode is not None:
         checked = identifiers.check_postcode(postcode)
         if not checked.valid:
             raise errors.Invalid(checked.error or "not a UK postcode", field="postcode")
         postcode = checked.value
-    forename = given.get("forename", "").strip() or None
-    return children.NameQuery(surname=surname, dob=dob, forename=forename, postcode=postcode)
+    forename = (forename or "").strip() or None
+    return children.NameQuery(surname=surname, dob=born, forename=forename, postcode=postcode)
 
 
 @get("/children/search", opt={"action": "child.search"}, summary="Find a child")
-async def search(request: Request, audit: Audited) -> SearchResults:
+async def search(request: Request, audit: Audited, reason: params.Reason, case_ref: params.CaseRef = None,
+                 surname: params.Text = None, dob: params.DateOfBirth = None, forename: params.Text = None,
+                 postcode: params.Text = None, upn: params.Text = None, former_upn: params.Text = None,
+                 uln: params.Text = None, nhs_number: params.Text = None) -> SearchResults:
     """Fuzzy search by surname and date of birth (forename and postcode optional), or
-    by one identifier. A reason is required; results are ranked, at most 20."""
-    given = params.only(request, SEARCH_PARAMS)
-    audit.reason, audit.case_ref = params.reason(given)
-    by_identifier = _identifier_query(given)
+    by one identifier (upn, former_upn, uln or nhs_number). A reason is required;
+    results are ranked, at most 20."""
+    audit.reason, audit.case_ref = reason, params.case_ref(case_ref)
+    by_identifier = _identifier_query({"upn": upn, "former_upn": former_upn, "uln": uln, "nhs_number": nhs_number,
+                                       "surname": surname, "dob": dob, "forename": forename, "postcode": postcode})
     who = audit.who
     if by_identifier is not None:
         key, value = by_identifier
@@ -87,7 +89,7 @@ async def search(request: Request, audit: Audited) -> SearchResults:
         conn = await audit.begin()
         hits = await children.search_by_identifier(conn, IDENTIFIER_PARAMS[key], value)
     else:
-        q = _name_query(given)
+        q = _name_query(surname, dob, forename, postcode)
         audit.query = {k: v for k, v in msgspec.to_builtins(q).items() if v is not None}
         conn = await audit.begin()
         hits = await children.search_by_name(conn, q, request.app.state.model)
@@ -102,23 +104,22 @@ async def search(request: Request, audit: Audited) -> SearchResults:
 
 
 @get("/children/{child_id:str}", opt={"action": "child.view"}, summary="View a child's record")
-async def view(request: Request, child_id: FromPath[str], audit: Audited) -> ChildRecord:
+async def view(request: Request, child_id: params.PathId, audit: Audited, reason: params.Reason,
+               case_ref: params.CaseRef = None) -> ChildRecord:
     """The child's identifiers, names, address, carers, involved services with their
     contacts and dates, and indicators with the contact of whoever set each one."""
-    given = params.only(request, {"reason", "case_ref"})
-    audit.reason, audit.case_ref = params.reason(given)
-    cid = params.index_id(child_id)
-    audit.query, audit.about = {"child_id": str(cid)}, cid
+    audit.reason, audit.case_ref = reason, params.case_ref(case_ref)
+    audit.query, audit.about = {"child_id": str(child_id)}, child_id
     who = audit.who
     conn = await audit.begin()
-    record = await children.view(conn, cid)
+    record = await children.view(conn, child_id)
     if record is None:
         raise errors.NotFound("no child with this index id", field="child_id")
     retention.guard_view(who, record, audit.reason)   # an archived child
     if audit.reason == "emergency" and not policy.sees_everything(who, record):
         # Succeeds for any practitioner; the owning LA reviews it within the set time.
         await shielding.open_investigation(
-            conn, who, kind="emergency_view", child_id=cid, la_code=record.owning_la,
+            conn, who, kind="emergency_view", child_id=child_id, la_code=record.owning_la,
             request_id=request.scope["state"]["request_id"], due_hours=request.app.state.emergency_review_hours)
     audit.children = [record.id]
     return policy.visible_child(who, record)

@@ -12,11 +12,14 @@ the row warnings.
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
+from typing import Annotated
 
 import anyio
+import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import Parameter
 
 from api import params
 from api.audited import Audited
@@ -28,6 +31,11 @@ CEILING = 2 * 1024 * 1024 * 1024     # the route's own limit; the configured cap
 DEFAULT_MAX = 200 * 1024 * 1024
 WRITE_BLOCK = 1 << 20                # bytes gathered before each write to the temporary file
 
+class FeedPage(msgspec.Struct):
+    feeds: list[store.FeedSummary]
+    next: uuid.UUID | None       # the `before` of the next page
+
+
 # Content types taken; with none (or a generic one) the format is sniffed from the bytes.
 ACCEPTED = (*parse.CSV_TYPES, *parse.XML_TYPES, *parse.SNIFFED_TYPES)
 
@@ -37,16 +45,6 @@ def _media(request: Request) -> str:
     if media not in ACCEPTED:
         raise UnsupportedMediaType("send the census as text/csv or application/xml (a CTF)")
     return media
-
-
-def _flag(value: str | None, field: str) -> bool:
-    if value is None:
-        return False
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise errors.Invalid("must be true or false", field=field)
 
 
 def _too_large(limit: int) -> TooLarge:
@@ -80,9 +78,9 @@ def _head(path: Path) -> bytes:
 
 @post("/feeds", opt={"action": "feed.submit"}, status_code=202, request_max_body_size=CEILING,
       summary="Submit your organisation's census (CSV or CTF XML); processed in the background")
-async def submit(request: Request, audit: Audited) -> Response:
-    query = params.only(request, {"full"})
-    full = _flag(query.get("full"), "full")
+async def submit(request: Request, audit: Audited, full: Annotated[bool, Parameter(
+        description="true: the file is the school's whole roll (children missing from it have left)")] = False,
+                 ) -> Response:
     media = _media(request)
     who = audit.who
     limit = getattr(request.app.state, "feed_max_bytes", DEFAULT_MAX)
@@ -116,26 +114,23 @@ async def submit(request: Request, audit: Audited) -> Response:
 
 @get("/feeds", opt={"action": "feed.list"}, summary="Your organisation's feeds (an LA's data managers: the LA's), "
                                                     "newest first")
-async def list_feeds(request: Request, audit: Audited) -> dict:
-    query = params.only(request, {"limit", "before"})
-    limit = params.whole(query["limit"], "limit", 1, 500) if "limit" in query else 50
-    before = params.index_id(query["before"], "before") if "before" in query else None   # the last page's `next`
-    who, audit.query = audit.who, query
+async def list_feeds(request: Request, audit: Audited, limit: Annotated[int, params.page(500)] = 50,
+                     before: Annotated[uuid.UUID | None, Parameter(
+                         description="The last page's `next`.")] = None) -> FeedPage:
+    who, audit.query = audit.who, params.given(request)
     conn = await audit.begin()
     if who.role == "la_data_manager":
         got = await store.list_feeds(conn, la_code=policy.managed_la(who), before=before, limit=limit + 1)
     else:
         got = await store.list_feeds(conn, org_id=who.org_id, before=before, limit=limit + 1)
     page, more = got[:limit], len(got) > limit
-    return {"feeds": page, "next": str(page[-1].id) if more and page else None}
+    return FeedPage(feeds=page, next=page[-1].id if more and page else None)
 
 
 @get("/feeds/{feed_id:str}", opt={"action": "feed.read"}, summary="A feed's status, counts and row errors")
-async def status(request: Request, feed_id: FromPath[str], audit: Audited) -> store.FeedStatus:
-    params.only(request, set())
-    fid = params.index_id(feed_id, "feed_id")
-    who, audit.query = audit.who, {"feed_id": feed_id}
-    got, (org_id, la) = await store.status(await audit.begin(), fid)
+async def status(request: Request, feed_id: params.PathId, audit: Audited) -> store.FeedStatus:
+    who, audit.query = audit.who, {"feed_id": str(feed_id)}
+    got, (org_id, la) = await store.status(await audit.begin(), feed_id)
     mine = (who.role == "school" and who.org_id == org_id) or policy.manages(who, la)
     if not mine:
         raise errors.NotFound("no such feed")

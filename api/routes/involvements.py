@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated
 
 import msgspec
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar import post
 
 from api import params
@@ -46,13 +46,12 @@ class IndicatorIn(msgspec.Struct, forbid_unknown_fields=True):
 
 @post("/children/{child_id:str}/involvements", opt={"action": "involvement.register"}, status_code=201,
       summary="Register your organisation's involvement", before_request=params.json_only)
-async def register(child_id: FromPath[str], data: JSONBody[RegisterIn], audit: Audited) -> involvements.Registered:
-    cid = params.index_id(child_id)
+async def register(child_id: params.PathId, data: JSONBody[RegisterIn], audit: Audited) -> involvements.Registered:
     contact = data.contact or ContactIn()
-    audit.about = cid
-    audit.query = {"child_id": str(cid)} | ({"consent_basis": data.consent_basis} if data.consent_basis else {})
+    audit.about = child_id
+    audit.query = {"child_id": str(child_id)} | ({"consent_basis": data.consent_basis} if data.consent_basis else {})
     got = await involvements.register(
-        await audit.begin(), audit.who, cid, start_date=data.start_date,
+        await audit.begin(), audit.who, child_id, start_date=data.start_date,
         contact_name=contact.name, contact_phone=contact.phone, contact_email=contact.email,
         consent_basis=data.consent_basis,
     )
@@ -62,29 +61,26 @@ async def register(child_id: FromPath[str], data: JSONBody[RegisterIn], audit: A
 
 @post("/involvements/{involvement_id:str}/end", opt={"action": "involvement.end"}, status_code=200,
       summary="End your organisation's involvement", before_request=params.json_only)
-async def end(involvement_id: FromPath[str], data: JSONBody[EndIn], audit: Audited) -> involvements.Ended:
-    iid = params.index_id(involvement_id, "involvement_id")
-    audit.query = {"involvement_id": str(iid)}
-    got = await involvements.end(await audit.begin(), audit.who, iid, end_date=data.end_date)
+async def end(involvement_id: params.PathId, data: JSONBody[EndIn], audit: Audited) -> involvements.Ended:
+    audit.query = {"involvement_id": str(involvement_id)}
+    got = await involvements.end(await audit.begin(), audit.who, involvement_id, end_date=data.end_date)
     audit.children = [got.child_id]
     return got
 
 
 @post("/involvements/{involvement_id:str}/indicators", opt={"action": "indicator.set"}, status_code=201,
       summary="Set an indicator on your involvement", before_request=params.json_only)
-async def set_indicator(involvement_id: FromPath[str], data: JSONBody[IndicatorIn], audit: Audited) -> involvements.IndicatorSet:
-    iid = params.index_id(involvement_id, "involvement_id")
-    audit.query = {"involvement_id": str(iid), "kind": data.kind}
-    got = await involvements.set_indicator(await audit.begin(), audit.who, iid, kind=data.kind)
+async def set_indicator(involvement_id: params.PathId, data: JSONBody[IndicatorIn], audit: Audited) -> involvements.IndicatorSet:
+    audit.query = {"involvement_id": str(involvement_id), "kind": data.kind}
+    got = await involvements.set_indicator(await audit.begin(), audit.who, involvement_id, kind=data.kind)
     audit.children = [got.child_id]
     return got
 
 
 @post("/indicators/{indicator_id:str}/clear", opt={"action": "indicator.clear"}, status_code=200,
       summary="Clear an indicator you set")
-async def clear_indicator(indicator_id: FromPath[str], audit: Audited) -> involvements.IndicatorCleared:
-    did = params.index_id(indicator_id, "indicator_id")
-    audit.query = {"indicator_id": str(did)}
-    got = await involvements.clear_indicator(await audit.begin(), audit.who, did)
+async def clear_indicator(indicator_id: params.PathId, audit: Audited) -> involvements.IndicatorCleared:
+    audit.query = {"indicator_id": str(indicator_id)}
+    got = await involvements.clear_indicator(await audit.begin(), audit.who, indicator_id)
     audit.children = [got.child_id]
     return got

@@ -3,11 +3,11 @@ them with an outcome, optionally reinstating a suspended account. Both are audit
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from api import params
 from api.audited import Audited
@@ -25,22 +25,19 @@ class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @get("/alerts", opt={"action": "alert.read"}, summary="Misuse alerts")
-async def list_alerts(request: Request, audit: Audited) -> AlertPage:
+async def list_alerts(request: Request, audit: Audited, status: Literal[misuse.STATUSES] = "open",
+                      limit: Annotated[int, params.page(1000)] = 100) -> AlertPage:
     """Alerts raised by the misuse rules, newest first: status open (the default) or
     closed; limit 1-1000 (default 100). Details hold counts, codes and ids only."""
-    given = params.only(request, {"status", "limit"})
-    status = given.get("status", "open")   # index.misuse.alerts checks it
-    limit = params.whole(given["limit"], "limit", 1, 1000) if "limit" in given else 100
-    audit.query = given
+    audit.query = params.given(request)
     found = await misuse.alerts(await audit.begin(), status=status, limit=limit)
     return AlertPage(alerts=found, count=len(found))
 
 
 @post("/alerts/{alert_id:str}/close", opt={"action": "alert.close"}, status_code=200,
       summary="Close a misuse alert with its outcome", before_request=params.json_only)
-async def close_alert(alert_id: FromPath[str], data: JSONBody[CloseIn], audit: Audited) -> misuse.Alert:
+async def close_alert(alert_id: params.PathId, data: JSONBody[CloseIn], audit: Audited) -> misuse.Alert:
     """Outcome misuse, no_misuse or referred. With reinstate: true, a suspended account
     is reinstated (refused with 409 while another open alert suspended it)."""
-    aid = params.index_id(alert_id, "alert_id")
-    audit.query = {"alert_id": str(aid), "outcome": data.outcome, "reinstate": data.reinstate}
-    return await misuse.close(await audit.begin(), audit.who, aid, outcome=data.outcome, reinstate=data.reinstate)
+    audit.query = {"alert_id": str(alert_id), "outcome": data.outcome, "reinstate": data.reinstate}
+    return await misuse.close(await audit.begin(), audit.who, alert_id, outcome=data.outcome, reinstate=data.reinstate)

@@ -7,7 +7,7 @@ import datetime as dt
 
 import msgspec
 from litestar import post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from api import params
 from api.audited import Audited
@@ -23,16 +23,15 @@ class RetentionIn(msgspec.Struct, forbid_unknown_fields=True):
 
 @post("/children/{child_id:str}/retention", opt={"action": "child.retention"}, status_code=200,
       summary="Record a child's death or the consent to keep them until 25", before_request=params.json_only)
-async def record(child_id: FromPath[str], data: JSONBody[RetentionIn], audit: Audited) -> retention.Retention:
+async def record(child_id: params.PathId, data: JSONBody[RetentionIn], audit: Audited) -> retention.Retention:
     """The owning LA's data managers only. A death is archived a year later (or at 18 or
     25 if that comes first); kept_to_25 keeps the record from 18 until 25. A date of death
     may not be in the future nor before the date of birth."""
-    cid = params.index_id(child_id)
     # Which fields changed, never their values (a date of death is not logged).
     fields = (["died_on"] if data.died_on is not msgspec.UNSET else []) + (
         ["kept_to_25"] if data.kept_to_25 is not None else [])
-    audit.query, audit.about = {"child_id": str(cid), "fields": fields}, cid
-    got = await retention.record(await audit.begin(), audit.who, cid, died_on=data.died_on, kept_to_25=data.kept_to_25,
+    audit.query, audit.about = {"child_id": str(child_id), "fields": fields}, child_id
+    got = await retention.record(await audit.begin(), audit.who, child_id, died_on=data.died_on, kept_to_25=data.kept_to_25,
                                  today=retention.today())
     audit.children = [got.child_id]
     return got

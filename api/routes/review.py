@@ -4,11 +4,11 @@ splits. Every request is audited with the children it touched."""
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from api import params
 from api.audited import Audited
@@ -27,14 +27,12 @@ class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @get("/review", opt={"action": "review.list"}, summary="Your LA's open review items")
-async def list_items(request: Request, audit: Audited) -> ReviewPage:
+async def list_items(request: Request, audit: Audited, limit: Annotated[int, params.page(100)] = 20,
+                     after: params.After = None) -> ReviewPage:
     """Incoming records the engine could not settle, oldest first, each with its candidate
     children side by side and the per-field explanation. Page with after (the
     next_after of the previous page); limit 1-100 (default 20)."""
-    given = params.only(request, {"limit", "after"})
-    limit = params.whole(given["limit"], "limit", 1, 100) if "limit" in given else 20
-    after = params.index_id(given["after"], "after") if "after" in given else None
-    audit.query = given
+    audit.query = params.given(request)
     conn = await audit.begin()
     la = policy.managed_la(audit.who)
     if la is None:    # never "every LA": that is the command line's, not a user's
@@ -46,31 +44,28 @@ async def list_items(request: Request, audit: Audited) -> ReviewPage:
 
 @post("/review/{review_id:str}/decision", opt={"action": "review.decide"}, status_code=200,
       summary="Decide a review item: link, new or not this child", before_request=params.json_only)
-async def decide(review_id: FromPath[str], data: JSONBody[DecisionIn], audit: Audited) -> review.Decided:
-    rid = params.index_id(review_id, "review_id")
-    audit.query, audit.about = {"review_id": str(rid), "action": data.action}, data.child_id
+async def decide(review_id: params.PathId, data: JSONBody[DecisionIn], audit: Audited) -> review.Decided:
+    audit.query, audit.about = {"review_id": str(review_id), "action": data.action}, data.child_id
     if data.child_id is not None:
         audit.query["child_id"] = str(data.child_id)
-    got = await review.decide(await audit.begin(), audit.who, rid, action=data.action, child_id=data.child_id)
+    got = await review.decide(await audit.begin(), audit.who, review_id, action=data.action, child_id=data.child_id)
     audit.children = got.children()
     return got
 
 
 @post("/review/{review_id:str}/reverse", opt={"action": "review.reverse"}, status_code=200,
       summary="Reverse the last decision on a review item")
-async def reverse(review_id: FromPath[str], audit: Audited) -> review.Reversed:
-    rid = params.index_id(review_id, "review_id")
-    audit.query = {"review_id": str(rid)}
-    got = await review.reverse(await audit.begin(), audit.who, rid)
+async def reverse(review_id: params.PathId, audit: Audited) -> review.Reversed:
+    audit.query = {"review_id": str(review_id)}
+    got = await review.reverse(await audit.begin(), audit.who, review_id)
     audit.children = got.children()
     return got
 
 
 @post("/source-records/{source_record_id:str}/unlink", opt={"action": "link.unlink"}, status_code=200,
       summary="Split a source record from its child (opens a review item for it)")
-async def unlink(source_record_id: FromPath[str], audit: Audited) -> review.Unlinked:
-    sid = params.index_id(source_record_id, "source_record_id")
-    audit.query = {"source_record_id": str(sid)}
-    got = await review.unlink(await audit.begin(), audit.who, sid)
+async def unlink(source_record_id: params.PathId, audit: Audited) -> review.Unlinked:
+    audit.query = {"source_record_id": str(source_record_id)}
+    got = await review.unlink(await audit.begin(), audit.who, source_record_id)
     audit.children = got.children()
     return got

@@ -4,11 +4,11 @@ Connexions opt-out. Every request is audited with the child it concerns."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from api import params
 from api.audited import Audited
@@ -43,45 +43,41 @@ class InvestigationPage(msgspec.Struct):
 
 @post("/children/{child_id:str}/shield", opt={"action": "child.shield"}, status_code=200,
       summary="Shield a child of your LA", before_request=params.json_only)
-async def shield(child_id: FromPath[str], data: JSONBody[ShieldIn], audit: Audited) -> shielding.Shielding:
+async def shield(child_id: params.PathId, data: JSONBody[ShieldIn], audit: Audited) -> shielding.Shielding:
     """Only name, sex, date of birth and index id stay visible to others; searches over
     hidden fields stop finding the child. The reason is a code."""
-    cid = params.index_id(child_id)
-    audit.query, audit.about = {"child_id": str(cid), "shield": True, "shield_reason": data.reason}, cid
-    got = await shielding.shield(await audit.begin(), audit.who, cid, reason=data.reason)
+    audit.query, audit.about = {"child_id": str(child_id), "shield": True, "shield_reason": data.reason}, child_id
+    got = await shielding.shield(await audit.begin(), audit.who, child_id, reason=data.reason)
     audit.children = [got.child_id]
     return got
 
 
 @post("/children/{child_id:str}/unshield", opt={"action": "child.shield"}, status_code=200,
       summary="Unshield a child of your LA")
-async def unshield(child_id: FromPath[str], audit: Audited) -> shielding.Shielding:
-    cid = params.index_id(child_id)
-    audit.query, audit.about = {"child_id": str(cid), "shield": False}, cid
-    got = await shielding.unshield(await audit.begin(), audit.who, cid)
+async def unshield(child_id: params.PathId, audit: Audited) -> shielding.Shielding:
+    audit.query, audit.about = {"child_id": str(child_id), "shield": False}, child_id
+    got = await shielding.unshield(await audit.begin(), audit.who, child_id)
     audit.children = [got.child_id]
     return got
 
 
 @post("/children/{child_id:str}/override", opt={"action": "child.override"}, status_code=200,
       summary="Override a shield for one full view", before_request=params.json_only)
-async def override(request: Request, child_id: FromPath[str], data: JSONBody[OverrideIn],
+async def override(request: Request, child_id: params.PathId, data: JSONBody[OverrideIn],
                    audit: Audited) -> ChildRecord:
     """For a user with the child-protection capability. Without confirm: true the answer
     is a 409 carrying the warning. With it, this response is the one full view; the
     record stays shielded for everyone, and the owning LA gets an investigation item."""
-    cid = params.index_id(child_id)
-    audit.reason, audit.case_ref = params.reason(
-        {"reason": data.reason} | ({"case_ref": data.case_ref} if data.case_ref else {}))
-    audit.query, audit.about = {"child_id": str(cid), "confirm": data.confirm}, cid
+    audit.reason, audit.case_ref = params.reason(data.reason), params.case_ref(data.case_ref or None)
+    audit.query, audit.about = {"child_id": str(child_id), "confirm": data.confirm}, child_id
     who, rid = audit.who, request.scope["state"]["request_id"]
     conn = await audit.begin()
-    record = await children.view(conn, cid)
+    record = await children.view(conn, child_id)
     if record is None:
         raise errors.NotFound("no child with this index id", field="child_id")
     retention.guard_view(who, record, audit.reason)   # an archived child
     shielding.check_override(who, shielded=record.shielded, owning_la=record.owning_la, confirm=data.confirm)
-    await shielding.open_investigation(conn, who, kind="shield_override", child_id=cid,
+    await shielding.open_investigation(conn, who, kind="shield_override", child_id=child_id,
                                        la_code=record.owning_la, request_id=rid,
                                        due_hours=request.app.state.override_review_hours)
     audit.children = [record.id]
@@ -89,15 +85,11 @@ async def override(request: Request, child_id: FromPath[str], data: JSONBody[Ove
 
 
 @get("/investigations", opt={"action": "investigation.read"}, summary="Your LA's investigation items")
-async def list_investigations(request: Request, audit: Audited) -> InvestigationPage:
+async def list_investigations(request: Request, audit: Audited, status: Literal["open", "closed"] = "open",
+                              limit: Annotated[int, params.page(500)] = 100) -> InvestigationPage:
     """Shield overrides and emergency views of your LA's children, soonest due first;
     status open (default) or closed; limit 1-500 (default 100)."""
-    given = params.only(request, {"status", "limit"})
-    status = given.get("status", "open")
-    if status not in ("open", "closed"):
-        raise errors.Invalid("must be open or closed", field="status")
-    limit = params.whole(given["limit"], "limit", 1, 500) if "limit" in given else 100
-    audit.query = given
+    audit.query = params.given(request)
     conn = await audit.begin()
     la = policy.managed_la(audit.who)
     if la is None:
@@ -109,23 +101,21 @@ async def list_investigations(request: Request, audit: Audited) -> Investigation
 
 @post("/investigations/{investigation_id:str}/close", opt={"action": "investigation.close"}, status_code=200,
       summary="Close an investigation item with its outcome", before_request=params.json_only)
-async def close_investigation(investigation_id: FromPath[str], data: JSONBody[CloseIn],
+async def close_investigation(investigation_id: params.PathId, data: JSONBody[CloseIn],
                               audit: Audited) -> shielding.Investigation:
-    iid = params.index_id(investigation_id, "investigation_id")
-    audit.query = {"investigation_id": str(iid), "outcome": data.outcome}
-    got = await shielding.close_investigation(await audit.begin(), audit.who, iid, outcome=data.outcome)
+    audit.query = {"investigation_id": str(investigation_id), "outcome": data.outcome}
+    got = await shielding.close_investigation(await audit.begin(), audit.who, investigation_id, outcome=data.outcome)
     audit.children = [got.child_id]
     return got
 
 
 @post("/children/{child_id:str}/connexions-opt-out", opt={"action": "connexions.opt_out"}, status_code=201,
       summary="Record a Connexions opt-out", before_request=params.json_only)
-async def connexions_opt_out(child_id: FromPath[str], data: JSONBody[OptOutIn], audit: Audited) -> connexions.OptOut:
+async def connexions_opt_out(child_id: params.PathId, data: JSONBody[OptOutIn], audit: Audited) -> connexions.OptOut:
     """A parent's, or a pupil's aged 16 or over, request that Connexions see name and
     address only; recorded by the owning LA or by a school involved with the child."""
-    cid = params.index_id(child_id)
-    audit.query, audit.about = {"child_id": str(cid), "requested_by": data.requested_by}, cid
-    got = await connexions.opt_out(await audit.begin(), audit.who, cid, requested_by=data.requested_by)
+    audit.query, audit.about = {"child_id": str(child_id), "requested_by": data.requested_by}, child_id
+    got = await connexions.opt_out(await audit.begin(), audit.who, child_id, requested_by=data.requested_by)
     audit.children = [got.child_id]
     return got
 

@@ -4,11 +4,12 @@ Every request is audited with the child, so both sides appear in its audit trail
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from api import params
 from api.audited import Audit, Audited
@@ -28,53 +29,49 @@ class TransferPage(msgspec.Struct):
 
 @post("/children/{child_id:str}/transfers", opt={"action": "transfer.request"}, status_code=201,
       summary="Ask another LA to take over a child", before_request=params.json_only)
-async def request_transfer(child_id: FromPath[str], data: JSONBody[TransferIn], audit: Audited) -> transfers.Transfer:
+async def request_transfer(child_id: params.PathId, data: JSONBody[TransferIn], audit: Audited) -> transfers.Transfer:
     """The owning LA's data managers only. Ownership moves when the receiving LA accepts."""
-    cid = params.index_id(child_id)
     to_la = data.to_la.strip()
-    audit.query, audit.about = {"child_id": str(cid), "to_la": to_la}, cid
-    got = await transfers.request(await audit.begin(), audit.who, cid, to_la)
+    audit.query, audit.about = {"child_id": str(child_id), "to_la": to_la}, child_id
+    got = await transfers.request(await audit.begin(), audit.who, child_id, to_la)
     audit.children = [got.child_id]
     return got
 
 
 @get("/transfers", opt={"action": "transfer.read"}, summary="Transfers to or from your LA")
-async def list_transfers(request: Request, audit: Audited) -> TransferPage:
+async def list_transfers(request: Request, audit: Audited, direction: Literal["incoming", "outgoing"] = "incoming",
+                         status: Literal[transfers.STATUSES] | None = None,
+                         limit: Annotated[int, params.page(200)] = 100) -> TransferPage:
     """direction incoming (to your LA, the default) or outgoing (from it); status requested,
     accepted, declined or withdrawn (default all); newest first, limit 1-200 (default 100)."""
-    given = params.only(request, {"direction", "status", "limit"})
-    direction = given.get("direction", "incoming")
-    status = given.get("status")
-    limit = params.whole(given["limit"], "limit", 1, 200) if "limit" in given else 100
-    audit.query = given
+    audit.query = params.given(request)
     items = await transfers.list_for(await audit.begin(), audit.who, direction, status=status, limit=limit)
     audit.children = sorted({t.child_id for t in items})
     return TransferPage(items=items, count=len(items))
 
 
-async def _decide(audit: Audit, transfer_id: str, decision: str, do) -> transfers.Transfer:
-    tid = params.index_id(transfer_id, "transfer_id")
-    audit.query = {"transfer_id": str(tid), "decision": decision}
+async def _decide(audit: Audit, transfer_id: uuid.UUID, decision: str, do) -> transfers.Transfer:
+    audit.query = {"transfer_id": str(transfer_id), "decision": decision}
     conn = await audit.begin()
-    audit.about = await transfers.child_of(conn, tid)   # so that a refusal is in the child's trail
-    got = await do(conn, audit.who, tid)
+    audit.about = await transfers.child_of(conn, transfer_id)   # so that a refusal is in the child's trail
+    got = await do(conn, audit.who, transfer_id)
     audit.children = [got.child_id]
     return got
 
 
 @post("/transfers/{transfer_id:str}/accept", opt={"action": "transfer.decide"}, status_code=200,
       summary="Accept a transfer to your LA (the child becomes yours)")
-async def accept(transfer_id: FromPath[str], audit: Audited) -> transfers.Transfer:
+async def accept(transfer_id: params.PathId, audit: Audited) -> transfers.Transfer:
     return await _decide(audit, transfer_id, "accept", transfers.accept)
 
 
 @post("/transfers/{transfer_id:str}/decline", opt={"action": "transfer.decide"}, status_code=200,
       summary="Decline a transfer to your LA")
-async def decline(transfer_id: FromPath[str], audit: Audited) -> transfers.Transfer:
+async def decline(transfer_id: params.PathId, audit: Audited) -> transfers.Transfer:
     return await _decide(audit, transfer_id, "decline", transfers.decline)
 
 
 @post("/transfers/{transfer_id:str}/withdraw", opt={"action": "transfer.withdraw"}, status_code=200,
       summary="Withdraw your LA's open transfer request")
-async def withdraw(transfer_id: FromPath[str], audit: Audited) -> transfers.Transfer:
+async def withdraw(transfer_id: params.PathId, audit: Audited) -> transfers.Transfer:
     return await _decide(audit, transfer_id, "withdraw", transfers.withdraw)
