@@ -5,13 +5,10 @@ from __future__ import annotations
 import contextlib
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 
-from api import audited, boundary, errors, logs
+from api import audited, boundary, errors, logs, openapi
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
 from api.routes import retention as retention_routes
@@ -113,26 +110,16 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
                     await app.state.feed_worker.task
             await app.state.pool.close()
 
-    openapi = OpenAPIConfig(
-        title="isindex",
-        version="0.1.0",
-        description="A children's services information-sharing index: who is involved, and whom to call.",
-        render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin()],
-        components=Components(security_schemes={"bearer": SecurityScheme(
-            type="http", scheme="bearer", description="A token from `isindex token issue` (256 random bits)")}),
-        openapi_router=Router(path="/schema", route_handlers=[], opt={"public": True}),
-    )
     logs.configure()
-    for handler in ROUTES:   # every route but the public ones needs a bearer token
-        if not handler.opt.get("public"):
-            handler.security = [{"bearer": []}]
+    for handler in ROUTES:   # the bearer token and the problem responses, in the document
+        openapi.describe(handler)
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, openapi.assets()],
         guards=[authorize, boundary.screen],
         dependencies={"audit": Provide(audited.provide)},   # every route's audited transaction
         exception_handlers=errors.HANDLERS,
         lifespan=[lifespan],
-        openapi_config=openapi,
+        openapi_config=openapi.config(),
         middleware=[request_id_header],
         before_send=[no_store],
         request_max_body_size=max_body_bytes,

@@ -14,14 +14,14 @@ from __future__ import annotations
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import anyio
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import Parameter
 
-from api import params
+from api import openapi, params
 from api.audited import Audited
 from api.errors import TooLarge, UnsupportedMediaType, problem
 from index import errors, policy
@@ -30,6 +30,13 @@ from index.feeds import intake, parse, queue, store
 CEILING = 2 * 1024 * 1024 * 1024     # the route's own limit; the configured cap is checked while streaming
 DEFAULT_MAX = 200 * 1024 * 1024
 WRITE_BLOCK = 1 << 20                # bytes gathered before each write to the temporary file
+
+class Submitted(msgspec.Struct):
+    id: uuid.UUID
+    status: Literal["queued", "submitted_before"]   # the same file sent again: its first feed
+    format: str                                     # csv | ctf
+    full: bool
+
 
 class FeedPage(msgspec.Struct):
     feeds: list[store.FeedSummary]
@@ -76,11 +83,12 @@ def _head(path: Path) -> bytes:
         return f.read(256)
 
 
-@post("/feeds", opt={"action": "feed.submit"}, status_code=202, request_max_body_size=CEILING,
+@post("/feeds", opt={"action": "feed.submit", "problems": (422,)}, status_code=202, request_max_body_size=CEILING,
+      operation_class=openapi.CensusUpload,
       summary="Submit your organisation's census (CSV or CTF XML); processed in the background")
 async def submit(request: Request, audit: Audited, full: Annotated[bool, Parameter(
         description="true: the file is the school's whole roll (children missing from it have left)")] = False,
-                 ) -> Response:
+                 ) -> Response[Submitted]:
     media = _media(request)
     who = audit.who
     limit = getattr(request.app.state, "feed_max_bytes", DEFAULT_MAX)
@@ -108,8 +116,8 @@ async def submit(request: Request, audit: Audited, full: Annotated[bool, Paramet
                            [{"field": "body", "message": prepared.error}])
         response.content["feed_id"] = str(feed_id)
         return response
-    return Response({"id": str(feed_id), "status": "queued" if created else "submitted_before", "format": fmt,
-                     "full": full}, status_code=202)
+    return Response(Submitted(id=feed_id, status="queued" if created else "submitted_before", format=fmt, full=full),
+                    status_code=202)
 
 
 @get("/feeds", opt={"action": "feed.list"}, summary="Your organisation's feeds (an LA's data managers: the LA's), "

@@ -7,7 +7,7 @@ from typing import Literal
 
 from litestar import Response, get
 
-from api import params
+from api import openapi, params
 from api.audited import Audited
 from index import errors, policy, sar
 
@@ -15,9 +15,9 @@ FORMATS = {"json": "application/json", "text": "text/plain"}
 
 
 @get("/children/{child_id:str}/subject-access", opt={"action": "child.sar"},
-     summary="Export everything held about a child (subject access)")
+     summary="Export everything held about a child (subject access)", operation_class=openapi.SubjectAccessExport)
 async def export(child_id: params.PathId, audit: Audited, reason: params.Reason, case_ref: params.CaseRef = None,
-                 format: Literal["json", "text"] = "json") -> Response:   # noqa: A002 (the parameter's name)
+                 format: Literal["json", "text"] = "json") -> Response[sar.SubjectAccess]:   # noqa: A002 (the parameter's name)
     """Names, sex and date of birth, address, identifiers, carers, the Connexions opt-out,
     every involvement with its indicators (ended and cleared ones too), every source record
     ever linked with its link history, review items, transfers, investigations and the
