@@ -120,7 +120,7 @@ def config() -> OpenAPIConfig:
         ],
         components=Components(security_schemes={"bearer": SecurityScheme(
             type="http", scheme="bearer", description="A token from `isindex token issue` (256 random bits)")}),
-        openapi_router=Router(path="/schema", route_handlers=[], opt={"public": True}),
+        openapi_router=Router(path="/schema", route_handlers=[], opt={"public": True}, include_in_schema=False),
     )
 
 

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 from litestar import Request
 from litestar.constants import RESERVED_KWARGS
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import Example
 from litestar.params import BodyKwarg, DependencyKwarg, Parameter, PathParameter
 
 from api.errors import UnsupportedMediaType
@@ -30,14 +31,18 @@ MAX_VALUE = 200
 _CASE_REF = re.compile(policy.CASE_REF)
 _PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
-Reason = Annotated[Literal[policy.REASONS], Parameter(description="Why you are looking (required for every search and view).")]
+Reason = Annotated[Literal[policy.REASONS], Parameter(description="Why you are looking (required for every search and view).",
+                                                      examples=[Example(value="service_delivery")])]
 CaseRef = Annotated[str | None, Parameter(
     min_length=3, max_length=24,
     description="Your case reference: 3-24 characters of A-Z, 0-9, '/' or '-', including a digit (no free text).")]
 # Accepted as ISO 8601 (`2026-12-03T09:00:00Z`); without a zone, UTC.
 Timestamp = Annotated[str | None, Parameter(schema_extra={"format": "date-time"}, max_length=40,
                                             description="An ISO 8601 date-time; without a time zone, UTC.")]
-DateOfBirth = Annotated[str | None, Parameter(max_length=MAX_VALUE, description="Date of birth: YYYY-MM-DD or DD/MM/YYYY.")]
+DateOfBirth = Annotated[str | None, Parameter(max_length=MAX_VALUE, description="Date of birth: YYYY-MM-DD or DD/MM/YYYY.",
+                                              examples=[Example(value="2015-03-14")])]
+Surname = Annotated[str | None, Parameter(max_length=MAX_VALUE, description="Surname (at least two letters).",
+                                          examples=[Example(value="Testwood")])]
 Text = Annotated[str | None, Parameter(max_length=MAX_VALUE)]
 PathId = Annotated[uuid.UUID, PathParameter(description="An index id (a UUID).")]
 QueryId = Annotated[uuid.UUID | None, Parameter(description="An index id (a UUID).")]

@@ -73,7 +73,7 @@ def _name_query(surname: str | None, dob: str | None, forename: str | None, post
 
 @get("/children/search", opt={"action": "child.search"}, summary="Find a child")
 async def search(request: Request, audit: Audited, reason: params.Reason, case_ref: params.CaseRef = None,
-                 surname: params.Text = None, dob: params.DateOfBirth = None, forename: params.Text = None,
+                 surname: params.Surname = None, dob: params.DateOfBirth = None, forename: params.Text = None,
                  postcode: params.Text = None, upn: params.Text = None, former_upn: params.Text = None,
                  uln: params.Text = None, nhs_number: params.Text = None) -> SearchResults:
     """Fuzzy search by surname and date of birth (forename and postcode optional), or
