@@ -4,6 +4,7 @@ from litestar.testing import AsyncTestClient
 from api.app import create_app
 from index import auth
 from tests import factories
+from tests.api import seen
 
 
 @pytest.fixture
@@ -17,7 +18,20 @@ async def tokens(pool):
 async def client(database_url, tokens):
     app = create_app(database_url, max_body_bytes=4096, pool_min=1, pool_max=4)
     async with AsyncTestClient(app=app) as test_client:
+        test_client.event_hooks["response"].append(seen.record)
         yield test_client
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Every query parameter of a request the tests made and the service accepted is in the
+    OpenAPI document (tests/api/seen.py)."""
+    if not seen.SEEN:
+        return
+    doc = create_app("postgresql://unused@localhost/unused").openapi_schema.to_schema()
+    missing = seen.undocumented(doc, seen.SEEN)
+    if missing:
+        print("\nRequests the tests made that the OpenAPI document does not describe:\n  " + "\n  ".join(missing))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 
 from api import app as app_module, openapi, params
 from api.errors import PROBLEM
+from tests.api import seen
 from tests.api.conftest import bearer, problem
 
 APP = app_module.create_app("postgresql://unused@localhost/unused")
@@ -112,3 +113,19 @@ def test_the_assets_are_shipped_with_their_licences():
     shipped = {p.name for p in openapi.ASSETS.iterdir()}
     assert {"swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-standalone-preset.js", "redoc.standalone.js",
             "swagger-ui.LICENSE", "redoc.LICENSE", "SOURCES.md"} <= shipped
+
+
+SEEN_CASES = [
+    ([("get", "/audit", ("limit", "since"), 200)], []),
+    ([("get", "/audit", ("colour",), 200)], ["GET /audit: query parameter 'colour' is not documented"]),
+    ([("get", "/audit", ("colour",), 400)], []),                 # refused: nothing to document
+    ([("get", f"/children/{'0' * 8}-0000-0000-0000-{'0' * 12}", ("reason",), 200)], []),
+    ([("get", "/children/x/access-history", ("limit", "page"), 200)],
+     ["GET /children/{child_id}/access-history: query parameter 'page' is not documented"]),
+    ([("post", "/nowhere", (), 201)], ["POST /nowhere: no such operation in the document"]),
+]
+
+
+@pytest.mark.parametrize(("requests", "expected"), SEEN_CASES)
+def test_the_check_of_the_tests_own_requests_finds_what_the_document_misses(requests, expected):
+    assert seen.undocumented(DOC, requests) == expected
