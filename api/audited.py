@@ -37,19 +37,21 @@ def principal_of(request: Request) -> Principal:
 class Audit:
     """One request's audited transaction. The route opens it with `await audit.begin()`
     (after checking its parameters, so that a refused request holds no connection) and
-    sets what its event records: `children` (the children the work touched), `query`,
-    `reason`, `case_ref`, `about` (the child the request names, recorded if the work
-    fails) and `status` (default: the route's status code)."""
+    sets what its event records: `children` (the children the work touched), `query`
+    (it starts as the path's values, `{"child_id": "..."}`), `reason`, `case_ref`,
+    `about` (the child the request names, recorded if the work fails; by default the
+    path's child_id) and `status` (default: the route's status code)."""
 
     def __init__(self, request: Request) -> None:
         self.request = request
         self.who: Principal = principal_of(request)
         self.action: str = request.route_handler.opt["action"]
         self.children: list[uuid.UUID] = []
-        self.query: dict = {}
+        # The path's values (index ids) are in every event; the route adds what else it records.
+        self.query: dict = {name: _id(value) for name, value in request.path_params.items()}
         self.reason: str | None = None
         self.case_ref: str | None = None
-        self.about: uuid.UUID | None = None
+        self.about: uuid.UUID | None = _child_of(self.query)
         self.status: int = request.route_handler.status_code or 200
         self._conn: asyncpg.Connection | None = None
         self._open: contextlib.AsyncExitStack | None = None
@@ -83,6 +85,21 @@ class Audit:
                 await opened.aclose()
             else:
                 await opened.__aexit__(type(exc), exc, exc.__traceback__)
+
+
+def _id(value) -> str:
+    """A path value as the event records it: an index id in its canonical form."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _child_of(query: dict) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(query["child_id"]) if "child_id" in query else None
+    except ValueError:
+        return None
 
 
 async def provide(request: Request) -> AsyncGenerator[Audit, None]:

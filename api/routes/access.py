@@ -38,7 +38,7 @@ async def history(request: Request, child_id: params.PathId, audit: Audited,
     """Every view of the record (who, organisation, when, reason), newest first: the owning
     LA's data managers only. Page with before_id (the next_before_id of the previous
     page); limit 1-200 (default 50)."""
-    audit.query, audit.about = {"child_id": str(child_id), **params.given(request)}, child_id
+    audit.query |= params.given(request)
     conn = await audit.begin()
     await access.require_owner(conn, audit.who, child_id)
     entries = await access.history(conn, child_id, limit=limit, before_id=before_id)

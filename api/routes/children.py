@@ -109,7 +109,6 @@ async def view(request: Request, child_id: params.PathId, audit: Audited, reason
     """The child's identifiers, names, address, carers, involved services with their
     contacts and dates, and indicators with the contact of whoever set each one."""
     audit.reason, audit.case_ref = reason, params.case_ref(case_ref)
-    audit.query, audit.about = {"child_id": str(child_id)}, child_id
     who = audit.who
     conn = await audit.begin()
     record = await children.view(conn, child_id)

@@ -137,7 +137,7 @@ async def list_feeds(request: Request, audit: Audited, limit: Annotated[int, par
 
 @get("/feeds/{feed_id:str}", opt={"action": "feed.read"}, summary="A feed's status, counts and row errors")
 async def status(request: Request, feed_id: params.PathId, audit: Audited) -> store.FeedStatus:
-    who, audit.query = audit.who, {"feed_id": str(feed_id)}
+    who = audit.who
     got, (org_id, la) = await store.status(await audit.begin(), feed_id)
     mine = (who.role == "school" and who.org_id == org_id) or policy.manages(who, la)
     if not mine:

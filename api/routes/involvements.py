@@ -48,8 +48,8 @@ class IndicatorIn(msgspec.Struct, forbid_unknown_fields=True):
       summary="Register your organisation's involvement", before_request=params.json_only)
 async def register(child_id: params.PathId, data: JSONBody[RegisterIn], audit: Audited) -> involvements.Registered:
     contact = data.contact or ContactIn()
-    audit.about = child_id
-    audit.query = {"child_id": str(child_id)} | ({"consent_basis": data.consent_basis} if data.consent_basis else {})
+    if data.consent_basis:
+        audit.query["consent_basis"] = data.consent_basis
     got = await involvements.register(
         await audit.begin(), audit.who, child_id, start_date=data.start_date,
         contact_name=contact.name, contact_phone=contact.phone, contact_email=contact.email,
@@ -62,7 +62,6 @@ async def register(child_id: params.PathId, data: JSONBody[RegisterIn], audit: A
 @post("/involvements/{involvement_id:str}/end", opt={"action": "involvement.end"}, status_code=200,
       summary="End your organisation's involvement", before_request=params.json_only)
 async def end(involvement_id: params.PathId, data: JSONBody[EndIn], audit: Audited) -> involvements.Ended:
-    audit.query = {"involvement_id": str(involvement_id)}
     got = await involvements.end(await audit.begin(), audit.who, involvement_id, end_date=data.end_date)
     audit.children = [got.child_id]
     return got
@@ -71,7 +70,7 @@ async def end(involvement_id: params.PathId, data: JSONBody[EndIn], audit: Audit
 @post("/involvements/{involvement_id:str}/indicators", opt={"action": "indicator.set"}, status_code=201,
       summary="Set an indicator on your involvement", before_request=params.json_only)
 async def set_indicator(involvement_id: params.PathId, data: JSONBody[IndicatorIn], audit: Audited) -> involvements.IndicatorSet:
-    audit.query = {"involvement_id": str(involvement_id), "kind": data.kind}
+    audit.query["kind"] = data.kind
     got = await involvements.set_indicator(await audit.begin(), audit.who, involvement_id, kind=data.kind)
     audit.children = [got.child_id]
     return got
@@ -80,7 +79,6 @@ async def set_indicator(involvement_id: params.PathId, data: JSONBody[IndicatorI
 @post("/indicators/{indicator_id:str}/clear", opt={"action": "indicator.clear"}, status_code=200,
       summary="Clear an indicator you set")
 async def clear_indicator(indicator_id: params.PathId, audit: Audited) -> involvements.IndicatorCleared:
-    audit.query = {"indicator_id": str(indicator_id)}
     got = await involvements.clear_indicator(await audit.begin(), audit.who, indicator_id)
     audit.children = [got.child_id]
     return got

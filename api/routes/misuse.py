@@ -39,5 +39,5 @@ async def list_alerts(request: Request, audit: Audited, status: Literal[misuse.S
 async def close_alert(alert_id: params.PathId, data: JSONBody[CloseIn], audit: Audited) -> misuse.Alert:
     """Outcome misuse, no_misuse or referred. With reinstate: true, a suspended account
     is reinstated (refused with 409 while another open alert suspended it)."""
-    audit.query = {"alert_id": str(alert_id), "outcome": data.outcome, "reinstate": data.reinstate}
+    audit.query |= {"outcome": data.outcome, "reinstate": data.reinstate}
     return await misuse.close(await audit.begin(), audit.who, alert_id, outcome=data.outcome, reinstate=data.reinstate)

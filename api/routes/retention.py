@@ -30,7 +30,7 @@ async def record(child_id: params.PathId, data: JSONBody[RetentionIn], audit: Au
     # Which fields changed, never their values (a date of death is not logged).
     fields = (["died_on"] if data.died_on is not msgspec.UNSET else []) + (
         ["kept_to_25"] if data.kept_to_25 is not None else [])
-    audit.query, audit.about = {"child_id": str(child_id), "fields": fields}, child_id
+    audit.query["fields"] = fields
     got = await retention.record(await audit.begin(), audit.who, child_id, died_on=data.died_on, kept_to_25=data.kept_to_25,
                                  today=retention.today())
     audit.children = [got.child_id]

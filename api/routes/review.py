@@ -45,7 +45,7 @@ async def list_items(request: Request, audit: Audited, limit: Annotated[int, par
 @post("/review/{review_id:str}/decision", opt={"action": "review.decide"}, status_code=200,
       summary="Decide a review item: link, new or not this child", before_request=params.json_only)
 async def decide(review_id: params.PathId, data: JSONBody[DecisionIn], audit: Audited) -> review.Decided:
-    audit.query, audit.about = {"review_id": str(review_id), "action": data.action}, data.child_id
+    audit.query["action"], audit.about = data.action, data.child_id
     if data.child_id is not None:
         audit.query["child_id"] = str(data.child_id)
     got = await review.decide(await audit.begin(), audit.who, review_id, action=data.action, child_id=data.child_id)
@@ -56,7 +56,6 @@ async def decide(review_id: params.PathId, data: JSONBody[DecisionIn], audit: Au
 @post("/review/{review_id:str}/reverse", opt={"action": "review.reverse"}, status_code=200,
       summary="Reverse the last decision on a review item")
 async def reverse(review_id: params.PathId, audit: Audited) -> review.Reversed:
-    audit.query = {"review_id": str(review_id)}
     got = await review.reverse(await audit.begin(), audit.who, review_id)
     audit.children = got.children()
     return got
@@ -65,7 +64,6 @@ async def reverse(review_id: params.PathId, audit: Audited) -> review.Reversed:
 @post("/source-records/{source_record_id:str}/unlink", opt={"action": "link.unlink"}, status_code=200,
       summary="Split a source record from its child (opens a review item for it)")
 async def unlink(source_record_id: params.PathId, audit: Audited) -> review.Unlinked:
-    audit.query = {"source_record_id": str(source_record_id)}
     got = await review.unlink(await audit.begin(), audit.who, source_record_id)
     audit.children = got.children()
     return got

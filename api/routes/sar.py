@@ -25,7 +25,7 @@ async def export(child_id: params.PathId, audit: Audited, reason: params.Reason,
     is required; format is json (default) or text."""
     fmt = format
     audit.reason, audit.case_ref = reason, params.case_ref(case_ref)
-    audit.query, audit.about = {"child_id": str(child_id), "format": fmt}, child_id
+    audit.query["format"] = fmt
     conn = await audit.begin()
     owner = await sar.owning_la(conn, child_id)
     if owner is None:

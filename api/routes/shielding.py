@@ -46,7 +46,7 @@ class InvestigationPage(msgspec.Struct):
 async def shield(child_id: params.PathId, data: JSONBody[ShieldIn], audit: Audited) -> shielding.Shielding:
     """Only name, sex, date of birth and index id stay visible to others; searches over
     hidden fields stop finding the child. The reason is a code."""
-    audit.query, audit.about = {"child_id": str(child_id), "shield": True, "shield_reason": data.reason}, child_id
+    audit.query |= {"shield": True, "shield_reason": data.reason}
     got = await shielding.shield(await audit.begin(), audit.who, child_id, reason=data.reason)
     audit.children = [got.child_id]
     return got
@@ -55,7 +55,7 @@ async def shield(child_id: params.PathId, data: JSONBody[ShieldIn], audit: Audit
 @post("/children/{child_id:str}/unshield", opt={"action": "child.shield"}, status_code=200,
       summary="Unshield a child of your LA")
 async def unshield(child_id: params.PathId, audit: Audited) -> shielding.Shielding:
-    audit.query, audit.about = {"child_id": str(child_id), "shield": False}, child_id
+    audit.query["shield"] = False
     got = await shielding.unshield(await audit.begin(), audit.who, child_id)
     audit.children = [got.child_id]
     return got
@@ -69,7 +69,7 @@ async def override(request: Request, child_id: params.PathId, data: JSONBody[Ove
     is a 409 carrying the warning. With it, this response is the one full view; the
     record stays shielded for everyone, and the owning LA gets an investigation item."""
     audit.reason, audit.case_ref = params.reason(data.reason), params.case_ref(data.case_ref or None)
-    audit.query, audit.about = {"child_id": str(child_id), "confirm": data.confirm}, child_id
+    audit.query["confirm"] = data.confirm
     who, rid = audit.who, request.scope["state"]["request_id"]
     conn = await audit.begin()
     record = await children.view(conn, child_id)
@@ -103,7 +103,7 @@ async def list_investigations(request: Request, audit: Audited, status: Literal[
       summary="Close an investigation item with its outcome", before_request=params.json_only)
 async def close_investigation(investigation_id: params.PathId, data: JSONBody[CloseIn],
                               audit: Audited) -> shielding.Investigation:
-    audit.query = {"investigation_id": str(investigation_id), "outcome": data.outcome}
+    audit.query["outcome"] = data.outcome
     got = await shielding.close_investigation(await audit.begin(), audit.who, investigation_id, outcome=data.outcome)
     audit.children = [got.child_id]
     return got
@@ -114,7 +114,7 @@ async def close_investigation(investigation_id: params.PathId, data: JSONBody[Cl
 async def connexions_opt_out(child_id: params.PathId, data: JSONBody[OptOutIn], audit: Audited) -> connexions.OptOut:
     """A parent's, or a pupil's aged 16 or over, request that Connexions see name and
     address only; recorded by the owning LA or by a school involved with the child."""
-    audit.query, audit.about = {"child_id": str(child_id), "requested_by": data.requested_by}, child_id
+    audit.query["requested_by"] = data.requested_by
     got = await connexions.opt_out(await audit.begin(), audit.who, child_id, requested_by=data.requested_by)
     audit.children = [got.child_id]
     return got

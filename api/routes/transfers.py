@@ -32,7 +32,7 @@ class TransferPage(msgspec.Struct):
 async def request_transfer(child_id: params.PathId, data: JSONBody[TransferIn], audit: Audited) -> transfers.Transfer:
     """The owning LA's data managers only. Ownership moves when the receiving LA accepts."""
     to_la = data.to_la.strip()
-    audit.query, audit.about = {"child_id": str(child_id), "to_la": to_la}, child_id
+    audit.query["to_la"] = to_la
     got = await transfers.request(await audit.begin(), audit.who, child_id, to_la)
     audit.children = [got.child_id]
     return got
@@ -51,7 +51,7 @@ async def list_transfers(request: Request, audit: Audited, direction: Literal["i
 
 
 async def _decide(audit: Audit, transfer_id: uuid.UUID, decision: str, do) -> transfers.Transfer:
-    audit.query = {"transfer_id": str(transfer_id), "decision": decision}
+    audit.query["decision"] = decision
     conn = await audit.begin()
     audit.about = await transfers.child_of(conn, transfer_id)   # so that a refusal is in the child's trail
     got = await do(conn, audit.who, transfer_id)
