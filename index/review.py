@@ -54,6 +54,7 @@ import msgspec
 
 from index import errors, policy, registry
 from index.auth import Principal
+from index.records import IdentifierValue as Identifier
 from index.feeds import apply
 from matching.census import Carer, CensusRow
 
@@ -65,12 +66,6 @@ class FieldWeight(msgspec.Struct):
     comparison: str
     level: str
     bits: float
-
-
-class Identifier(msgspec.Struct):
-    scheme: str
-    value: str
-    valid: bool
 
 
 class Incoming(msgspec.Struct, kw_only=True):
