@@ -1,6 +1,8 @@
 """index.sql: named-query files, procrastinate style."""
 
+import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +67,18 @@ def _named_files():
 def test_every_named_file_parses_and_is_read_once(module):
     assert len(sql.queries(module)) > 0
     assert sql.queries(module) is sql.queries(module)
+
+
+def _users():
+    """(module file, query file) for each module of index/ that reads a named-query file."""
+    root = resources.files("index")
+    for path in sorted(Path(str(root)).rglob("*.py")):
+        m = re.search(r'^SQL = sql\.queries\("(\w+)"\)$', path.read_text(), re.M)
+        if m:
+            yield pytest.param(path, m.group(1), id=m.group(1))
+
+
+@pytest.mark.parametrize("path, module", list(_users()))
+def test_a_module_uses_every_query_of_its_file_and_no_other(path, module):
+    used = set(re.findall(r'SQL\["(\w+)"\]', path.read_text()))
+    assert used == set(sql.queries(module))
