@@ -71,11 +71,7 @@ async def register(
         raise errors.Invalid("start_date is before the child's date of birth", field="start_date")
     if start_date > dt.date.today():
         raise errors.Invalid("start_date is in the future", field="start_date")
-    open_id = await conn.fetchval(
-        SQL["open_involvement"],
-        child_id,
-        who.org_id,
-    )
+    open_id = await conn.fetchval(SQL["open_involvement"], child_id, who.org_id)
     if open_id is not None:
         raise errors.Conflict(f"your organisation already has an open involvement ({open_id})")
     new_id = await conn.fetchval(
@@ -93,10 +89,7 @@ async def register(
 
 
 async def _own_involvement(conn: asyncpg.Connection, who: Principal, involvement_id: uuid.UUID):
-    row = await conn.fetchrow(
-        SQL["own_involvement"],
-        involvement_id,
-    )
+    row = await conn.fetchrow(SQL["own_involvement"], involvement_id)
     if row is None:
         raise errors.NotFound("no such involvement", field="involvement_id")
     if row["org_id"] != who.org_id:
@@ -114,18 +107,9 @@ async def end(
         raise errors.Invalid("end_date is before start_date", field="end_date")
     if end_date > dt.date.today():
         raise errors.Invalid("end_date is in the future", field="end_date")
-    await conn.execute(
-        SQL["end"],
-        involvement_id,
-        end_date,
-        who.user_id,
-    )
+    await conn.execute(SQL["end"], involvement_id, end_date, who.user_id)
     # Indicators live on an open involvement only.
-    await conn.execute(
-        SQL["clear_indicators"],
-        involvement_id,
-        who.user_id,
-    )
+    await conn.execute(SQL["clear_indicators"], involvement_id, who.user_id)
     return Ended(id=involvement_id, child_id=row["child_id"], end_date=end_date)
 
 
@@ -137,38 +121,22 @@ async def set_indicator(
     row = await _own_involvement(conn, who, involvement_id)
     if row["end_date"] is not None:
         raise errors.Conflict("the involvement has ended")
-    existing = await conn.fetchval(
-        SQL["open_indicator"],
-        involvement_id,
-        kind,
-    )
+    existing = await conn.fetchval(SQL["open_indicator"], involvement_id, kind)
     if existing is not None:
         raise errors.Conflict(f"{kind} is already set on this involvement ({existing})")
-    new = await conn.fetchrow(
-        SQL["set_indicator"],
-        involvement_id,
-        kind,
-        who.user_id,
-    )
+    new = await conn.fetchrow(SQL["set_indicator"], involvement_id, kind, who.user_id)
     return IndicatorSet(
         id=new["id"], involvement_id=involvement_id, child_id=row["child_id"], kind=kind, set_at=new["set_at"]
     )
 
 
 async def clear_indicator(conn: asyncpg.Connection, who: Principal, indicator_id: uuid.UUID) -> IndicatorCleared:
-    row = await conn.fetchrow(
-        SQL["indicator"],
-        indicator_id,
-    )
+    row = await conn.fetchrow(SQL["indicator"], indicator_id)
     if row is None:
         raise errors.NotFound("no such indicator", field="indicator_id")
     if row["set_by"] != who.user_id:
         raise errors.Forbidden("only the practitioner who set an indicator may clear it")
     if row["cleared_at"] is not None:
         raise errors.Conflict("the indicator is already cleared")
-    cleared_at = await conn.fetchval(
-        SQL["clear_indicator"],
-        indicator_id,
-        who.user_id,
-    )
+    cleared_at = await conn.fetchval(SQL["clear_indicator"], indicator_id, who.user_id)
     return IndicatorCleared(id=indicator_id, child_id=row["child_id"], cleared_at=cleared_at)
