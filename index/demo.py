@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from index import auth, registry
+from index import auth, registry, sql
 from index.demo_data import SENSITIVE_KINDS, DemoChild, generate
 from index.feeds import apply, records, store
 from matching import model as mmodel
 from matching.census import Carer, CensusRow
+
+SQL = sql.queries("demo")
 
 BATCH = 10_000
 DEMO_USERS = {  # role -> (display name, organisation kind)
@@ -47,7 +49,7 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1,
     `model` (or the one at `model_path`, else the shipped one): the matching model whose
     blocking rules the keys are built with (keys built with other rules are rebuilt by
     the first feed). on_batch(done, n_children) hears of each batch written."""
-    existing = await conn.fetchval("SELECT count(*) FROM children")
+    existing = await conn.fetchval(SQL["count_children"])
     if existing:
         return {"children": existing, "loaded": False}
     model = model or mmodel.load(model_path)
@@ -55,21 +57,17 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1,
     async with conn.transaction():
         await records.ensure_keys(conn, model.blocking_rules)
         key_indexes = await _drop_key_indexes(conn)
-        await conn.executemany("INSERT INTO local_authorities (code, name) VALUES ($1, $2)",
-                               [(la.code, la.name) for la in las])
+        await conn.executemany(SQL["insert_las"], [(la.code, la.name) for la in las])
         org_rows = [(f"LA{la.code}", "local_authority", f"{la.name} Council", la.code, None, None, None)
                     for la in las]
         org_rows += [(o.code, o.kind, o.name, o.la_code, o.urn, o.laestab, o.ods_code) for o in orgs]
         await conn.copy_records_to_table("organisations", records=org_rows,
                                          columns=("code", "kind", "name", "la_code", "urn", "laestab", "ods_code"))
         contacts = [(o.phone, o.email, o.address_line1, o.town, o.postcode, o.code) for o in orgs]
-        await conn.executemany(
-            "UPDATE organisations SET phone = $1, email = $2, address_line1 = $3, town = $4, postcode = $5 "
-            "WHERE code = $6", contacts)
+        await conn.executemany(SQL["org_contacts"], contacts)
         # Feed sources: each LA's own system (the demo children's records), schools, GPs, ...
-        await conn.execute("UPDATE organisations SET feed_source = true WHERE kind = ANY($1::text[])",
-                           list(store.SOURCE_KINDS))
-        org_ids = {r["code"]: r["id"] for r in await conn.fetch("SELECT code, id FROM organisations")}
+        await conn.execute(SQL["mark_feed_sources"], list(store.SOURCE_KINDS))
+        org_ids = {r["code"]: r["id"] for r in await conn.fetch(SQL["org_ids"])}
         # One duty practitioner per organisation sets that organisation's demo indicators.
         setters = {o.code: uuid.uuid4() for o in orgs}
         sensitive = frozenset(o.code for o in orgs if o.kind in SENSITIVE_KINDS)
@@ -92,7 +90,7 @@ async def load(conn: asyncpg.Connection, *, n_children: int, seed: int = 1,
         finally:
             pending.cancel()
         if key_indexes:
-            await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            await conn.execute(SQL["index_build_memory"])
             for definition in key_indexes:
                 await conn.execute(definition)
     await conn.execute("ANALYZE")
@@ -104,11 +102,9 @@ async def _drop_key_indexes(conn: asyncpg.Connection) -> list[str]:
     from the definitions returned, in the same transaction): one sorted build instead of
     fifteen random index insertions per child. Nothing is dropped if keys exist or the
     role may not (it does not own the table)."""
-    if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM match_keys)"):
+    if await conn.fetchval(SQL["any_match_key"]):
         return []
-    found = await conn.fetch(
-        "SELECT quote_ident(indexname) AS name, indexdef FROM pg_indexes "
-        "WHERE schemaname = current_schema() AND tablename = 'match_keys' ORDER BY indexname")
+    found = await conn.fetch(SQL["match_key_indexes"])
     try:
         async with conn.transaction():
             for index in found:
@@ -208,10 +204,9 @@ async def issue_tokens(conn: asyncpg.Connection, *, days: int) -> dict[str, str]
     """A fresh token for each demo role's user (created on first use)."""
     tokens = {}
     for role, (name, kind) in DEMO_USERS.items():
-        user_id = await conn.fetchval("SELECT id FROM users WHERE name = $1 AND role = $2", name, role)
+        user_id = await conn.fetchval(SQL["demo_user"], name, role)
         if user_id is None:
-            org = await conn.fetchrow(
-                "SELECT code, la_code FROM organisations WHERE kind = $1 ORDER BY code LIMIT 1", kind)
+            org = await conn.fetchrow(SQL["first_org_of_kind"], kind)
             user_id = await auth.add_user(conn, name=name, org_code=org["code"], role=role, la_code=org["la_code"],
                                           phone="01632 960999", email=f"{role}@demo.example.org")
         tokens[role] = (await auth.issue_token(conn, user_id, days=days)).token

@@ -8,8 +8,10 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import errors
+from index import errors, sql
 from index.auth import Principal
+
+SQL = sql.queries("involvements")
 
 INDICATOR_KINDS = ("has_information", "taking_action", "assessment_completed", "lead_professional")
 # Why a sensitive service may be recorded at all: the child's consent, or the service
@@ -55,33 +57,25 @@ async def register(
     contact_email: str | None,
     consent_basis: str | None = None,
 ) -> Registered:
-    sensitive = await conn.fetchval("SELECT sensitive FROM organisations WHERE id = $1", who.org_id)
+    sensitive = await conn.fetchval(SQL["org_sensitive"], who.org_id)
     if sensitive and consent_basis is None:
         raise errors.Conflict(
             "a sensitive service's involvement is recorded only on a consent basis: "
             f"send consent_basis ({' or '.join(CONSENT_BASES)})", field="consent_basis")
     if not sensitive and consent_basis is not None:
         raise errors.Invalid("only a sensitive service records a consent basis", field="consent_basis")
-    dob = await conn.fetchval("SELECT dob FROM children WHERE id = $1", child_id)
+    dob = await conn.fetchval(SQL["child_dob"], child_id)
     if dob is None:
         raise errors.NotFound("no such child", field="child_id")
     if start_date < dob:
         raise errors.Invalid("start_date is before the child's date of birth", field="start_date")
     if start_date > dt.date.today():
         raise errors.Invalid("start_date is in the future", field="start_date")
-    open_id = await conn.fetchval(
-        "SELECT id FROM involvements WHERE child_id = $1 AND org_id = $2 AND end_date IS NULL",
-        child_id,
-        who.org_id,
-    )
+    open_id = await conn.fetchval(SQL["open_involvement"], child_id, who.org_id)
     if open_id is not None:
         raise errors.Conflict(f"your organisation already has an open involvement ({open_id})")
     new_id = await conn.fetchval(
-        """INSERT INTO involvements
-               (child_id, org_id, contact_name, contact_phone, contact_email, start_date, source, created_by,
-                consent_basis, consent_recorded_by, consent_recorded_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'practitioner', $7::uuid, $8::text, CASE WHEN $8::text IS NOT NULL THEN $7::uuid END,
-                   CASE WHEN $8::text IS NOT NULL THEN now() END) RETURNING id""",
+        SQL["register"],
         child_id,
         who.org_id,
         contact_name or who.name,
@@ -95,10 +89,7 @@ async def register(
 
 
 async def _own_involvement(conn: asyncpg.Connection, who: Principal, involvement_id: uuid.UUID):
-    row = await conn.fetchrow(
-        "SELECT child_id, org_id, start_date, end_date FROM involvements WHERE id = $1 FOR UPDATE",
-        involvement_id,
-    )
+    row = await conn.fetchrow(SQL["own_involvement"], involvement_id)
     if row is None:
         raise errors.NotFound("no such involvement", field="involvement_id")
     if row["org_id"] != who.org_id:
@@ -116,19 +107,9 @@ async def end(
         raise errors.Invalid("end_date is before start_date", field="end_date")
     if end_date > dt.date.today():
         raise errors.Invalid("end_date is in the future", field="end_date")
-    await conn.execute(
-        "UPDATE involvements SET end_date = $2, ended_by = $3 WHERE id = $1",
-        involvement_id,
-        end_date,
-        who.user_id,
-    )
+    await conn.execute(SQL["end"], involvement_id, end_date, who.user_id)
     # Indicators live on an open involvement only.
-    await conn.execute(
-        "UPDATE indicators SET cleared_at = now(), cleared_by = $2 "
-        "WHERE involvement_id = $1 AND cleared_at IS NULL",
-        involvement_id,
-        who.user_id,
-    )
+    await conn.execute(SQL["clear_indicators"], involvement_id, who.user_id)
     return Ended(id=involvement_id, child_id=row["child_id"], end_date=end_date)
 
 
@@ -140,40 +121,22 @@ async def set_indicator(
     row = await _own_involvement(conn, who, involvement_id)
     if row["end_date"] is not None:
         raise errors.Conflict("the involvement has ended")
-    existing = await conn.fetchval(
-        "SELECT id FROM indicators WHERE involvement_id = $1 AND kind = $2 AND cleared_at IS NULL",
-        involvement_id,
-        kind,
-    )
+    existing = await conn.fetchval(SQL["open_indicator"], involvement_id, kind)
     if existing is not None:
         raise errors.Conflict(f"{kind} is already set on this involvement ({existing})")
-    new = await conn.fetchrow(
-        "INSERT INTO indicators (involvement_id, kind, set_by) VALUES ($1, $2, $3) RETURNING id, set_at",
-        involvement_id,
-        kind,
-        who.user_id,
-    )
+    new = await conn.fetchrow(SQL["set_indicator"], involvement_id, kind, who.user_id)
     return IndicatorSet(
         id=new["id"], involvement_id=involvement_id, child_id=row["child_id"], kind=kind, set_at=new["set_at"]
     )
 
 
 async def clear_indicator(conn: asyncpg.Connection, who: Principal, indicator_id: uuid.UUID) -> IndicatorCleared:
-    row = await conn.fetchrow(
-        """SELECT d.set_by, d.cleared_at, v.child_id
-             FROM indicators d JOIN involvements v ON v.id = d.involvement_id
-            WHERE d.id = $1 FOR UPDATE OF d""",
-        indicator_id,
-    )
+    row = await conn.fetchrow(SQL["indicator"], indicator_id)
     if row is None:
         raise errors.NotFound("no such indicator", field="indicator_id")
     if row["set_by"] != who.user_id:
         raise errors.Forbidden("only the practitioner who set an indicator may clear it")
     if row["cleared_at"] is not None:
         raise errors.Conflict("the indicator is already cleared")
-    cleared_at = await conn.fetchval(
-        "UPDATE indicators SET cleared_at = now(), cleared_by = $2 WHERE id = $1 RETURNING cleared_at",
-        indicator_id,
-        who.user_id,
-    )
+    cleared_at = await conn.fetchval(SQL["clear_indicator"], indicator_id, who.user_id)
     return IndicatorCleared(id=indicator_id, child_id=row["child_id"], cleared_at=cleared_at)

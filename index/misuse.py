@@ -29,6 +29,8 @@ from index import errors, sql
 from index.auth import Principal
 from matching.normalise import fold
 
+SQL = sql.queries("misuse")
+
 log = structlog.get_logger(__name__)
 
 KINDS = ("distinct_children", "own_surname", "out_of_area")
@@ -59,22 +61,6 @@ class Alert(msgspec.Struct, frozen=True):
     closed_at: dt.datetime | None = None
     closed_by: uuid.UUID | None = None
     outcome: str | None = None
-
-
-ENABLED_RULES = """
-SELECT code, kind, threshold, window_minutes, action, enabled
-  FROM misuse_rules WHERE enabled ORDER BY code
-"""
-
-OWN_SURNAME = """
-INSERT INTO misuse_alerts (rule_code, user_id, details)
-SELECT $2, $1, jsonb_build_object('searches', 1, 'child_ids', $3::uuid[], 'action', $4::text)
- WHERE NOT EXISTS (SELECT 1 FROM misuse_alerts o WHERE o.user_id = $1 AND o.rule_code = $2 AND o.status = 'open')
-ON CONFLICT (user_id, rule_code) WHERE status = 'open' DO NOTHING
-RETURNING id, raised_at, details
-"""
-
-SUSPEND = "UPDATE users SET suspended_at = now() WHERE id = $1 AND suspended_at IS NULL"
 
 
 def surname_keys(name: str) -> set[str]:
@@ -117,13 +103,13 @@ async def check(
     if not (is_view or own):
         return []
     raised = []
-    for rule in map(_rule, await conn.fetch(ENABLED_RULES)):
+    for rule in map(_rule, await conn.fetch(SQL["enabled_rules"])):
         row = await _evaluate(conn, rule, principal, is_view=is_view, own=own, child_ids=child_ids)
         if row is None:
             continue
         alert = Alert(id=row["id"], rule_code=rule.code, user_id=principal.user_id, raised_at=row["raised_at"],
                       details=row["details"], org_code=principal.org_code)
-        suspended = rule.action == "suspend" and (await conn.execute(SUSPEND, principal.user_id)).endswith(" 1")
+        suspended = rule.action == "suspend" and (await conn.execute(SQL["suspend"], principal.user_id)).endswith(" 1")
         log.warning("misuse_alert_raised", alert_id=str(alert.id), rule=rule.code, user_id=str(principal.user_id),
                     action=rule.action, suspended=suspended)
         raised.append(alert)
@@ -140,7 +126,7 @@ async def _evaluate(conn, rule: Rule, who: Principal, *, is_view: bool, own: boo
         return await conn.fetchrow(sql.load("misuse_out_of_area"), *common, rule.window_minutes,
                                    rule.threshold, list(VIEW_ACTIONS), rule.action, who.la_code, child_ids)
     if rule.kind == "own_surname" and own:
-        return await conn.fetchrow(OWN_SURNAME, *common, child_ids, rule.action)
+        return await conn.fetchrow(SQL["own_surname"], *common, child_ids, rule.action)
     return None
 
 
@@ -150,19 +136,9 @@ def _rule(row) -> Rule:
 
 # Configuration (the command line's `isindex misuse`).
 
-ALL_RULES = "SELECT code, kind, threshold, window_minutes, action, enabled FROM misuse_rules ORDER BY code"
-
-UPDATE_RULE = """
-UPDATE misuse_rules
-   SET threshold = coalesce($2, threshold), window_minutes = coalesce($3, window_minutes),
-       action = coalesce($4, action), enabled = coalesce($5, enabled)
- WHERE code = $1
-RETURNING code, kind, threshold, window_minutes, action, enabled
-"""
-
 
 async def rules(conn: asyncpg.Connection) -> list[Rule]:
-    return [_rule(row) for row in await conn.fetch(ALL_RULES)]
+    return [_rule(row) for row in await conn.fetch(SQL["all_rules"])]
 
 
 async def set_rule(
@@ -175,7 +151,7 @@ async def set_rule(
     enabled: bool | None = None,
 ) -> Rule:
     """Change a rule's settings; None leaves a setting as it is."""
-    current = await conn.fetchrow("SELECT kind FROM misuse_rules WHERE code = $1", code)
+    current = await conn.fetchrow(SQL["rule_kind"], code)
     if current is None:
         known = ", ".join(r.code for r in await rules(conn))
         raise errors.NotFound(f"no misuse rule {code!r} (known: {known})", field="code")
@@ -192,7 +168,7 @@ async def set_rule(
         if window_minutes is not None:
             raise errors.Invalid("own_surname fires on every such search: it has no window",
                                  field="window_minutes")
-    row = await conn.fetchrow(UPDATE_RULE, code, threshold, window_minutes, action, enabled)
+    row = await conn.fetchrow(SQL["update_rule"], code, threshold, window_minutes, action, enabled)
     log.info("misuse_rule_set", rule=code)
     return _rule(row)
 
@@ -202,40 +178,12 @@ async def set_rule(
 OUTCOMES = ("misuse", "no_misuse", "referred")
 STATUSES = ("open", "closed")
 
-LIST_ALERTS = """
-SELECT a.id, a.rule_code, a.user_id, a.raised_at, a.details, a.status, o.code AS org_code,
-       a.closed_at, a.closed_by, a.outcome
-  FROM misuse_alerts a JOIN users u ON u.id = a.user_id JOIN organisations o ON o.id = u.org_id
- WHERE a.status = $1 ORDER BY a.raised_at DESC, a.id LIMIT $2
-"""
-
-CLOSE_ALERT = """
-UPDATE misuse_alerts SET status = 'closed', closed_at = now(), closed_by = $2, outcome = $3
- WHERE id = $1 AND status = 'open'
-RETURNING id
-"""
-
-ALERT_BY_ID = """
-SELECT a.id, a.rule_code, a.user_id, a.raised_at, a.details, a.status, o.code AS org_code,
-       a.closed_at, a.closed_by, a.outcome
-  FROM misuse_alerts a JOIN users u ON u.id = a.user_id JOIN organisations o ON o.id = u.org_id
- WHERE a.id = $1
-"""
-
-OTHER_SUSPENDING = """
-SELECT 1 FROM misuse_alerts
- WHERE user_id = $1 AND id <> $2 AND status = 'open' AND details ->> 'action' = 'suspend'
- LIMIT 1
-"""
-
-REINSTATE = "UPDATE users SET suspended_at = NULL WHERE id = $1 AND suspended_at IS NOT NULL"
-
 
 async def alerts(conn: asyncpg.Connection, *, status: str = "open", limit: int = 100) -> list[Alert]:
     """Alerts of one status, newest first."""
     if status not in STATUSES:
         raise errors.Invalid(f"must be one of: {', '.join(STATUSES)}", field="status")
-    return [Alert(**dict(row)) for row in await conn.fetch(LIST_ALERTS, status, limit)]
+    return [Alert(**dict(row)) for row in await conn.fetch(SQL["list_alerts"], status, limit)]
 
 
 async def close(
@@ -246,17 +194,17 @@ async def close(
     Reinstatement is refused while another open alert of the user suspended them."""
     if outcome not in OUTCOMES:
         raise errors.Invalid(f"must be one of: {', '.join(OUTCOMES)}", field="outcome")
-    current = await conn.fetchrow(ALERT_BY_ID, alert_id)
+    current = await conn.fetchrow(SQL["alert_by_id"], alert_id)
     if current is None:
         raise errors.NotFound("no misuse alert with this id", field="alert_id")
     if current["user_id"] == who.user_id:
         raise errors.Forbidden("an alert about yourself is for another auditor to close")
-    if await conn.fetchval(CLOSE_ALERT, alert_id, who.user_id, outcome) is None:
+    if await conn.fetchval(SQL["close_alert"], alert_id, who.user_id, outcome) is None:
         raise errors.Conflict("this alert is already closed", field="alert_id")
     if reinstate:
-        if await conn.fetchval(OTHER_SUSPENDING, current["user_id"], alert_id):
+        if await conn.fetchval(SQL["other_suspending"], current["user_id"], alert_id):
             raise errors.Conflict("another open alert suspended this user: close it first", field="reinstate")
-        await conn.execute(REINSTATE, current["user_id"])
+        await conn.execute(SQL["reinstate"], current["user_id"])
     log.info("misuse_alert_closed", alert_id=str(alert_id), user_id=str(current["user_id"]), outcome=outcome,
              reinstated=reinstate)
-    return Alert(**dict(await conn.fetchrow(ALERT_BY_ID, alert_id)))
+    return Alert(**dict(await conn.fetchrow(SQL["alert_by_id"], alert_id)))

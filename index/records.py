@@ -1,4 +1,9 @@
-"""What the store returns: msgspec Structs, never driver rows."""
+"""What the store returns: msgspec Structs, never driver rows.
+
+The shapes that recur are defined here once: index.review and index.sar use them, or
+derive from them where they show more (a subject-access export's provenance). A
+derived Struct's own fields come after the ones it inherits, in the JSON as here.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +13,39 @@ import uuid
 import msgspec
 
 
-class Contact(msgspec.Struct, omit_defaults=True):
+class ContactDetails(msgspec.Struct):
+    """Who to contact, every field written (null where unknown): the subject-access export's."""
     name: str | None = None
     phone: str | None = None
     email: str | None = None
+
+
+class Contact(ContactDetails, omit_defaults=True):
+    """A contact as a child's record shows it: fields not known are left out."""
     organisation: str | None = None
 
 
-class Organisation(msgspec.Struct):
+class OrgRef(msgspec.Struct):
+    """An organisation named by its code, kind and name."""
     code: str
     kind: str
     name: str
+
+
+class Organisation(OrgRef):
     sensitive: bool
     phone: str | None = None
     email: str | None = None
 
 
-class Identifier(msgspec.Struct):
+class IdentifierValue(msgspec.Struct):
+    """An identifier and whether it passed its scheme's check (a review candidate's)."""
     scheme: str
     value: str
     valid: bool
+
+
+class Identifier(IdentifierValue):
     temporary: bool
     source: str | None = None
 

@@ -20,16 +20,8 @@ import asyncpg
 import msgspec
 
 from index import errors
+from index.records import Carer as NewCarer   # a carer to store has the shape a record shows
 from matching import identifiers, normalise
-
-
-class NewCarer(msgspec.Struct, kw_only=True):
-    surname: str
-    forename: str | None = None
-    relationship: str = "OTH"
-    parental_responsibility: bool | None = None
-    phone: str | None = None
-    email: str | None = None
 
 
 class NewChild(msgspec.Struct, kw_only=True):

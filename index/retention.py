@@ -30,8 +30,10 @@ import asyncpg
 import msgspec
 import structlog
 
-from index import audit, db, errors, policy
+from index import audit, db, errors, policy, sql
 from index.auth import Principal
+
+SQL = sql.queries("retention")
 
 log = structlog.get_logger(__name__)
 
@@ -39,72 +41,6 @@ ENGLAND = zoneinfo.ZoneInfo("Europe/London")
 RULES = ("age_18", "age_25", "death")
 ENQUIRY_REASONS = ("child_protection_enquiry", "serious_case_review", "child_death_review")
 Rule = Literal["age_18", "age_25", "death"]
-
-# $1 today. Children not archived who have reached their age, or whose death was a year
-# ago or more; the rule is the one that came first (a tie goes to age).
-PLAN_ARCHIVE = """
-WITH due AS (
-    SELECT id, dob, died_on, kept_to_25 FROM children
-     WHERE archived_at IS NULL AND dob <= ($1::date - interval '18 years')::date
-    UNION
-    SELECT id, dob, died_on, kept_to_25 FROM children
-     WHERE archived_at IS NULL AND died_on <= ($1::date - interval '1 year')::date
-), ruled AS (
-    SELECT id, kept_to_25,
-           dob + CASE WHEN kept_to_25 THEN interval '25 years' ELSE interval '18 years' END AS age_at,
-           died_on + interval '1 year' AS death_at,
-           (dob <= ($1::date - interval '25 years')::date
-            OR (NOT kept_to_25 AND dob <= ($1::date - interval '18 years')::date)) AS age_due,
-           coalesce(died_on <= ($1::date - interval '1 year')::date, false) AS death_due
-      FROM due
-)
-SELECT id, CASE WHEN death_due AND (NOT age_due OR death_at < age_at) THEN 'death'
-                WHEN kept_to_25 THEN 'age_25' ELSE 'age_18' END AS rule
-  FROM ruled
- WHERE age_due OR death_due
- ORDER BY id
-"""
-
-# $1 today. Archived at least six years before the start of today.
-PLAN_PURGE = """
-SELECT id FROM children
- WHERE archived_at <= ($1::date - interval '6 years')::timestamp AT TIME ZONE 'Europe/London'
- ORDER BY id
-"""
-
-# $1 ids, $2 today. The rules again, so that a change since the plan is respected.
-ARCHIVE = """
-UPDATE children SET archived_at = $2::date::timestamp AT TIME ZONE 'Europe/London', updated_at = now()
- WHERE id = ANY($1::uuid[]) AND archived_at IS NULL
-   AND (dob <= ($2::date - interval '25 years')::date
-        OR (NOT kept_to_25 AND dob <= ($2::date - interval '18 years')::date)
-        OR died_on <= ($2::date - interval '1 year')::date)
-RETURNING id
-"""
-
-# $1 ids, $2 today. Locks the children still due, so that a concurrent run waits.
-LOCK_PURGE = """
-SELECT id FROM children
- WHERE id = ANY($1::uuid[])
-   AND archived_at <= ($2::date - interval '6 years')::timestamp AT TIME ZONE 'Europe/London'
- ORDER BY id
-   FOR UPDATE
-"""
-
-# $1 child ids. Their source records: each record's current link, else its last one,
-# is to one of them. A record now linked to another child is not theirs.
-PURGE_RECORDS = """
-WITH last AS (
-    SELECT DISTINCT ON (l.source_record_id) l.source_record_id, l.child_id
-      FROM links l
-     WHERE l.source_record_id IN (SELECT source_record_id FROM links WHERE child_id = ANY($1::uuid[]))
-     ORDER BY l.source_record_id, l.unlinked_at IS NULL DESC, l.id DESC
-)
-SELECT source_record_id FROM last WHERE child_id = ANY($1::uuid[]) ORDER BY source_record_id
-"""
-DELETE_KEYS = "DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])"
-DELETE_RECORDS = "DELETE FROM source_records WHERE id = ANY($1::uuid[])"
-DELETE_CHILDREN = "DELETE FROM children WHERE id = ANY($1::uuid[])"
 
 
 class Due(msgspec.Struct, frozen=True):
@@ -138,8 +74,8 @@ def today() -> dt.date:
 
 async def plan(conn: asyncpg.Connection, today: dt.date) -> Plan:
     """Who is due to be archived (with the rule) and purged on `today`. Reads only."""
-    archive = [Due(id=r["id"], rule=r["rule"]) for r in await conn.fetch(PLAN_ARCHIVE, today)]
-    purge = [r["id"] for r in await conn.fetch(PLAN_PURGE, today)]
+    archive = [Due(id=r["id"], rule=r["rule"]) for r in await conn.fetch(SQL["plan_archive"], today)]
+    purge = [r["id"] for r in await conn.fetch(SQL["plan_purge"], today)]
     return Plan(archive=archive, purge=purge)
 
 
@@ -187,7 +123,7 @@ async def run(conn: asyncpg.Connection, today: dt.date, *, dry_run: bool, batch:
 
 async def _archive_batch(conn: asyncpg.Connection, ids: list[uuid.UUID], today: dt.date,
                          request_id: uuid.UUID) -> list[uuid.UUID]:
-    done = sorted(r["id"] for r in await conn.fetch(ARCHIVE, ids, today))
+    done = sorted(r["id"] for r in await conn.fetch(SQL["archive"], ids, today))
     if done:
         await audit.record(conn, audit.Event(request_id=request_id, action="retention.archive", outcome="ok",
                                              status=200, query={"today": today.isoformat()}, child_ids=done))
@@ -196,13 +132,13 @@ async def _archive_batch(conn: asyncpg.Connection, ids: list[uuid.UUID], today: 
 
 async def _purge_batch(conn: asyncpg.Connection, ids: list[uuid.UUID], today: dt.date,
                        request_id: uuid.UUID) -> tuple[list[uuid.UUID], int]:
-    done = [r["id"] for r in await conn.fetch(LOCK_PURGE, ids, today)]
+    done = [r["id"] for r in await conn.fetch(SQL["lock_purge"], ids, today)]
     if not done:
         return [], 0
-    records = [r["source_record_id"] for r in await conn.fetch(PURGE_RECORDS, done)]
-    await conn.execute(DELETE_KEYS, records)
-    await conn.execute(DELETE_RECORDS, records)
-    await conn.execute(DELETE_CHILDREN, done)
+    records = [r["source_record_id"] for r in await conn.fetch(SQL["purge_records"], done)]
+    await conn.execute(SQL["delete_keys"], records)
+    await conn.execute(SQL["delete_records"], records)
+    await conn.execute(SQL["delete_children"], done)
     await audit.record(conn, audit.Event(
         request_id=request_id, action="retention.purge", outcome="ok", status=200,
         query={"today": today.isoformat(), "source_records": len(records)}, child_ids=done))
@@ -254,14 +190,6 @@ class Retention(msgspec.Struct):
     archived_at: dt.datetime | None = None
 
 
-RECORDED = """
-UPDATE children SET died_on = CASE WHEN $2 THEN $3 ELSE died_on END, kept_to_25 = coalesce($4, kept_to_25),
-       retention_recorded_by = $5, retention_recorded_at = now(), updated_at = now()
- WHERE id = $1
-RETURNING id AS child_id, kept_to_25, died_on, archived_at
-"""
-
-
 async def record(conn: asyncpg.Connection, who: Principal, child_id: uuid.UUID, *,
                  died_on: dt.date | None | msgspec.UnsetType = msgspec.UNSET, kept_to_25: bool | None = None,
                  today: dt.date) -> Retention:
@@ -269,7 +197,7 @@ async def record(conn: asyncpg.Connection, who: Principal, child_id: uuid.UUID, 
     until 25. The owning LA's data managers only; an archived child is settled."""
     if died_on is msgspec.UNSET and kept_to_25 is None:
         raise errors.Invalid("give died_on, kept_to_25 or both", field="died_on")
-    row = await conn.fetchrow("SELECT dob, owning_la, archived_at FROM children WHERE id = $1 FOR UPDATE", child_id)
+    row = await conn.fetchrow(SQL["lock_child"], child_id)
     if row is None:
         raise errors.NotFound("no child with this index id", field="child_id")
     if not policy.manages(who, row["owning_la"]):
@@ -282,6 +210,6 @@ async def record(conn: asyncpg.Connection, who: Principal, child_id: uuid.UUID, 
             raise errors.Invalid("a date of death cannot be in the future", field="died_on")
         if died_on < row["dob"]:
             raise errors.Invalid("a date of death cannot be before the date of birth", field="died_on")
-    got = await conn.fetchrow(RECORDED, child_id, died_on is not msgspec.UNSET,
+    got = await conn.fetchrow(SQL["record"], child_id, died_on is not msgspec.UNSET,
                               None if died_on is msgspec.UNSET else died_on, kept_to_25, who.user_id)
     return Retention(**dict(got))

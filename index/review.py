@@ -52,10 +52,13 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import errors, policy, registry
+from index import errors, policy, registry, sql
 from index.auth import Principal
 from index.feeds import apply
+from index.records import IdentifierValue as Identifier
 from matching.census import Carer, CensusRow
+
+SQL = sql.queries("review")
 
 ACTIONS = ("link", "new", "not_this_child")
 
@@ -65,12 +68,6 @@ class FieldWeight(msgspec.Struct):
     comparison: str
     level: str
     bits: float
-
-
-class Identifier(msgspec.Struct):
-    scheme: str
-    value: str
-    valid: bool
 
 
 class Incoming(msgspec.Struct, kw_only=True):
@@ -171,40 +168,6 @@ class Unlinked(msgspec.Struct, kw_only=True):
 
 # --- listing -----------------------------------------------------------------------------
 
-ITEMS = """
-SELECT ri.id, ri.la_code, ri.reasons, ri.shielded, ri.created_at, ri.feed_id,
-       sr.id AS source_record_id, o.code AS source, o.name AS source_name, sr.record_key, sr.forename,
-       sr.middle_names, sr.surname, sr.preferred_forename, sr.preferred_surname, sr.former_surname, sr.dob,
-       sr.gender, sr.address_line1, sr.address_line2, sr.town, sr.postcode, sr.upn, sr.former_upn, sr.uln,
-       sr.nhs_number, sr.updated_at
-  FROM review_items ri
-  JOIN source_records sr ON sr.id = ri.source_record_id
-  JOIN organisations o ON o.id = sr.source_org_id
- WHERE ri.status = 'open' AND ($1::text IS NULL OR ri.la_code = $1)
-   AND ($2::timestamptz IS NULL OR (ri.created_at, ri.id) > ($2, $3::uuid))
- ORDER BY ri.created_at, ri.id
- LIMIT $4
-"""
-
-CANDIDATES = """
-SELECT rc.review_id, rc.rank, rc.match_weight, rc.explanation::text AS explanation,
-       c.id, c.forename, c.middle_names, c.surname, c.preferred_forename, c.preferred_surname, c.sex, c.dob,
-       c.address_line1, c.address_line2, c.town, c.postcode, c.owning_la, c.shielded,
-       EXISTS (SELECT 1 FROM not_matches nm
-                WHERE nm.source_record_id = ri.source_record_id AND nm.child_id = c.id) AS ruled_out,
-       array(SELECT f.surname FROM child_former_names f WHERE f.child_id = c.id ORDER BY f.id) AS former_surnames
-  FROM review_candidates rc
-  JOIN review_items ri ON ri.id = rc.review_id
-  JOIN children c ON c.id = rc.child_id
- WHERE rc.review_id = ANY($1::uuid[])
- ORDER BY rc.review_id, rc.rank
-"""
-
-IDENTIFIERS = """
-SELECT child_id, scheme, value, valid FROM child_identifiers
- WHERE child_id = ANY($1::uuid[]) ORDER BY child_id, scheme, id
-"""
-
 
 async def list_open(conn: asyncpg.Connection, la_code: str | None, *, limit: int,
                     after: uuid.UUID | None = None) -> list[ReviewItem]:
@@ -215,18 +178,16 @@ async def list_open(conn: asyncpg.Connection, la_code: str | None, *, limit: int
     date of birth and id (policy.visible_child's rule for a shielded child)."""
     since = None
     if after is not None:
-        since = await conn.fetchval(
-            "SELECT created_at FROM review_items WHERE id = $1 AND ($2::text IS NULL OR la_code = $2)",
-            after, la_code)
+        since = await conn.fetchval(SQL["item_created_at"], after, la_code)
         if since is None:
             raise errors.Invalid("not a review item of your LA", field="after")
-    rows = await conn.fetch(ITEMS, la_code, since, after, limit)
+    rows = await conn.fetch(SQL["items"], la_code, since, after, limit)
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    cand_rows = await conn.fetch(CANDIDATES, ids)
+    cand_rows = await conn.fetch(SQL["candidates"], ids)
     idents: dict[uuid.UUID, list[Identifier]] = {}
-    for r in await conn.fetch(IDENTIFIERS, sorted({c["id"] for c in cand_rows})):
+    for r in await conn.fetch(SQL["identifiers"], sorted({c["id"] for c in cand_rows})):
         idents.setdefault(r["child_id"], []).append(Identifier(r["scheme"], r["value"], r["valid"]))
     la_of = {r["id"]: r["la_code"] for r in rows}
     by_item: dict[uuid.UUID, list[Candidate]] = {}
@@ -256,20 +217,10 @@ def _candidate(c, identifiers: list[Identifier], viewer_la: str) -> Candidate:
 
 # --- deciding ----------------------------------------------------------------------------
 
-ITEM = """
-SELECT ri.id, ri.la_code, ri.status, ri.shielded, ri.split_link_id, ri.source_record_id, ri.decided_at,
-       sr.source_org_id, o.kind AS source_kind
-  FROM review_items ri
-  JOIN source_records sr ON sr.id = ri.source_record_id
-  JOIN organisations o ON o.id = sr.source_org_id
- WHERE ri.id = $1
-   FOR UPDATE OF ri
-"""
-
 
 async def _item(conn: asyncpg.Connection, who: Principal, review_id: uuid.UUID):
     """The item, locked; not found unless the caller is a data manager of its LA."""
-    item = await conn.fetchrow(ITEM, review_id)
+    item = await conn.fetchrow(SQL["item"], review_id)
     if item is None or not policy.manages(who, item["la_code"]):
         raise errors.NotFound("no review item with this id in your LA", field="review_id")
     return item
@@ -283,14 +234,12 @@ async def decide(conn: asyncpg.Connection, who: Principal, review_id: uuid.UUID,
     item = await _item(conn, who, review_id)
     if item["status"] != "open":
         raise errors.Conflict(f"this review item is already decided ({item['status']}); reverse it to decide again")
-    candidates = [r["child_id"] for r in await conn.fetch(
-        "SELECT child_id FROM review_candidates WHERE review_id = $1 ORDER BY rank", review_id)]
-    ruled = {r["child_id"] for r in await conn.fetch(
-        "SELECT child_id FROM not_matches WHERE source_record_id = $1", item["source_record_id"])}
+    candidates = [r["child_id"] for r in await conn.fetch(SQL["candidate_ids"], review_id)]
+    ruled = {r["child_id"] for r in await conn.fetch(SQL["ruled_out_ids"], item["source_record_id"])}
     if action in ("link", "not_this_child") and child_id is not None and child_id not in candidates:
         raise errors.Invalid("not one of this review item's candidates", field="child_id")
     # One time for the decision and the rule-outs it records: reverse finds them by it.
-    at = await conn.fetchval("SELECT clock_timestamp()")
+    at = await conn.fetchval(SQL["clock"])
     result = Decided(review_id=review_id, action=action, status="open", source_record_id=item["source_record_id"],
                      child_id=None, created=False, ruled_out=[])
 
@@ -310,26 +259,20 @@ async def decide(conn: asyncpg.Connection, who: Principal, review_id: uuid.UUID,
         if child_id is not None and child_id in ruled:
             raise errors.Conflict("this candidate is already ruled out as not this child")
         result.ruled_out = [child_id] if child_id is not None else [c for c in candidates if c not in ruled]
-        await conn.executemany(
-            """INSERT INTO not_matches (source_record_id, child_id, decided_by, review_id, decided_at)
-               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source_record_id, child_id) DO NOTHING""",
-            [(item["source_record_id"], c, who.user_id, review_id, at) for c in result.ruled_out])
+        await conn.executemany(SQL["rule_out"],
+                               [(item["source_record_id"], c, who.user_id, review_id, at) for c in result.ruled_out])
         if any(c not in ruled and c not in result.ruled_out for c in candidates):
             return result           # other candidates remain: the item stays open
         result.child_id, result.created, result.status = await _create(conn, who, item), True, "not_matched"
-    await conn.execute(
-        """UPDATE review_items SET status = $2, decided_at = $5, decided_by = $3, decided_child_id = $4
-            WHERE id = $1""", review_id, result.status, who.user_id, result.child_id, at)
+    await conn.execute(SQL["decide_item"], review_id, result.status, who.user_id, result.child_id, at)
     return result
 
 
 async def _link(conn: asyncpg.Connection, who: Principal, item, child_id: uuid.UUID) -> None:
-    current = await conn.fetchval(
-        "SELECT child_id FROM links WHERE source_record_id = $1 AND unlinked_at IS NULL", item["source_record_id"])
+    current = await conn.fetchval(SQL["current_link"], item["source_record_id"])
     if current is not None:
         raise errors.Conflict("this source record is already linked to a child")
-    weight = await conn.fetchval("SELECT match_weight FROM review_candidates WHERE review_id = $1 AND child_id = $2",
-                                 item["id"], child_id)
+    weight = await conn.fetchval(SQL["candidate_weight"], item["id"], child_id)
     await apply.link(conn, item["source_record_id"], child_id, method="manual", weight=weight, model_version=None,
                      feed_id=None, user_id=who.user_id, review_id=item["id"])
     await apply.refresh_children(conn, [child_id])
@@ -337,25 +280,14 @@ async def _link(conn: asyncpg.Connection, who: Principal, item, child_id: uuid.U
         await apply.ensure_involvements(conn, item["source_org_id"], [child_id], dt.date.today())
 
 
-SOURCE_RECORD = """
-SELECT sr.record_key, sr.forename, sr.middle_names, sr.surname, sr.preferred_forename, sr.preferred_surname,
-       sr.former_surname, sr.dob, sr.gender, sr.address_line1, sr.address_line2, sr.town, sr.postcode, sr.upn,
-       sr.former_upn, sr.uln, sr.nhs_number
-  FROM source_records sr WHERE sr.id = $1
-"""
-
-
 async def _create(conn: asyncpg.Connection, who: Principal, item) -> uuid.UUID:
     """A new child from the source record, owned by the item's LA, linked to it."""
-    sr = await conn.fetchrow(SOURCE_RECORD, item["source_record_id"])
+    sr = await conn.fetchrow(SQL["source_record"], item["source_record_id"])
     if not sr["forename"] or not sr["surname"] or sr["dob"] is None:
         raise errors.Invalid("the source record has no name or date of birth: it cannot create a child",
                              field="action")
     carers = tuple(Carer(r["forename"], r["surname"], r["relationship"], r["parental_responsibility"], r["phone"])
-                   for r in await conn.fetch(
-                       """SELECT forename, surname, relationship, parental_responsibility, phone
-                            FROM source_record_carers WHERE source_record_id = $1 ORDER BY position""",
-                       item["source_record_id"]))
+                   for r in await conn.fetch(SQL["source_record_carers"], item["source_record_id"]))
     row = CensusRow(row=0, record_id=sr["record_key"], carers=carers,
                     **{f: sr[f] for f in CensusRow.__struct_fields__ if f not in ("row", "record_id", "carers")})
     why_not = apply.can_create(row)
@@ -378,30 +310,24 @@ async def reverse(conn: asyncpg.Connection, who: Principal, review_id: uuid.UUID
     result = Reversed(review_id=review_id, status=item["status"], source_record_id=sid, unlinked_child_id=None,
                       linked_child_id=None, restored=[])
     if item["status"] != "open":
-        link = await conn.fetchrow(
-            "SELECT id, child_id FROM links WHERE review_id = $1 AND unlinked_at IS NULL FOR UPDATE", review_id)
+        link = await conn.fetchrow(SQL["decision_link"], review_id)
         if link is None:
             raise errors.Conflict("the link this decision made was since ended by a split: "
                                   "decide or reverse the review item the split opened")
-        other = await conn.fetchval(
-            "SELECT id FROM review_items WHERE source_record_id = $1 AND status = 'open' AND id <> $2", sid, review_id)
+        other = await conn.fetchval(SQL["other_open_item"], sid, review_id)
         if other is not None:
             raise errors.Conflict(f"the source record has another open review item ({other})")
         await _end_link(conn, who, link["id"], link["child_id"], sid, item["source_org_id"], item["source_kind"])
         result.restored = await _unrule(conn, review_id, item["decided_at"])
-        await conn.execute(
-            """UPDATE review_items SET status = 'open', decided_at = NULL, decided_by = NULL,
-                      decided_child_id = NULL WHERE id = $1""", review_id)
+        await conn.execute(SQL["reopen_item"], review_id)
         result.status, result.unlinked_child_id = "open", link["child_id"]
         return result
     if item["split_link_id"] is not None:
-        former = await conn.fetchval("SELECT child_id FROM links WHERE id = $1", item["split_link_id"])
+        former = await conn.fetchval(SQL["split_link_child"], item["split_link_id"])
         if former is None:
             raise errors.Conflict("the link this split ended no longer exists")
         await _link(conn, who, item, former)
-        await conn.execute(
-            """UPDATE review_items SET status = 'linked', decided_at = now(), decided_by = $2, decided_child_id = $3
-                WHERE id = $1""", review_id, who.user_id, former)
+        await conn.execute(SQL["relink_item"], review_id, who.user_id, former)
         result.status, result.linked_child_id = "linked", former
         return result
     result.restored = await _unrule(conn, review_id)
@@ -414,24 +340,17 @@ async def _unrule(conn: asyncpg.Connection, review_id: uuid.UUID,
                  at: dt.datetime | None = None) -> list[uuid.UUID]:
     """Remove the item's rule-outs made at `at` (its decision's transaction), or else its
     latest ones (an open item's rule-outs are undone one request at a time)."""
-    rows = await conn.fetch(
-        """DELETE FROM not_matches WHERE review_id = $1 AND decided_at = coalesce(
-               $2::timestamptz, (SELECT max(decided_at) FROM not_matches WHERE review_id = $1))
-           RETURNING child_id""", review_id, at)
+    rows = await conn.fetch(SQL["unrule"], review_id, at)
     return sorted(r["child_id"] for r in rows)
 
 
 async def unlink(conn: asyncpg.Connection, who: Principal, source_record_id: uuid.UUID) -> Unlinked:
     """A split: end the record's current link and open a review item for it."""
-    sr = await conn.fetchrow(
-        """SELECT sr.id, sr.source_org_id, o.kind, o.la_code FROM source_records sr
-             JOIN organisations o ON o.id = sr.source_org_id WHERE sr.id = $1""", source_record_id)
+    sr = await conn.fetchrow(SQL["source_record_org"], source_record_id)
     missing = errors.NotFound("no linked source record with this id in your LA", field="source_record_id")
     if sr is None:
         raise missing
-    link = await conn.fetchrow(
-        """SELECT l.id, l.child_id, c.owning_la, c.shielded FROM links l JOIN children c ON c.id = l.child_id
-            WHERE l.source_record_id = $1 AND l.unlinked_at IS NULL FOR UPDATE OF l""", source_record_id)
+    link = await conn.fetchrow(SQL["current_link_for_split"], source_record_id)
     if link is None:
         if policy.manages(who, sr["la_code"]):
             raise errors.Conflict("this source record is not linked to a child")
@@ -439,35 +358,20 @@ async def unlink(conn: asyncpg.Connection, who: Principal, source_record_id: uui
     if not policy.manages(who, link["owning_la"]):
         raise missing
     await _end_link(conn, who, link["id"], link["child_id"], source_record_id, sr["source_org_id"], sr["kind"])
-    review_id = await conn.fetchval(
-        """INSERT INTO review_items (source_record_id, la_code, reasons, shielded, split_link_id)
-           VALUES ($1, $2, ARRAY['unlinked'], $3, $4) RETURNING id""",
-        source_record_id, link["owning_la"], link["shielded"], link["id"])
+    review_id = await conn.fetchval(SQL["open_split_item"],
+                                    source_record_id, link["owning_la"], link["shielded"], link["id"])
     return Unlinked(source_record_id=source_record_id, child_id=link["child_id"], review_id=review_id)
 
 
 async def _end_link(conn: asyncpg.Connection, who: Principal, link_id: int, child_id: uuid.UUID,
                     source_record_id: uuid.UUID, org_id: int, org_kind: str) -> None:
     """End one link (history kept) and re-derive the child from its remaining links."""
-    await conn.execute("UPDATE links SET unlinked_at = now(), unlinked_by = $2 WHERE id = $1", link_id, who.user_id)
+    await conn.execute(SQL["end_link"], link_id, who.user_id)
     await _drop_identifiers(conn, child_id, source_record_id, org_id)
-    same_source = await conn.fetchval(
-        """SELECT EXISTS (SELECT 1 FROM links l JOIN source_records sr ON sr.id = l.source_record_id
-                           WHERE l.child_id = $1 AND l.unlinked_at IS NULL AND sr.source_org_id = $2)""",
-        child_id, org_id)
+    same_source = await conn.fetchval(SQL["same_source_linked"], child_id, org_id)
     if org_kind != "local_authority" and not same_source:
-        await conn.execute(
-            """UPDATE involvements SET end_date = greatest(current_date, start_date), ended_by = $3
-                WHERE child_id = $1 AND org_id = $2 AND end_date IS NULL AND source = 'census'""",
-            child_id, org_id, who.user_id)
+        await conn.execute(SQL["end_census_involvement"], child_id, org_id, who.user_id)
     await apply.refresh_children(conn, [child_id])
-
-
-IDENTIFIER_SOURCES = """
-SELECT sr.id, sr.upn, sr.former_upn, sr.uln, sr.nhs_number FROM source_records sr
- WHERE sr.id = $2
-    OR sr.id IN (SELECT l.source_record_id FROM links l WHERE l.child_id = $1 AND l.unlinked_at IS NULL)
-"""
 
 
 async def _drop_identifiers(conn: asyncpg.Connection, child_id: uuid.UUID, source_record_id: uuid.UUID,
@@ -475,13 +379,10 @@ async def _drop_identifiers(conn: asyncpg.Connection, child_id: uuid.UUID, sourc
     """Identifiers the unlinked record gave the child, that no linked record still gives."""
     given: set[tuple[str, str]] = set()
     kept: set[tuple[str, str]] = set()
-    for r in await conn.fetch(IDENTIFIER_SOURCES, child_id, source_record_id):
+    for r in await conn.fetch(SQL["identifier_sources"], child_id, source_record_id):
         pairs = {(scheme, value) for scheme, _, value, _, _ in registry.identifiers_of(
             upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"], former_upns=[r["former_upn"]])}
         (given if r["id"] == source_record_id else kept).update(pairs)
     gone = sorted(given - kept)
     if gone:
-        await conn.execute(
-            """DELETE FROM child_identifiers ci USING unnest($3::text[], $4::text[]) AS g(scheme, value)
-                WHERE ci.child_id = $1 AND ci.source_org_id = $2 AND ci.scheme = g.scheme AND ci.value = g.value""",
-            child_id, org_id, [g[0] for g in gone], [g[1] for g in gone])
+        await conn.execute(SQL["drop_identifiers"], child_id, org_id, [g[0] for g in gone], [g[1] for g in gone])

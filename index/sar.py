@@ -16,7 +16,9 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from index import sql
+from index import records, sql
+from index.records import Address, OrgRef
+from index.records import ContactDetails as Contact
 
 LINKED_ELSEWHERE = "now linked to another child: its fields are not part of this child's record"
 
@@ -27,24 +29,8 @@ class Actor(msgspec.Struct):
     organisation: str
 
 
-class OrgRef(msgspec.Struct):
-    code: str
-    kind: str
-    name: str
-
-
-class FormerName(msgspec.Struct):
-    surname: str
-    forename: str | None = None
+class FormerName(records.FormerName, kw_only=True):
     recorded_at: dt.datetime | None = None
-
-
-class Address(msgspec.Struct):
-    state: str
-    line1: str | None = None
-    line2: str | None = None
-    town: str | None = None
-    postcode: str | None = None
 
 
 class Child(msgspec.Struct, kw_only=True):
@@ -69,6 +55,8 @@ class Child(msgspec.Struct, kw_only=True):
 
 
 class Identifier(msgspec.Struct, kw_only=True):
+    """Not derived from records.Identifier: raw_value stands after value here, in the
+    export's JSON and its plain text, and a derived Struct's fields come last."""
     scheme: str
     value: str
     raw_value: str
@@ -79,13 +67,7 @@ class Identifier(msgspec.Struct, kw_only=True):
     recorded_at: dt.datetime
 
 
-class Carer(msgspec.Struct, kw_only=True):
-    surname: str
-    forename: str | None = None
-    relationship: str
-    parental_responsibility: bool | None = None
-    phone: str | None = None
-    email: str | None = None
+class Carer(records.Carer, kw_only=True):
     source: str | None = None
 
 
@@ -96,13 +78,8 @@ class OptOut(msgspec.Struct, kw_only=True):
     recorded_by: Actor | None = None
 
 
-class Contact(msgspec.Struct):
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-
-
 class Indicator(msgspec.Struct, kw_only=True):
+    """Not records.Indicator: set by an Actor (who did it), not a Contact (who to call)."""
     id: uuid.UUID
     kind: str
     set_at: dt.datetime
@@ -112,6 +89,8 @@ class Indicator(msgspec.Struct, kw_only=True):
 
 
 class Involvement(msgspec.Struct, kw_only=True):
+    """Not records.Involvement: its organisation is an OrgRef, its indicators this module's,
+    with provenance (source, consent, created and ended by) before them."""
     id: uuid.UUID
     organisation: OrgRef
     contact: Contact

@@ -18,8 +18,10 @@ import uuid
 import asyncpg
 import msgspec
 
-from index import db, errors, policy
+from index import db, errors, policy, sql
 from index.auth import Principal
+
+SQL = sql.queries("transfers")
 
 STATUSES = ("requested", "accepted", "declined", "withdrawn")
 
@@ -58,22 +60,6 @@ LIST = {
     "outgoing": COLUMNS + " WHERE t.from_la = $1" + _FILTER,
 }
 
-LOCK_CHILD = "SELECT owning_la FROM children WHERE id = $1 FOR UPDATE"
-LOCK_TRANSFER = "SELECT child_id, from_la, to_la, status FROM transfer_requests WHERE id = $1 FOR UPDATE"
-OPEN_FOR_CHILD = "SELECT 1 FROM transfer_requests WHERE child_id = $1 AND status = 'requested'"
-LA_EXISTS = "SELECT 1 FROM local_authorities WHERE code = $1"
-
-INSERT = """
-INSERT INTO transfer_requests (child_id, from_la, to_la, requested_by)
-VALUES ($1, $2, $3, $4) RETURNING id
-"""
-
-DECIDE = """
-UPDATE transfer_requests SET status = $2, decided_by = $3, decided_at = now()
- WHERE id = $1 AND status = 'requested'
-"""
-
-MOVE_CHILD = "UPDATE children SET owning_la = $2, updated_at = now() WHERE id = $1"
 
 ALREADY_OPEN = "a transfer of this child is already open: withdraw it or wait for the receiving LA"
 
@@ -86,7 +72,7 @@ def _manager_la(who: Principal) -> str | None:
 async def child_of(conn: asyncpg.Connection, transfer_id: uuid.UUID) -> uuid.UUID | None:
     """The child a transfer is about (for the audit of a refused decision), if it exists."""
     with db.translate_errors():
-        return await conn.fetchval("SELECT child_id FROM transfer_requests WHERE id = $1", transfer_id)
+        return await conn.fetchval(SQL["child_of"], transfer_id)
 
 
 async def _one(conn: asyncpg.Connection, transfer_id: uuid.UUID) -> Transfer:
@@ -97,26 +83,26 @@ async def _one(conn: asyncpg.Connection, transfer_id: uuid.UUID) -> Transfer:
 async def request(conn: asyncpg.Connection, who: Principal, child_id: uuid.UUID, to_la: str) -> Transfer:
     """Ask the LA `to_la` to take over the child; ownership does not move yet."""
     with db.translate_errors():
-        owner = await conn.fetchval(LOCK_CHILD, child_id)
+        owner = await conn.fetchval(SQL["lock_child"], child_id)
         if owner is None:
             raise errors.NotFound("no child with this index id", field="child_id")
         if _manager_la(who) != owner:
             raise errors.Forbidden("only the owning LA's data managers may transfer this child")
         if to_la == owner:
             raise errors.Invalid("the child is already owned by this LA", field="to_la")
-        if not await conn.fetchval(LA_EXISTS, to_la):
+        if not await conn.fetchval(SQL["la_exists"], to_la):
             raise errors.Invalid("no local authority with this code", field="to_la")
-        if await conn.fetchval(OPEN_FOR_CHILD, child_id):
+        if await conn.fetchval(SQL["open_for_child"], child_id):
             raise errors.Conflict(ALREADY_OPEN)
         try:
-            transfer_id = await conn.fetchval(INSERT, child_id, owner, to_la, who.user_id)
+            transfer_id = await conn.fetchval(SQL["insert"], child_id, owner, to_la, who.user_id)
         except asyncpg.UniqueViolationError:
             raise errors.Conflict(ALREADY_OPEN) from None
         return await _one(conn, transfer_id)
 
 
 async def _locked(conn: asyncpg.Connection, transfer_id: uuid.UUID):
-    row = await conn.fetchrow(LOCK_TRANSFER, transfer_id)
+    row = await conn.fetchrow(SQL["lock_transfer"], transfer_id)
     if row is None:
         raise errors.NotFound("no transfer with this id", field="transfer_id")
     return row
@@ -134,11 +120,11 @@ async def accept(conn: asyncpg.Connection, who: Principal, transfer_id: uuid.UUI
         if _manager_la(who) != row["to_la"]:
             raise errors.Forbidden("only the receiving LA's data managers may accept this transfer")
         _still_open(row)
-        owner = await conn.fetchval(LOCK_CHILD, row["child_id"])
+        owner = await conn.fetchval(SQL["lock_child"], row["child_id"])
         if owner != row["from_la"]:
             raise errors.Conflict("the child is no longer owned by the LA that asked for this transfer")
-        await conn.execute(DECIDE, transfer_id, "accepted", who.user_id)
-        await conn.execute(MOVE_CHILD, row["child_id"], row["to_la"])
+        await conn.execute(SQL["decide"], transfer_id, "accepted", who.user_id)
+        await conn.execute(SQL["move_child"], row["child_id"], row["to_la"])
         return await _one(conn, transfer_id)
 
 
@@ -149,7 +135,7 @@ async def decline(conn: asyncpg.Connection, who: Principal, transfer_id: uuid.UU
         if _manager_la(who) != row["to_la"]:
             raise errors.Forbidden("only the receiving LA's data managers may decline this transfer")
         _still_open(row)
-        await conn.execute(DECIDE, transfer_id, "declined", who.user_id)
+        await conn.execute(SQL["decide"], transfer_id, "declined", who.user_id)
         return await _one(conn, transfer_id)
 
 
@@ -160,7 +146,7 @@ async def withdraw(conn: asyncpg.Connection, who: Principal, transfer_id: uuid.U
         if _manager_la(who) != row["from_la"]:
             raise errors.Forbidden("only the sending LA's data managers may withdraw this transfer")
         _still_open(row)
-        await conn.execute(DECIDE, transfer_id, "withdrawn", who.user_id)
+        await conn.execute(SQL["decide"], transfer_id, "withdrawn", who.user_id)
         return await _one(conn, transfer_id)
 
 

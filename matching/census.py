@@ -48,6 +48,8 @@ _GENDER = {"m": "M", "male": "M", "f": "F", "female": "F", "u": "U", "unknown": 
 
 
 class Carer(msgspec.Struct, frozen=True):
+    """A carer as a census row gives it (any field may be missing), not index.records.Carer,
+    a stored carer: matching is pure and does not import index/."""
     forename: str | None
     surname: str | None
     relationship: str | None

@@ -18,11 +18,13 @@ import uuid
 
 import asyncpg
 
-from index import registry
+from index import registry, sql
 from index.feeds import survivorship
 from index.feeds.resolve import Outcome
 from matching import identifiers, normalise
 from matching.census import CensusRow
+
+SQL = sql.queries("feeds_apply")
 
 SEX = {"M": "male", "F": "female"}
 PHONE = re.compile(r"\+?[0-9 ()-]{6,20}")
@@ -71,11 +73,8 @@ def can_create(row: CensusRow) -> str | None:
 async def link(conn: asyncpg.Connection, source_record_id: uuid.UUID, child_id: uuid.UUID, *, method: str,
                weight: float | None, model_version: str | None, feed_id: uuid.UUID | None,
                user_id: uuid.UUID | None = None, review_id: uuid.UUID | None = None) -> None:
-    await conn.execute(
-        """INSERT INTO links (source_record_id, child_id, method, match_weight, model_version, feed_id, linked_by,
-                              review_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        source_record_id, child_id, method, weight, model_version, feed_id, user_id, review_id)
+    await conn.execute(SQL["link"], source_record_id, child_id, method, weight, model_version, feed_id, user_id,
+                       review_id)
 
 
 async def link_many(conn: asyncpg.Connection, links: list[tuple[uuid.UUID, uuid.UUID, str, float | None]], *,
@@ -92,23 +91,14 @@ async def open_reviews(conn: asyncpg.Connection, items: list[tuple[uuid.UUID, Ou
     """A review item for each (source record, outcome), with its candidates."""
     if not items:
         return []
-    got = await conn.fetch(
-        """INSERT INTO review_items (source_record_id, la_code, feed_id, reasons, shielded)
-           SELECT t.sid, $1, $2, ARRAY(SELECT jsonb_array_elements_text(t.reasons::jsonb)), t.shielded
-             FROM unnest($3::uuid[], $4::text[], $5::boolean[]) AS t(sid, reasons, shielded)
-           RETURNING id, source_record_id""",
-        la_code, feed_id, [sid for sid, _ in items], [json.dumps(sorted(set(o.reasons))) for _, o in items],
-        [o.shielded for _, o in items])
+    got = await conn.fetch(SQL["open_review_items"], la_code, feed_id, [sid for sid, _ in items],
+                           [json.dumps(sorted(set(o.reasons))) for _, o in items], [o.shielded for _, o in items])
     review_of = {r["source_record_id"]: r["id"] for r in got}
     candidates = [(review_of[sid], child, rank, weight, json.dumps(expl))
                   for sid, outcome in items
                   for rank, (child, weight, expl) in enumerate(outcome.candidates, start=1)]
     if candidates:
-        await conn.execute(
-            """INSERT INTO review_candidates (review_id, child_id, rank, match_weight, explanation)
-               SELECT r, c, k, w, e::jsonb FROM unnest($1::uuid[], $2::uuid[], $3::integer[], $4::float8[], $5::text[])
-                   AS t(r, c, k, w, e)""",
-            *map(list, zip(*candidates)))
+        await conn.execute(SQL["review_candidates"], *map(list, zip(*candidates)))
     return [review_of[sid] for sid, _ in items]
 
 
@@ -121,55 +111,18 @@ async def ensure_involvements(conn: asyncpg.Connection, org_id: int, child_ids: 
                               start: dt.date) -> None:
     """The source's involvement with each child: created if none is open, else kept."""
     if child_ids:
-        await conn.execute(
-            """INSERT INTO involvements (child_id, org_id, start_date, source)
-               SELECT c, $1, $2, 'census' FROM unnest($3::uuid[]) AS c
-               ON CONFLICT (child_id, org_id) WHERE end_date IS NULL DO NOTHING""",
-            org_id, start, sorted(set(child_ids)))
+        await conn.execute(SQL["ensure_involvements"], org_id, start, sorted(set(child_ids)))
 
 
 async def end_leavers(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, end: dt.date) -> int:
     """A full census: the source's open involvements with children none of whose records
     from this source came in this feed are ended. Nothing is deleted."""
-    result = await conn.execute(
-        """UPDATE involvements i SET end_date = greatest($3::date, i.start_date)
-            WHERE i.org_id = $1 AND i.end_date IS NULL AND i.source = 'census'
-              AND NOT EXISTS (
-                  SELECT 1 FROM links l JOIN source_records sr ON sr.id = l.source_record_id
-                   WHERE l.child_id = i.child_id AND l.unlinked_at IS NULL
-                     AND sr.source_org_id = $1 AND sr.last_feed_id = $2)""",
-        org_id, feed_id, end)
+    result = await conn.execute(SQL["end_involvements"], org_id, feed_id, end)
     return int(result.split()[-1])
 
 
-LINKED = """
-SELECT l.child_id, sr.source_org_id, coalesce(k.rank, $2::integer) AS rank, sr.updated_at, sr.forename,
-       sr.middle_names, sr.surname, sr.preferred_forename, sr.preferred_surname, sr.former_surname, sr.gender,
-       sr.dob, sr.address_line1, sr.address_line2, sr.town, sr.postcode
-  FROM links l JOIN source_records sr ON sr.id = l.source_record_id
-  JOIN organisations o ON o.id = sr.source_org_id
-  LEFT JOIN source_kind_ranks k ON k.kind = o.kind
- WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL
-"""
-CURRENT = """
-SELECT id, forename, middle_names, surname, preferred_forename, preferred_surname, sex, dob, address_state,
-       address_line1, address_line2, town, postcode,
-       array(SELECT f.surname FROM child_former_names f WHERE f.child_id = c.id ORDER BY f.id) AS former
-  FROM children c WHERE id = ANY($1::uuid[])
-"""
 UPDATED = ("forename", "middle_names", "surname", "preferred_forename", "preferred_surname", "sex", "dob",
            "address_line1", "address_line2", "town", "postcode")
-UPDATE = """
-UPDATE children c SET forename = t.forename, middle_names = t.middle_names, surname = t.surname,
-       preferred_forename = t.preferred_forename, preferred_surname = t.preferred_surname, sex = t.sex, dob = t.dob,
-       address_line1 = t.address_line1, address_line2 = t.address_line2, town = t.town, postcode = t.postcode,
-       updated_at = now()
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::date[],
-              $9::text[], $10::text[], $11::text[], $12::text[])
-       AS t(id, forename, middle_names, surname, preferred_forename, preferred_surname, sex, dob,
-            address_line1, address_line2, town, postcode)
- WHERE c.id = t.id
-"""
 
 
 def _record(r) -> survivorship.Record:
@@ -208,10 +161,10 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
         return
     ids = sorted(set(child_ids))
     linked: dict[uuid.UUID, list] = {}
-    for r in await conn.fetch(LINKED, ids, survivorship.UNRANKED):
+    for r in await conn.fetch(SQL["linked"], ids, survivorship.UNRANKED):
         linked.setdefault(r["child_id"], []).append(r)
     changed, former, rows = [], [], []
-    for c in await conn.fetch(CURRENT, ids):
+    for c in await conn.fetch(SQL["current"], ids):
         mine = linked.get(c["id"], [])
         new = survivorship.derive(c, [_record(r) for r in mine]) if mine else dict(c)
         if any(new[name] != c[name] for name in survivorship.FIELDS):
@@ -222,28 +175,20 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
             new["forename"], new["surname"], new["dob"], preferred_forename=new["preferred_forename"],
             preferred_surname=new["preferred_surname"], former_surnames=[*c["former"], *added])]
     if changed:
-        await conn.execute(UPDATE, *map(list, zip(*changed)))
+        await conn.execute(SQL["update_children"], *map(list, zip(*changed)))
     if former:
         await conn.copy_records_to_table("child_former_names", records=former, columns=["child_id", "surname"])
-    await conn.execute("DELETE FROM child_search_names WHERE child_id = ANY($1::uuid[])", ids)
+    await conn.execute(SQL["delete_search_names"], ids)
     await conn.copy_records_to_table("child_search_names", records=rows,
                                      columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
     await _union_identifiers(conn, ids, records)
 
 
 async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID], records: list[uuid.UUID] | None) -> None:
-    rows = await conn.fetch(
-        """SELECT l.child_id, sr.source_org_id, sr.upn, sr.former_upn, sr.uln, sr.nhs_number
-             FROM links l JOIN source_records sr ON sr.id = l.source_record_id
-            WHERE l.child_id = ANY($1::uuid[]) AND l.unlinked_at IS NULL
-              AND ($2::uuid[] IS NULL OR sr.id = ANY($2::uuid[]))""", ids, records)
+    rows = await conn.fetch(SQL["linked_identifiers"], ids, records)
     values = []
     for r in rows:
         values += [(r["child_id"], *row, r["source_org_id"]) for row in registry.identifiers_of(
             upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"], former_upns=[r["former_upn"]])]
     if values:
-        await conn.execute(
-            """INSERT INTO child_identifiers (child_id, scheme, raw_value, value, valid, temporary, source_org_id)
-               SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::boolean[],
-                                    $7::integer[])
-               ON CONFLICT (child_id, scheme, value) DO NOTHING""", *map(list, zip(*values)))
+        await conn.execute(SQL["insert_identifiers"], *map(list, zip(*values)))

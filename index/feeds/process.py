@@ -17,10 +17,12 @@ import asyncpg
 import numpy as np
 import structlog
 
-from index import audit, candidates, registry
+from index import audit, candidates, registry, sql
 from index.feeds import apply, records, resolve, store
 from matching import blocking, model as mmodel, table
 from matching.census import CensusRow, FileError
+
+SQL = sql.queries("feeds_process")
 
 log = structlog.get_logger()
 
@@ -53,9 +55,7 @@ class Feed:
 async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Model, max_bytes: int,
               chunk: int = CHUNK, on_chunk=None) -> str:
     """Process a feed to the end (or resume it); returns its final status."""
-    row = await conn.fetchrow(
-        "SELECT status, source_org_id, format, full_census, submitted_by, rows_done FROM feeds WHERE id = $1",
-        feed_id)
+    row = await conn.fetchrow(SQL["feed"], feed_id)
     if row is None:
         raise LookupError(f"no feed {feed_id}")
     if row["status"] in ("done", "rejected"):
@@ -67,42 +67,32 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
             raise FileError("the feed's rows are no longer kept: submit the file again")
     except FileError as exc:
         async with conn.transaction():
-            await conn.execute(
-                "UPDATE feeds SET status = 'rejected', error = $2, finished_at = now() WHERE id = $1",
-                feed_id, str(exc).replace("\n", " ")[:500])
+            await conn.execute(SQL["reject"], feed_id, str(exc).replace("\n", " ")[:500])
             await store.drop_rows(conn, feed_id)
         log.info("feed_rejected", feed_id=str(feed_id))
         return "rejected"
     # Only an explicit full census ends leavers' involvements: a CTF's DocumentQualifier
     # "full" says each pupil's record is complete, not that the file is the whole school.
     feed = Feed(feed_id, src, row["format"], row["full_census"], row["submitted_by"], model,
-                n_children=await conn.fetchval("SELECT count(*) FROM children"))
+                n_children=await conn.fetchval(SQL["count_children"]))
     async with conn.transaction():
-        await conn.execute(
-            """UPDATE feeds SET status = 'processing', started_at = coalesce(started_at, now()), rows = $2,
-                      rejected = $3, model_version = $4 WHERE id = $1""",
-            feed_id, len(parsed.rows) + len(parsed.errors), len(parsed.errors), model.version[:40])
-        await conn.executemany(
-            "INSERT INTO feed_row_errors (feed_id, row, column_name, message) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT DO NOTHING",
-            [(feed_id, e.row, e.column, e.message.replace("\n", " ")[:300]) for e in parsed.errors])
-        await conn.executemany(
-            "INSERT INTO feed_row_warnings (feed_id, row, column_name, message) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT DO NOTHING",
-            [(feed_id, w.row, w.column, w.message.replace("\n", " ")[:300]) for w in parsed.warnings])
+        await conn.execute(SQL["start"], feed_id, len(parsed.rows) + len(parsed.errors), len(parsed.errors),
+                           model.version[:40])
+        await conn.executemany(SQL["row_errors"], [(feed_id, e.row, e.column, e.message.replace("\n", " ")[:300])
+                                                   for e in parsed.errors])
+        await conn.executemany(SQL["row_warnings"], [(feed_id, w.row, w.column, w.message.replace("\n", " ")[:300])
+                                                     for w in parsed.warnings])
     rows = parsed.rows
     while True:
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", RESOLVE_LOCK)
-            done = await conn.fetchval("SELECT rows_done FROM feeds WHERE id = $1 FOR UPDATE", feed_id)
+            await conn.execute(SQL["resolve_lock"], RESOLVE_LOCK)
+            done = await conn.fetchval(SQL["rows_done"], feed_id)
             if done >= len(rows):
                 break
             part = rows[done:done + chunk]
             counts = await apply_rows(conn, feed, part)
-            await conn.execute(
-                """UPDATE feeds SET rows_done = $2, linked = linked + $3, created = created + $4,
-                          review = review + $5, unchanged = unchanged + $6 WHERE id = $1""",
-                feed_id, done + len(part), counts.linked, counts.created, counts.review, counts.unchanged)
+            await conn.execute(SQL["chunk_done"], feed_id, done + len(part), counts.linked, counts.created,
+                               counts.review, counts.unchanged)
             feed.n_children += counts.created
         if on_chunk is not None:
             on_chunk(done + len(part), len(rows))
@@ -110,8 +100,7 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
         leavers = 0
         if feed.full and src.kind != "local_authority":
             leavers = await apply.end_leavers(conn, src.org_id, feed_id, feed.today)
-        await conn.execute("UPDATE feeds SET status = 'done', leavers = $2, finished_at = now() WHERE id = $1",
-                           feed_id, leavers)
+        await conn.execute(SQL["done"], feed_id, leavers)
         await store.drop_rows(conn, feed_id)      # nothing of the file outlives its processing
         await store.purge_expired_files(conn)     # rows of feeds never processed, past their keep date
     log.info("feed_done", feed_id=str(feed_id), rows=len(rows), leavers=leavers)

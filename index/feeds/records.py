@@ -22,8 +22,11 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import structlog
 
+from index import sql
 from matching import blocking, table
 from matching.census import CensusRow
+
+SQL = sql.queries("feeds_records")
 
 log = structlog.get_logger()
 
@@ -44,17 +47,8 @@ def content_hash(row: CensusRow) -> bytes:
     return hashlib.sha256(msgspec.json.encode(msgspec.structs.replace(row, row=0))).digest()
 
 
-FIND = """
-SELECT sr.id, sr.record_key, sr.content_hash, l.child_id, ri.id AS review_id
-  FROM source_records sr
-  LEFT JOIN links l ON l.source_record_id = sr.id AND l.unlinked_at IS NULL
-  LEFT JOIN review_items ri ON ri.source_record_id = sr.id AND ri.status = 'open'
- WHERE sr.source_org_id = $1 AND sr.record_key = ANY($2::text[])
-"""
-
-
 async def find(conn: asyncpg.Connection, org_id: int, keys: list[str]) -> dict[str, Existing]:
-    rows = await conn.fetch(FIND, org_id, keys)
+    rows = await conn.fetch(SQL["find"], org_id, keys)
     return {r["record_key"]: Existing(r["id"], r["record_key"], r["content_hash"], r["child_id"], r["review_id"])
             for r in rows}
 
@@ -65,38 +59,8 @@ async def rekey_former_upns(conn: asyncpg.Connection, org_id: int, rows: list[Ce
     pairs = [(r.former_upn.strip().upper(), r.record_id) for r in rows if r.former_upn]
     if not pairs:
         return 0
-    result = await conn.execute(
-        """UPDATE source_records sr SET record_key = p.new_key
-             FROM unnest($2::text[], $3::text[]) AS p(old_key, new_key)
-            WHERE sr.source_org_id = $1 AND sr.record_key = p.old_key
-              AND NOT EXISTS (SELECT 1 FROM source_records x WHERE x.source_org_id = $1 AND x.record_key = p.new_key)""",
-        org_id, [p[0] for p in pairs], [p[1] for p in pairs])
+    result = await conn.execute(SQL["rekey_former_upns"], org_id, [p[0] for p in pairs], [p[1] for p in pairs])
     return int(result.split()[-1])
-
-
-UPSERT = """
-INSERT INTO source_records AS sr (source_org_id, record_key, content_hash, last_feed_id, updated_at,
-    forename, middle_names, surname, preferred_forename, preferred_surname, former_surname, dob, gender,
-    address_line1, address_line2, town, postcode, upn, former_upn, uln, nhs_number)
-SELECT $1, t.record_key, t.content_hash, $2, clock_timestamp(), t.forename, t.middle_names, t.surname,
-       t.preferred_forename, t.preferred_surname, t.former_surname, t.dob, t.gender, t.address_line1,
-       t.address_line2, t.town, t.postcode, t.upn, t.former_upn, t.uln, t.nhs_number
-  FROM unnest($3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-              $11::date[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-              $18::text[], $19::text[], $20::text[])
-       AS t(record_key, content_hash, forename, middle_names, surname, preferred_forename, preferred_surname,
-            former_surname, dob, gender, address_line1, address_line2, town, postcode, upn, former_upn, uln,
-            nhs_number)
-ON CONFLICT (source_org_id, record_key) DO UPDATE SET
-    content_hash = EXCLUDED.content_hash, last_feed_id = EXCLUDED.last_feed_id, updated_at = EXCLUDED.updated_at,
-    forename = EXCLUDED.forename, middle_names = EXCLUDED.middle_names, surname = EXCLUDED.surname,
-    preferred_forename = EXCLUDED.preferred_forename, preferred_surname = EXCLUDED.preferred_surname,
-    former_surname = EXCLUDED.former_surname, dob = EXCLUDED.dob, gender = EXCLUDED.gender,
-    address_line1 = EXCLUDED.address_line1, address_line2 = EXCLUDED.address_line2, town = EXCLUDED.town,
-    postcode = EXCLUDED.postcode, upn = EXCLUDED.upn, former_upn = EXCLUDED.former_upn, uln = EXCLUDED.uln,
-    nhs_number = EXCLUDED.nhs_number
-RETURNING sr.id, sr.record_key, (xmax = 0) AS inserted
-"""
 
 
 async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows: list[CensusRow],
@@ -107,11 +71,11 @@ async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows
         return {}
     columns = [[r.record_id for r in rows], [hashes[r.record_id] for r in rows]]
     columns += [[getattr(r, f) for r in rows] for f in FIELDS]
-    got = await conn.fetch(UPSERT, org_id, feed_id, *columns)
+    got = await conn.fetch(SQL["upsert"], org_id, feed_id, *columns)
     ids = {r["record_key"]: (r["id"], r["inserted"]) for r in got}
     replaced = [sid for sid, inserted in ids.values() if not inserted]
     if replaced:
-        await conn.execute("DELETE FROM source_record_carers WHERE source_record_id = ANY($1::uuid[])", replaced)
+        await conn.execute(SQL["delete_carers"], replaced)
     carers = carer_rows((ids[r.record_id][0], r) for r in rows)
     if carers:
         await conn.copy_records_to_table("source_record_carers", records=carers, columns=CARER_COLUMNS)
@@ -188,13 +152,13 @@ async def write_new(conn: asyncpg.Connection, new: NewRecords) -> list[uuid.UUID
 async def touch(conn: asyncpg.Connection, feed_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
     """Mark unchanged records as present in this feed (a full census ends the others)."""
     if ids:
-        await conn.execute("UPDATE source_records SET last_feed_id = $1 WHERE id = ANY($2::uuid[])", feed_id, ids)
+        await conn.execute(SQL["touch"], feed_id, ids)
 
 
 async def delete_keys(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
     """Drop the stored blocking keys of these source records (their content changed)."""
     if ids:
-        await conn.execute("DELETE FROM match_keys WHERE source_record_id = ANY($1::uuid[])", ids)
+        await conn.execute(SQL["delete_keys"], ids)
 
 
 async def write_keys(conn: asyncpg.Connection, sids: list[uuid.UUID], rows: np.ndarray, keys: np.ndarray) -> None:
@@ -267,14 +231,14 @@ async def ensure_keys(conn: asyncpg.Connection, rules: tuple[blocking.Rule, ...]
     """Rebuild every source record's stored keys if they were computed with other
     blocking rules (a new model, or keys never built); True if rebuilt."""
     names = ",".join(r.name for r in rules)
-    built = await conn.fetchval("SELECT rules FROM match_key_rules")
+    built = await conn.fetchval(SQL["key_rules"])
     if built == names:
         return False
-    if built is None and not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM source_records)"):
-        await conn.execute("INSERT INTO match_key_rules (rules) VALUES ($1)", names)
+    if built is None and not await conn.fetchval(SQL["any_source_record"]):
+        await conn.execute(SQL["record_key_rules"], names)
         return False
     log.info("match_keys_rebuild", rules=names)
-    await conn.execute("TRUNCATE match_keys")
+    await conn.execute(SQL["truncate_keys"])
     after = uuid.UUID(int=0)
     while True:
         got = await copy_out(conn, REBUILD, after, REBUILD_BATCH, text=MATCH_TEXT)
@@ -285,8 +249,7 @@ async def ensure_keys(conn: asyncpg.Connection, rules: tuple[blocking.Rule, ...]
         sids = [uuid.UUID(s) for s in tbl.ids]
         await write_keys(conn, sids, rows, keys)
         after = sids[-1]
-    await conn.execute("""INSERT INTO match_key_rules (rules) VALUES ($1)
-                          ON CONFLICT (one) DO UPDATE SET rules = EXCLUDED.rules, built_at = now()""", names)
+    await conn.execute(SQL["rebuilt_key_rules"], names)
     return True
 
 
@@ -313,8 +276,4 @@ def name_counts(tbl: table.Table, rows) -> dict[tuple[str, str], int]:
 
 async def add_counts(conn: asyncpg.Connection, counts: dict[tuple[str, str], int]) -> None:
     if counts:
-        await conn.execute(
-            """INSERT INTO match_term_counts AS c (kind, value, n)
-               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-               ON CONFLICT (kind, value) DO UPDATE SET n = c.n + EXCLUDED.n""",
-            [k for k, _ in counts], [v for _, v in counts], list(counts.values()))
+        await conn.execute(SQL["add_counts"], [k for k, _ in counts], [v for _, v in counts], list(counts.values()))

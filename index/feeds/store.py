@@ -15,8 +15,10 @@ import zlib
 import asyncpg
 import msgspec
 
-from index import errors, organisations
+from index import errors, organisations, sql
 from index.feeds import intake, parse
+
+SQL = sql.queries("feeds_store")
 
 SOURCE_KINDS = ("school", "gp", "health_visiting", "local_authority", "social_care", "youth_justice",
                 "connexions")
@@ -70,21 +72,19 @@ async def add_source(conn: asyncpg.Connection, org: organisations.NewOrganisatio
         raise errors.Invalid(f"kind must be one of {', '.join(SOURCE_KINDS)}", field="kind")
     if org.la_code is None:
         raise errors.Invalid("a feed source needs its LA (the owner of the children it creates)", field="la")
-    existing = await conn.fetchrow("SELECT id, kind FROM organisations WHERE code = $1", org.code)
+    existing = await conn.fetchrow(SQL["organisation_by_code"], org.code)
     if existing is not None:
         if existing["kind"] != org.kind:
             raise errors.Conflict(f"organisation {org.code} exists with kind {existing['kind']}")
-        await conn.execute("UPDATE organisations SET feed_source = true WHERE id = $1", existing["id"])
+        await conn.execute(SQL["mark_feed_source"], existing["id"])
         return existing["id"]
     org_id = await organisations.add(conn, org)
-    await conn.execute("UPDATE organisations SET feed_source = true WHERE id = $1", org_id)
+    await conn.execute(SQL["mark_feed_source"], org_id)
     return org_id
 
 
 async def source(conn: asyncpg.Connection, *, code: str | None = None, org_id: int | None = None) -> Source:
-    row = await conn.fetchrow(
-        "SELECT id, code, kind, la_code, urn, laestab FROM organisations "
-        "WHERE feed_source AND (code = $1 OR id = $2)", code, org_id)
+    row = await conn.fetchrow(SQL["source"], code, org_id)
     if row is None:
         raise errors.NotFound(f"no feed source {code or org_id}: register it with 'isindex source add'")
     return Source(org_id=row["id"], code=row["code"], kind=row["kind"], la_code=row["la_code"], urn=row["urn"],
@@ -129,69 +129,47 @@ async def submit(conn: asyncpg.Connection, src: Source, file: bytes | intake.Pre
     prepared = file if isinstance(file, intake.Prepared) else intake.prepare(file, format, max_bytes=max_bytes)
     _check_source_school(src, prepared.header)
     rejected = prepared.error is not None
-    feed_id = await conn.fetchval(
-        """INSERT INTO feeds (source_org_id, sha256, format, full_census, submitted_by, status, error, finished_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'rejected' THEN now() END)
-           ON CONFLICT ON CONSTRAINT feeds_same_content DO NOTHING RETURNING id""",
-        src.org_id, prepared.sha256, prepared.format, full, submitted_by,
-        "rejected" if rejected else "queued", prepared.error)
+    feed_id = await conn.fetchval(SQL["submit"], src.org_id, prepared.sha256, prepared.format, full, submitted_by,
+                                  "rejected" if rejected else "queued", prepared.error)
     if feed_id is None:
-        existing = await conn.fetchval(
-            "SELECT id FROM feeds WHERE source_org_id = $1 AND sha256 = $2 AND full_census = $3",
-            src.org_id, prepared.sha256, full)
+        existing = await conn.fetchval(SQL["same_feed"], src.org_id, prepared.sha256, full)
         return existing, False
     if not rejected:
-        await conn.execute(
-            "INSERT INTO feed_files (feed_id, compressed, size, expires_at, content) "
-            "VALUES ($1, $2, $3, now() + $4::interval, 'rows')",
-            feed_id, prepared.stored, prepared.size, dt.timedelta(days=keep_days))
+        await conn.execute(SQL["store_rows"], feed_id, prepared.stored, prepared.size, dt.timedelta(days=keep_days))
     return feed_id, True
 
 
 async def stored_rows(conn: asyncpg.Connection, feed_id: uuid.UUID, *, max_bytes: int):
     """The feed's rows as stored at submission (parse.Parsed), or None when no longer kept.
     Raises FileError for a file stored whole before migration 0014 that cannot be read."""
-    row = await conn.fetchrow("SELECT compressed, content FROM feed_files WHERE feed_id = $1", feed_id)
+    row = await conn.fetchrow(SQL["stored_rows"], feed_id)
     if row is None:
         return None
     if row["content"] == "rows":
         return intake.decode_rows(row["compressed"])
-    fmt = await conn.fetchval("SELECT format FROM feeds WHERE id = $1", feed_id)
+    fmt = await conn.fetchval(SQL["feed_format"], feed_id)
     return parse.parse(zlib.decompress(row["compressed"]), fmt, max_bytes=max_bytes)
 
 
 async def drop_rows(conn: asyncpg.Connection, feed_id: uuid.UUID) -> None:
     """A processed (or rejected) feed keeps nothing of its file."""
-    await conn.execute("DELETE FROM feed_files WHERE feed_id = $1", feed_id)
+    await conn.execute(SQL["drop_rows"], feed_id)
 
 
 async def purge_expired_files(conn: asyncpg.Connection) -> int:
     """Drop stored rows past their keep date (a feed never processed; its row stays)."""
-    result = await conn.execute("DELETE FROM feed_files WHERE expires_at < now()")
+    result = await conn.execute(SQL["purge_expired_files"])
     return int(result.split()[-1])
-
-
-STATUS = """
-SELECT f.id, o.code AS source, f.format, f.full_census, f.status, f.error, f.rows, f.rows_done, f.linked,
-       f.created, f.review, f.rejected, f.unchanged, f.leavers, f.model_version, f.submitted_at, f.finished_at,
-       f.source_org_id, o.la_code
-  FROM feeds f JOIN organisations o ON o.id = f.source_org_id
- WHERE f.id = $1
-"""
 
 
 async def status(conn: asyncpg.Connection, feed_id: uuid.UUID, *,
                  max_errors: int = 1000) -> tuple[FeedStatus, tuple[int, str | None]]:
     """The feed's status and counts with its row errors, and its source's (organisation id, LA)."""
-    row = await conn.fetchrow(STATUS, feed_id)
+    row = await conn.fetchrow(SQL["status"], feed_id)
     if row is None:
         raise errors.NotFound("no such feed")
-    problems = await conn.fetch(
-        "SELECT row, column_name, message FROM feed_row_errors WHERE feed_id = $1 ORDER BY row LIMIT $2",
-        feed_id, max_errors)
-    warnings = await conn.fetch(
-        "SELECT row, column_name, message FROM feed_row_warnings WHERE feed_id = $1 ORDER BY row, column_name "
-        "LIMIT $2", feed_id, max_errors)
+    problems = await conn.fetch(SQL["row_errors"], feed_id, max_errors)
+    warnings = await conn.fetch(SQL["row_warnings"], feed_id, max_errors)
     return FeedStatus(
         **_summary(row), error=row["error"], rows_done=row["rows_done"], model_version=row["model_version"],
         errors=[RowProblem(p["row"], p["column_name"], p["message"]) for p in problems],
@@ -199,26 +177,15 @@ async def status(conn: asyncpg.Connection, feed_id: uuid.UUID, *,
     ), (row["source_org_id"], row["la_code"])
 
 
-LIST = """
-SELECT f.id, o.code AS source, f.format, f.full_census, f.status, f.rows, f.linked, f.created, f.review,
-       f.rejected, f.unchanged, f.leavers, f.submitted_at, f.finished_at
-  FROM feeds f JOIN organisations o ON o.id = f.source_org_id
- WHERE (o.id = $1 OR o.la_code = $2)
-   AND ($3::uuid IS NULL OR (f.submitted_at, f.id) < (SELECT submitted_at, id FROM feeds WHERE id = $3))
- ORDER BY f.submitted_at DESC, f.id DESC
- LIMIT $4
-"""
-
-
 async def list_feeds(conn: asyncpg.Connection, *, org_id: int | None = None, la_code: str | None = None,
                      before: uuid.UUID | None = None, limit: int = 50) -> list[FeedSummary]:
     """Feeds of one organisation (org_id) or of every source of an LA (la_code), newest
     first; `before` is the id of the last feed of the previous page."""
-    return [FeedSummary(**_summary(r)) for r in await conn.fetch(LIST, org_id, la_code, before, limit)]
+    return [FeedSummary(**_summary(r)) for r in await conn.fetch(SQL["list"], org_id, la_code, before, limit)]
 
 
 def _summary(row: asyncpg.Record) -> dict:
-    """FeedSummary's fields from a feeds row joined to its source (STATUS, LIST)."""
+    """FeedSummary's fields from a feeds row joined to its source (the status and list queries)."""
     return dict(id=row["id"], source=row["source"], format=row["format"], full=row["full_census"],
                 status=row["status"], rows=row["rows"], linked=row["linked"], new=row["created"], review=row["review"],
                 rejected=row["rejected"], unchanged=row["unchanged"], leavers=row["leavers"],
