@@ -55,6 +55,7 @@ import msgspec
 from index import errors, policy, registry
 from index.auth import Principal
 from index.feeds import apply
+from matching import schemes
 from matching.census import Carer, CensusRow
 
 ACTIONS = ("link", "new", "not_this_child")
@@ -477,7 +478,7 @@ async def _drop_identifiers(conn: asyncpg.Connection, child_id: uuid.UUID, sourc
     kept: set[tuple[str, str]] = set()
     for r in await conn.fetch(IDENTIFIER_SOURCES, child_id, source_record_id):
         pairs = {(scheme, value) for scheme, _, value, _, _ in registry.identifiers_of(
-            upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"], former_upns=[r["former_upn"]])}
+            {name: r[name] for name in schemes.NAMES})}
         (given if r["id"] == source_record_id else kept).update(pairs)
     gone = sorted(given - kept)
     if gone:
