@@ -12,6 +12,7 @@ query parameter that carry it. Everything else about it is an attribute here:
 - `ctf_element`: where a Common Transfer File's Pupil carries it (None: a CTF does not);
 - `length`: the length of a valid normalised value;
 - `many`: a child may hold several (its former UPNs);
+- `summary`: shown in one-line summaries (`isindex review list`; a former UPN is not);
 - `matching`: how it counts in matching (None: stored, shown and searched only).
 
 Adding a scheme is an entry in SCHEMES plus a migration (the `child_identifiers.scheme`
@@ -60,6 +61,7 @@ class Scheme:
     ctf_element: str | None
     length: int
     many: bool = False
+    summary: bool = True
     temporary: bool = False            # has temporary values (a UPN's last character a letter)
     matching: Matching | None = None
 
@@ -74,7 +76,7 @@ SCHEMES: tuple[Scheme, ...] = (
     Scheme("upn", "UPN", "upn", ("upn", "former_upn"), "UPN", 13, temporary=True,
            matching=Matching("upn", order=1, conflict_holds=True, trains=True)),
     Scheme("former_upn", "Former UPN", "upn", ("former_upn", "upn"), "BasicDetails/FormerUPN", 13, many=True,
-           temporary=True, matching=Matching("upn", order=1, conflict_holds=True, trains=True)),
+           summary=False, temporary=True, matching=Matching("upn", order=1, conflict_holds=True, trains=True)),
     Scheme("uln", "ULN", "uln", ("uln",), "UniqueLearnerNumber", 10,
            matching=Matching("uln", order=3, conflict_holds=False, trains=False)),
     Scheme("nhs_number", "NHS number", "nhs_number", ("nhs_number",), None, 10,
