@@ -30,7 +30,6 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")     # a line break or other C0/C1 c
 BIDI = re.compile("[" + normalise.BIDI_CONTROLS + "]")
 
 
-
 class Parsed(msgspec.Struct, kw_only=True):
     format: str
     rows: list[CensusRow]

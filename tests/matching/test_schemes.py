@@ -5,6 +5,8 @@ A failure here after adding a scheme names what the new entry still lacks."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from hypothesis import given, strategies as st
 
@@ -69,6 +71,15 @@ def test_check_many_agrees_with_check(name):
 def test_a_check_never_raises(raw):
     for scheme in schemes.SCHEMES:
         assert isinstance(scheme.check(raw), identifiers.Checked)
+
+
+@given(st.text(alphabet="0123456789ABHZ -\t", max_size=16))
+def test_a_normalised_value_checks_as_its_raw_form_did(raw):
+    """What is stored (the normalised value) is valid exactly when what was sent was."""
+    for scheme in schemes.SCHEMES:
+        checked = scheme.check(raw)
+        again = scheme.check(checked.value)
+        assert (again.value, again.valid, again.temporary) == (checked.value, checked.valid, checked.temporary)
 
 
 def test_unknown_scheme_is_named():
@@ -137,7 +148,7 @@ def test_census_columns_and_rows_carry_every_scheme():
         assert name in census.COLUMNS, name
         assert name in CensusRow.__struct_fields__, f"CensusRow has no field {name}"
         assert name in census.ROW_TEXT_FIELDS, name
-    row = CensusRow(row=2, record_id="r1", forename="Ann", surname="Lee", dob=census._dob("2019-01-02"),
+    row = CensusRow(row=2, record_id="r1", forename="Ann", surname="Lee", dob=datetime.date(2019, 1, 2),
                     **{name: raw for name, raw, _ in GOOD})
     columns = census_columns.rows_to_columns([row])
     assert {name: columns[name].to_pylist() for name in schemes.NAMES} == {name: [raw] for name, raw, _ in GOOD}
