@@ -14,6 +14,7 @@ from cli import args as types
 from cli import database
 from cli.output import print_json
 from index import audit, db
+from matching import schemes
 
 REVIEW_LIST_MAX = 10_000
 
@@ -43,9 +44,9 @@ def render(items) -> str:
                      f"reasons: {', '.join(item.reasons) or '-'}{flags}")
         rows = [("", "incoming", f"{r.source}/{r.record_key}", _name(r.forename, r.middle_names, r.surname),
                  r.dob.isoformat() if r.dob else "-", r.gender or "-", _address(r.address_line1, r.town, r.postcode),
-                 _ids([("upn", r.upn), ("uln", r.uln), ("nhs_number", r.nhs_number)]))]
+                 _ids([(s.name, getattr(r, s.name)) for s in schemes.SCHEMES if s.summary]))]
         for c in item.candidates:
-            ids = _ids([(i.scheme, i.value) for i in c.identifiers if i.scheme != "former_upn"])
+            ids = _ids([(i.scheme, i.value) for i in c.identifiers if schemes.get(i.scheme).summary])
             status = "ruled out" if c.ruled_out else f"{c.match_weight:+.1f}"
             rows.append((str(c.rank), status, str(c.child_id), _name(c.forename, c.middle_names, c.surname),
                          c.dob.isoformat(), c.sex, "(shielded)" if c.notice else _address(c.address_line1, c.town,

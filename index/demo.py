@@ -20,7 +20,7 @@ import asyncpg
 from index import auth, registry, sql
 from index.demo_data import SENSITIVE_KINDS, DemoChild, generate
 from index.feeds import apply, records, store
-from matching import model as mmodel
+from matching import model as mmodel, schemes
 from matching.census import Carer, CensusRow
 
 SQL = sql.queries("demo")
@@ -117,9 +117,8 @@ async def _drop_key_indexes(conn: asyncpg.Connection) -> list[str]:
 def census_row(c: DemoChild) -> CensusRow:
     """The demo child as its LA's own system records it (a census row of that source)."""
     return CensusRow(
-        row=0, record_id=f"DEMO{c.index}", forename=c.forename, surname=c.surname, dob=c.dob, upn=c.upn,
-        former_upn=c.former_upns[0] if c.former_upns else None, uln=c.uln, nhs_number=c.nhs_number,
-        middle_names=c.middle_names, preferred_forename=c.preferred_forename,
+        row=0, record_id=f"DEMO{c.index}", forename=c.forename, surname=c.surname, dob=c.dob,
+        **registry.first_values(c), middle_names=c.middle_names, preferred_forename=c.preferred_forename,
         preferred_surname=c.preferred_surname, former_surname=c.former_surnames[0] if c.former_surnames else None,
         gender=GENDER.get(c.sex, "U"), address_line1=c.address_line1, address_line2=c.address_line2, town=c.town,
         postcode=c.postcode,
@@ -163,7 +162,7 @@ def _prepare(batch: list[DemoChild], org_ids: dict[str, int], setters: dict[str,
             forename=c.forename, middle_names=c.middle_names, surname=c.surname,
             preferred_forename=c.preferred_forename, preferred_surname=c.preferred_surname,
             former_surnames=list(c.former_surnames), sex=c.sex, dob=c.dob, owning_la=c.la_code,
-            upn=c.upn, former_upns=list(c.former_upns), uln=c.uln, nhs_number=c.nhs_number,
+            **{name: getattr(c, name) for name in map(registry.field_of, schemes.SCHEMES)},
         )
         out.children.append((cid, c.forename, c.middle_names, c.surname, c.preferred_forename, c.preferred_surname,
                              c.sex, c.dob, ADDRESS_STATES.get(c.address_state, c.address_state), c.address_line1,

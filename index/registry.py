@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import asyncpg
 import msgspec
 
 from index import errors
 from index.records import Carer as NewCarer   # a carer to store has the shape a record shows
-from matching import identifiers, normalise
+from matching import identifiers, normalise, schemes
 
 
 class NewChild(msgspec.Struct, kw_only=True):
@@ -39,6 +39,7 @@ class NewChild(msgspec.Struct, kw_only=True):
     address_line2: str | None = None
     town: str | None = None
     postcode: str | None = None
+    # One field per identifier scheme (matching/schemes.py; see field_of).
     upn: str | None = None
     former_upns: list[str] = []
     uln: str | None = None
@@ -78,27 +79,46 @@ def name_rows(forename: str, surname: str, dob: dt.date, *, preferred_forename: 
     return rows
 
 
+def field_of(scheme: schemes.Scheme) -> str:
+    """NewChild's field for a scheme: its name, or the plural (a list) for a scheme a child
+    may hold many of ("former_upns")."""
+    return f"{scheme.name}s" if scheme.many else scheme.name
+
+
+def identifier_fields(values: Mapping[str, str | None]) -> dict[str, str | list[str] | None]:
+    """NewChild's identifier fields from one raw value per scheme name (a census row's)."""
+    return {field_of(s): ([raw] if raw else []) if s.many else raw
+            for s in schemes.SCHEMES for raw in (values.get(s.name),)}
+
+
+def first_values(child) -> dict[str, str | None]:
+    """One raw value per scheme name from a NewChild (or anything with its identifier
+    fields, a demo child): the first of a scheme a child may hold many of."""
+    return {s.name: (getattr(child, field_of(s)) or [None])[0] if s.many else getattr(child, s.name)
+            for s in schemes.SCHEMES}
+
+
 def identifier_rows(child: NewChild) -> list[tuple[str, str, str, bool, bool]]:
     """(scheme, raw, value, valid, temporary); invalid identifiers are kept, flagged."""
-    return identifiers_of(upn=child.upn, uln=child.uln, nhs_number=child.nhs_number, former_upns=child.former_upns)
+    return identifiers_of({s.name: getattr(child, field_of(s)) for s in schemes.SCHEMES})
 
 
-def identifiers_of(*, upn: str | None = None, uln: str | None = None, nhs_number: str | None = None,
-                   former_upns: Iterable[str | None] = ()) -> list[tuple[str, str, str, bool, bool]]:
-    """identifier_rows from the identifiers themselves (a source record's, say)."""
-    wanted = [("upn", upn), ("uln", uln), ("nhs_number", nhs_number)]
-    wanted += [("former_upn", raw) for raw in former_upns]
+def identifiers_of(given: Mapping[str, str | Iterable[str | None] | None]) -> list[tuple[str, str, str, bool, bool]]:
+    """identifier_rows from the identifiers themselves (a source record's, say): by scheme
+    name, one raw value or, for a scheme a child may hold many of, several."""
     rows = []
     seen = set()
-    for scheme, raw in wanted:
-        if not raw:
-            continue
-        checked = identifiers.check("upn" if scheme == "former_upn" else scheme, raw)
-        value = checked.value[:20] if checked.value else "X"
-        if (scheme, value) in seen:
-            continue
-        seen.add((scheme, value))
-        rows.append((scheme, raw[:40], value, checked.valid, checked.temporary))
+    for scheme in schemes.SCHEMES:
+        raws = given.get(scheme.name)
+        for raw in [raws] if raws is None or isinstance(raws, str) else raws:
+            if not raw:
+                continue
+            checked = scheme.check(raw)
+            value = checked.value[:20] if checked.value else "X"
+            if (scheme.name, value) in seen:
+                continue
+            seen.add((scheme.name, value))
+            rows.append((scheme.name, raw[:40], value, checked.valid, checked.temporary))
     return rows
 
 

@@ -56,6 +56,7 @@ from index import errors, policy, registry, sql
 from index.auth import Principal
 from index.feeds import apply
 from index.records import IdentifierValue as Identifier
+from matching import schemes
 from matching.census import Carer, CensusRow
 
 SQL = sql.queries("review")
@@ -381,7 +382,7 @@ async def _drop_identifiers(conn: asyncpg.Connection, child_id: uuid.UUID, sourc
     kept: set[tuple[str, str]] = set()
     for r in await conn.fetch(SQL["identifier_sources"], child_id, source_record_id):
         pairs = {(scheme, value) for scheme, _, value, _, _ in registry.identifiers_of(
-            upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"], former_upns=[r["former_upn"]])}
+            {name: r[name] for name in schemes.NAMES})}
         (given if r["id"] == source_record_id else kept).update(pairs)
     gone = sorted(given - kept)
     if gone:

@@ -13,6 +13,7 @@ import uuid
 import msgspec
 
 from index import sar as s
+from matching import schemes
 
 LABELS = {
     "dob": "Date of birth",
@@ -21,10 +22,7 @@ LABELS = {
     "la_code": "LA",
     "from_la": "From LA",
     "to_la": "To LA",
-    "uln": "ULN",
-    "upn": "UPN",
-    "former_upn": "Former UPN",
-    "nhs_number": "NHS number",
+    **{scheme.name: scheme.label for scheme in schemes.SCHEMES},   # "NHS number", "Former UPN", ...
     "id": "Id",
     "feed_id": "Feed id",
     "review_id": "Review item id",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching import schemes
 from matching.table import MISSING, Table
 
 
@@ -24,9 +25,8 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("upn", (("upn", "former_upn"),)),
-    Rule("nhs_number", (("nhs_number",),)),
-    Rule("uln", (("uln",),)),
+    # One per identifier comparison of matching/schemes.py: upn (a UPN or a former UPN), nhs_number, uln.
+    *(Rule(name, (tuple(s.name for s in group),)) for name, group in schemes.comparisons().items()),
     Rule("dob_surname_sound", (("dob",), ("surname_sound", "preferred_surname_sound", "former_surname_sound"))),
     Rule("dob_unordered_surname_sound", (("dob_unordered",), ("surname_sound",))),
     # Either name with the date of birth: also meets forename and surname swapped.
@@ -291,7 +291,7 @@ def _readable(table: Table, name: str, value: int) -> str | None:
         return chr(value)
     if name.endswith("_sound"):
         return v.sounds.values[value]
-    if name in ("upn", "former_upn", "uln", "nhs_number"):
+    if name in schemes.BY_NAME:
         return v.ids.values[value].split(":", 1)[1]
     if name in ("pc_unit", "town"):
         return v.places.values[value]

@@ -16,12 +16,12 @@ from collections.abc import Iterable, Iterator
 
 import msgspec
 
-from matching import normalise
+from matching import normalise, schemes
 
 REQUIRED = ("record_id", "forename", "surname", "dob")
 CARER_FIELDS = ("forename", "surname", "relationship", "parental_responsibility", "phone")
 COLUMNS = (
-    "record_id", "upn", "former_upn", "uln", "nhs_number", "forename", "middle_names", "surname",
+    "record_id", *schemes.NAMES, "forename", "middle_names", "surname",
     "preferred_forename", "preferred_surname", "former_surname", "dob", "gender",
     "address_line1", "address_line2", "town", "postcode",
     *(f"carer{i}_{f}" for i in (1, 2) for f in CARER_FIELDS),
@@ -64,6 +64,7 @@ class CensusRow(msgspec.Struct, frozen=True):
     forename: str
     surname: str
     dob: datetime.date
+    # One field per identifier scheme (matching/schemes.py), named as the scheme.
     upn: str | None = None
     former_upn: str | None = None
     uln: str | None = None
@@ -270,8 +271,7 @@ def parse_row(line: int, columns: list[str], cells: list[str]) -> CensusRow | Ro
     get = raw.get
     return CensusRow(
         row=line, record_id=raw["record_id"], forename=raw["forename"], surname=raw["surname"], dob=raw["dob"],
-        upn=get("upn") or None, former_upn=get("former_upn") or None, uln=get("uln") or None,
-        nhs_number=get("nhs_number") or None, middle_names=get("middle_names") or None,
+        **{scheme: get(scheme) or None for scheme in schemes.NAMES}, middle_names=get("middle_names") or None,
         preferred_forename=get("preferred_forename") or None, preferred_surname=get("preferred_surname") or None,
         former_surname=get("former_surname") or None, gender=get("gender") or None,
         address_line1=get("address_line1") or None, address_line2=get("address_line2") or None,

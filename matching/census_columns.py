@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from matching import census
+from matching import census, schemes
 from matching.census import CONVERT, MAX_CELL, REQUIRED, CensusRow, RowError
 
 Source = dict[str, pa.Array]
@@ -25,8 +25,7 @@ Source = dict[str, pa.Array]
 def rows_to_columns(rows: list[CensusRow]) -> Source:
     """Census columns as strings ('' when empty) from parsed rows."""
     plain = ("record_id", "forename", "middle_names", "surname", "preferred_forename", "preferred_surname",
-             "former_surname", "gender", "postcode", "address_line1", "address_line2", "town", "upn",
-             "former_upn", "uln", "nhs_number")
+             "former_surname", "gender", "postcode", "address_line1", "address_line2", "town", *schemes.NAMES)
     out = {name: [getattr(r, name) or "" for r in rows] for name in plain}
     out["dob"] = [r.dob.isoformat() for r in rows]
     for i in (1, 2):

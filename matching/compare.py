@@ -19,8 +19,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from matching import variants
-from matching.table import MISSING, Table
+from matching import schemes, variants
+from matching.table import MISSING, Table, permanent
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,10 @@ CENSUS: tuple[Comparison, ...] = (
                            "postcode", "line", "similar_line", "carer", "sector", "district_or_town", "else"),
                tf=(("carer1", "carer1_forename"), ("carer2", "carer2_forename")), tf_level=7),
     Comparison("sex", ("agree", "disagree")),
-    Comparison("upn", ("agree", "conflict", "else")),
-    Comparison("nhs_number", ("agree", "conflict")),
-    Comparison("uln", ("agree", "conflict")),
+    # One per identifier comparison of matching/schemes.py (upn, nhs_number, uln): agree,
+    # conflict, and else when a scheme has temporary values (only permanent ones conflict).
+    *(Comparison(name, ("agree", "conflict", "else") if group[0].temporary else ("agree", "conflict"))
+      for name, group in schemes.comparisons().items()),
 )
 COMPARISONS = CENSUS
 _PARTS = ("exact", "jaro_winkler_0.9", "jaro_winkler_0.7", "else")
@@ -326,15 +327,22 @@ def sex(L: Table, R: Table, li, ri) -> np.ndarray:
     return np.where(ok, np.where(a == b, 1, 2), 0).astype(np.int8)
 
 
-def upn(L: Table, R: Table, li, ri) -> np.ndarray:
-    a, b = L["upn"][li], R["upn"][ri]
-    agree = _any_equal(L, R, li, ri, ("upn", "former_upn"), ("upn", "former_upn"))
-    permanent = L["upn_permanent"][li] & R["upn_permanent"][ri]
-    levels = np.zeros(len(li), dtype=np.int8)
-    _assign(levels, agree, 1)
-    _assign(levels, _present(a, b) & permanent & (a != b), 2)
-    _assign(levels, _present(a, b), 3)
-    return levels
+def _with_temporary(columns: tuple[str, ...]):
+    """A UPN's comparison: agree when any of the columns (UPN, former UPN) agree on
+    either side; conflict when the first column's values differ and both are permanent;
+    else when they differ otherwise."""
+    first = columns[0]
+
+    def compare(L: Table, R: Table, li, ri) -> np.ndarray:
+        a, b = L[first][li], R[first][ri]
+        agree = _any_equal(L, R, li, ri, columns, columns)
+        both_permanent = L[permanent(first)][li] & R[permanent(first)][ri]
+        levels = np.zeros(len(li), dtype=np.int8)
+        _assign(levels, agree, 1)
+        _assign(levels, _present(a, b) & both_permanent & (a != b), 2)
+        _assign(levels, _present(a, b), 3)
+        return levels
+    return compare
 
 
 def _identifier(column: str):
@@ -342,6 +350,15 @@ def _identifier(column: str):
         a, b = L[column][li], R[column][ri]
         return np.where(_present(a, b), np.where(a == b, 1, 2), 0).astype(np.int8)
     return compare
+
+
+def _identifier_function(group: tuple[schemes.Scheme, ...]):
+    if group[0].temporary:
+        return _with_temporary(tuple(s.name for s in group))
+    if len(group) > 1:
+        raise ValueError(f"schemes {', '.join(s.name for s in group)} share a comparison: only a scheme "
+                         "with temporary values (a UPN) is compared with others")
+    return _identifier(group[0].name)
 
 
 def house_number(L: Table, R: Table, li, ri) -> np.ndarray:
@@ -393,7 +410,7 @@ def names_swapped(L: Table, R: Table, li, ri) -> np.ndarray:
 
 FUNCTIONS = {
     "forename": forename, "middle_names": middle_names, "surname": surname, "dob": dob, "address": address,
-    "sex": sex, "upn": upn, "nhs_number": _identifier("nhs_number"), "uln": _identifier("uln"),
+    "sex": sex, **{name: _identifier_function(group) for name, group in schemes.comparisons().items()},
     "house_number": house_number, "street": _part("street", "lines"), "address_line2": _part("line2", "lines"),
     "town": _part("town", "places"), "postcode": postcode, "names_swapped": names_swapped,
 }

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching import schemes
 from matching.compare import COMPARISONS, Comparison, level_of
 from matching.model import Thresholds, bits
 from matching.table import MISSING, Table
@@ -77,6 +78,13 @@ class Columns:
         if k is None:
             return np.zeros(len(levels), dtype=bool)
         return np.isin(levels[:, k], [level_of(name, label) for label in labels])
+
+    def at_any(self, levels: np.ndarray, names: tuple[str, ...], label: str) -> np.ndarray:
+        """Pairs whose level for any of `names` is `label`."""
+        out = np.zeros(len(levels), dtype=bool)
+        for name in names:
+            out |= self.at(levels, name, label)
+        return out
 
     def levels(self, levels: np.ndarray, name: str) -> np.ndarray | None:
         k = self.index.get(name)
@@ -194,15 +202,21 @@ def batch_twins(incoming: Table) -> np.ndarray:
     return out
 
 
+# The identifier comparisons (matching/schemes.py), and those whose conflict holds an auto-link.
+IDENTIFIERS = tuple(schemes.comparisons())
+CONFLICTS = tuple(name for name, group in schemes.comparisons().items() if group[0].matching.conflict_holds)
+
+
 def identifier_agrees(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    """Any identifier comparison agrees: UPN (or a former UPN), NHS number, ULN."""
     columns = columns or Columns()
-    return (columns.at(levels, "upn", "agree") | columns.at(levels, "nhs_number", "agree")
-            | columns.at(levels, "uln", "agree"))
+    return columns.at_any(levels, IDENTIFIERS, "agree")
 
 
 def identifier_conflict(levels: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    """Two different permanent UPNs, or two different NHS numbers (not ULNs)."""
     columns = columns or Columns()
-    return columns.at(levels, "upn", "conflict") | columns.at(levels, "nhs_number", "conflict")
+    return columns.at_any(levels, CONFLICTS, "conflict")
 
 
 def would_link(levels: np.ndarray, weights: np.ndarray, auto_bits: float, columns: Columns | None = None,

@@ -287,6 +287,7 @@ def check(scheme: str, raw: str) -> Checked | None:
 # built from the same constants (LA_CODES, UPN_ALPHABET, NHS_RANGES).
 
 _VECTOR_WIDTH = {"upn": 13, "uln": 10, "nhs_number": 10}
+VECTORISED = frozenset(_VECTOR_WIDTH)      # the schemes check_many takes
 
 
 def _byte_table(chars: str, dtype=bool, values=None) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from matching import identifiers, normalise
+from matching import identifiers, normalise, schemes
 from matching.census import CensusRow
 
 MISSING = -1
@@ -109,6 +109,14 @@ class Vocabs:
         return have
 
 
+def permanent(scheme: str) -> str:
+    """The column saying whether a scheme's value is permanent ("upn_permanent")."""
+    return f"{scheme}_permanent"
+
+
+# The schemes whose permanence is compared: the first of each comparison with temporary values (UPN).
+_PERMANENT = tuple(group[0].name for group in schemes.comparisons().values() if group[0].temporary)
+
 # Column names of a Table, with their dtype. Name codes index Vocabs.names.
 COLUMNS: dict[str, type] = {
     "forename": np.int32, "preferred_forename": np.int32, "middle1": np.int32, "middle2": np.int32,
@@ -116,7 +124,9 @@ COLUMNS: dict[str, type] = {
     "surname_part1": np.int32, "surname_part2": np.int32,
     "dob": np.int32, "sex": np.int8,
     "address": np.int32, "house_number": np.int32, "street": np.int32, "line2": np.int32, "town": np.int32, "pc_unit": np.int32, "pc_sector": np.int32, "pc_district": np.int32,
-    "upn": np.int32, "upn_permanent": np.bool_, "former_upn": np.int32, "uln": np.int32, "nhs_number": np.int32,
+    # Each identifier scheme (matching/schemes.py), and whether a UPN is permanent.
+    **{s.name: np.int32 for s in schemes.matched()},
+    **{permanent(name): np.bool_ for name in _PERMANENT},
     "carer1": np.int32, "carer1_forename": np.int32, "carer1_surname": np.int32,
     "carer2": np.int32, "carer2_forename": np.int32, "carer2_surname": np.int32,
 }
@@ -309,10 +319,11 @@ def build(vocabs: Vocabs, rows: Iterable[CensusRow | dict] | None = None, *, sou
     data["street"] = number_street[:, 1].astype(np.int64) if n else np.zeros(0, np.int64)
     data["line2"] = _map(col("address_line2"), lambda v: vocabs.lines.code(lines(v)))
     data["town"] = _map(col("town"), lambda v: vocabs.places.code(fold(v)))
-    data["upn"], data["upn_permanent"] = _identifiers(vocabs, "upn", col("upn"), known_ids_only)
-    data["former_upn"] = _identifiers(vocabs, "upn", col("former_upn"), known_ids_only)[0]
-    data["uln"] = _identifiers(vocabs, "uln", col("uln"), known_ids_only)[0]
-    data["nhs_number"] = _identifiers(vocabs, "nhs_number", col("nhs_number"), known_ids_only)[0]
+    for scheme in schemes.matched():
+        codes, is_permanent = _identifiers(vocabs, scheme.checked_as, col(scheme.name), known_ids_only)
+        data[scheme.name] = codes
+        if scheme.name in _PERMANENT:
+            data[permanent(scheme.name)] = is_permanent
     carers = {}
     for i in (1, 2):
         carers[i] = (_map(col(f"carer{i}_forename"), vocabs.name), _map(col(f"carer{i}_surname"), vocabs.name))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import structlog
 
-from matching import blocking, compare
+from matching import blocking, compare, schemes
 from matching.compare import COMPARISONS, Comparison
 from matching.model import FORMAT, Field, Level, Model, Settings, Thresholds
 from matching.table import Table
@@ -28,8 +28,12 @@ class TrainingRule:
     fixed: tuple[str, ...]      # comparisons whose m this rule cannot estimate
 
 
+# The identifiers block: any scheme of matching/schemes.py that trains (UPN, former UPN,
+# NHS number; not ULN), fixing its comparison's m.
+_TRAINS = tuple(s for s in schemes.matched() if s.matching.trains)
 TRAINING_RULES = (
-    TrainingRule(blocking.Rule("identifiers", (("upn", "former_upn", "nhs_number"),)), ("upn", "nhs_number")),
+    TrainingRule(blocking.Rule("identifiers", (tuple(s.name for s in _TRAINS),)),
+                 tuple(dict.fromkeys(s.matching.comparison for s in _TRAINS))),
     TrainingRule(blocking.Rule("dob", (("dob",),)), ("dob",)),
     TrainingRule(blocking.Rule("names", (("forename",), ("surname",))), ("forename", "surname")),
 )

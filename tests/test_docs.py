@@ -26,7 +26,7 @@ from api.app import create_app
 
 from index.feeds import ctf, parse
 from index.involvements import INDICATOR_KINDS
-from matching import census
+from matching import census, schemes
 from tests import processes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,6 +121,8 @@ def _ctf_elements() -> set[str]:
                 for part in re.split(r"[/.{}]", sub.value):
                     if re.fullmatch(r"[A-Z][A-Za-z0-9]*", part):
                         names.add(part)
+    # The identifier elements ctf.py reads are named by the scheme registry.
+    names.update(part for s in schemes.SCHEMES if s.ctf_element for part in s.ctf_element.split("/"))
     return names
 
 

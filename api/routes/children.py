@@ -9,21 +9,11 @@ from api import params
 from api.audited import Audited
 from index import children, connexions, errors, policy, retention, shielding
 from index.records import ChildRecord, SearchHit
-from matching import identifiers
+from matching import identifiers, schemes
 
 # Query parameter -> the identifier schemes it searches.
-IDENTIFIER_PARAMS = {
-    "upn": ["upn", "former_upn"],
-    "former_upn": ["former_upn", "upn"],
-    "uln": ["uln"],
-    "nhs_number": ["nhs_number"],
-}
-CHECKERS = {
-    "upn": identifiers.check_upn,
-    "former_upn": identifiers.check_upn,
-    "uln": identifiers.check_uln,
-    "nhs_number": identifiers.check_nhs_number,
-}
+IDENTIFIER_PARAMS = {s.name: list(s.searches) for s in schemes.SCHEMES}
+CHECKERS = {s.name: s.check for s in schemes.SCHEMES}
 NAME_PARAMS = ("surname", "dob", "forename", "postcode")
 
 

@@ -21,7 +21,7 @@ import asyncpg
 from index import registry, sql
 from index.feeds import survivorship
 from index.feeds.resolve import Outcome
-from matching import identifiers, normalise
+from matching import identifiers, normalise, schemes
 from matching.census import CensusRow
 
 SQL = sql.queries("feeds_apply")
@@ -57,8 +57,7 @@ def new_child(row: CensusRow, owning_la: str) -> registry.NewChild:
         former_surnames=[row.former_surname[:100]] if row.former_surname else [],
         address_line1=_cut(row.address_line1, 100), address_line2=_cut(row.address_line2, 100),
         town=_cut(row.town, 60), postcode=postcode,
-        upn=row.upn, former_upns=[row.former_upn] if row.former_upn else [], uln=row.uln,
-        nhs_number=row.nhs_number, carers=carers)
+        **registry.identifier_fields({name: getattr(row, name) for name in schemes.NAMES}), carers=carers)
 
 
 def can_create(row: CensusRow) -> str | None:
@@ -188,7 +187,7 @@ async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID], rec
     rows = await conn.fetch(SQL["linked_identifiers"], ids, records)
     values = []
     for r in rows:
-        values += [(r["child_id"], *row, r["source_org_id"]) for row in registry.identifiers_of(
-            upn=r["upn"], uln=r["uln"], nhs_number=r["nhs_number"], former_upns=[r["former_upn"]])]
+        values += [(r["child_id"], *row, r["source_org_id"])
+                   for row in registry.identifiers_of({name: r[name] for name in schemes.NAMES})]
     if values:
         await conn.execute(SQL["insert_identifiers"], *map(list, zip(*values)))

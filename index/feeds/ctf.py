@@ -44,6 +44,7 @@ import msgspec
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from matching import schemes
 from matching.census import MAX_CELL, Carer, CensusRow, FileError, RowError, relationship_code
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -229,7 +230,8 @@ def _pupil(ordinal: int, pupil: ElementTree.Element, seen: set[str]) -> CensusRo
     basic = lambda tag: _text(pupil, f"BasicDetails/{tag}")  # noqa: E731
     return CensusRow(
         row=ordinal, record_id=upn, forename=forename, surname=surname, dob=_dob(_required(pupil, "DOB")),
-        upn=upn, former_upn=basic("FormerUPN"), uln=_text(pupil, "UniqueLearnerNumber"), nhs_number=None,
+        # Each identifier a CTF carries (matching/schemes.py): UPN, former UPN, ULN.
+        **{s.name: _text(pupil, s.ctf_element) for s in schemes.SCHEMES if s.ctf_element},
         middle_names=basic("MiddleNames"), preferred_forename=basic("PreferredForename"),
         preferred_surname=basic("PreferredSurname"), former_surname=basic("FormerSurname"),
         gender=_gender(pupil), **_address(pupil.find("Address")), carers=_contacts(pupil),

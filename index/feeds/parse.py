@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 import msgspec
 
 from index.feeds import ctf
-from matching import census, identifiers, normalise
+from matching import census, identifiers, normalise, schemes
 from matching.census import CensusRow, FileError, RowError
 
 FORMATS = ("csv", "ctf")
@@ -28,11 +28,6 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")     # a line break or other C0/C1 c
 # Bidirectional embedding, override and isolate controls: invisible, they can make a
 # name display as another. Dropped from every value read from a feed (the API refuses them).
 BIDI = re.compile("[" + normalise.BIDI_CONTROLS + "]")
-
-# The identifier columns checked for warnings, and what each format calls them.
-IDENTIFIERS = (("upn", "upn", "UPN"), ("former_upn", "upn", "BasicDetails/FormerUPN"),
-               ("uln", "uln", "UniqueLearnerNumber"), ("nhs_number", "nhs_number", "nhs_number"))
-LABELS = {"upn": "UPN", "uln": "ULN", "nhs_number": "NHS number"}
 
 
 class Parsed(msgspec.Struct, kw_only=True):
@@ -140,17 +135,22 @@ def _without_bidi(row: CensusRow) -> CensusRow:
 
 
 def _identifier_warnings(rows: list[CensusRow], format: str) -> list[RowError]:
-    """One warning per row and identifier column whose value fails its check."""
+    """One warning per row and identifier column (matching/schemes.py) whose value fails its
+    check, naming the CSV column or the CTF element ("not a valid UPN" for a former UPN too)."""
     found = []
-    for field, scheme, ctf_name in IDENTIFIERS:
-        if format == "ctf" and field == "nhs_number":
+    for scheme in schemes.SCHEMES:
+        if format == "ctf" and scheme.ctf_element is None:
             continue
-        raws = [getattr(r, field) or "" for r in rows]
-        _, valid, _ = identifiers.check_many(scheme, raws)
+        raws = [getattr(r, scheme.name) or "" for r in rows]
+        if scheme.checked_as in identifiers.VECTORISED:
+            _, valid, _ = identifiers.check_many(scheme.checked_as, raws)
+        else:
+            valid = [bool(raw) and scheme.check(raw).valid for raw in raws]
         for k in (k for k, raw in enumerate(raws) if raw and not valid[k]):
-            why = identifiers.check(scheme, raws[k]).error
-            found.append(RowError(rows[k].row, ctf_name if format == "ctf" else field,
-                                  f"not a valid {LABELS[scheme]} ({why}): kept, but never used to match"))
+            why = scheme.check(raws[k]).error
+            found.append(RowError(rows[k].row, scheme.ctf_element if format == "ctf" else scheme.name,
+                                  f"not a valid {schemes.label(scheme.checked_as)} ({why}): kept, "
+                                  "but never used to match"))
     return sorted(found, key=lambda e: (e.row, e.column))
 
 
