@@ -55,7 +55,7 @@ def well_formed(token: str) -> bool:
 
 
 PRINCIPAL_BY_HASH = """
-SELECT u.id, u.name, u.role, coalesce(u.la_code, o.la_code) AS la_code, u.phone, u.email,
+SELECT u.id AS user_id, u.name, u.role, coalesce(u.la_code, o.la_code) AS la_code, u.phone, u.email,
        u.capabilities, u.suspended_at, o.id AS org_id, o.code AS org_code, o.kind AS org_kind
   FROM tokens t
   JOIN users u ON u.id = t.user_id
@@ -70,21 +70,11 @@ async def authenticate(conn: asyncpg.Connection, token: str) -> Principal:
     row = await conn.fetchrow(PRINCIPAL_BY_HASH, token_hash(token))
     if row is None:
         raise errors.Unauthenticated("the bearer token is unknown, expired or revoked")
-    if row["suspended_at"] is not None:
+    fields = dict(row)
+    if fields.pop("suspended_at") is not None:
         raise Suspended("this account is suspended pending an investigation: contact your local authority's auditors",
-                        user_id=row["id"], org_code=row["org_code"], role=row["role"])
-    return Principal(
-        user_id=row["id"],
-        name=row["name"],
-        role=row["role"],
-        org_id=row["org_id"],
-        org_code=row["org_code"],
-        org_kind=row["org_kind"],
-        la_code=row["la_code"],
-        phone=row["phone"],
-        email=row["email"],
-        capabilities=tuple(row["capabilities"]),
-    )
+                        user_id=fields["user_id"], org_code=fields["org_code"], role=fields["role"])
+    return Principal(**fields | {"capabilities": tuple(fields["capabilities"])})
 
 
 class Suspended(errors.Forbidden):

@@ -18,7 +18,7 @@ _decode_child = msgspec.json.Decoder(ChildRecord).decode
 
 IDENTIFIER_SEARCH = """
 SELECT DISTINCT c.id, c.forename, c.surname, c.preferred_forename, c.preferred_surname,
-       c.sex, c.dob, c.town, split_part(c.postcode, ' ', 1) AS postcode_district, c.shielded
+       c.sex, c.dob, c.town, nullif(split_part(c.postcode, ' ', 1), '') AS postcode_district, c.shielded
   FROM child_identifiers i JOIN children c ON c.id = i.child_id
  WHERE i.scheme = ANY($1::text[]) AND i.value = $2 AND i.valid AND c.archived_at IS NULL
  LIMIT 21
@@ -108,21 +108,4 @@ async def search_by_identifier(
     conn: asyncpg.Connection, schemes: list[str], value: str
 ) -> list[SearchHit]:
     rows = await conn.fetch(IDENTIFIER_SEARCH, schemes, value)
-    return [_hit(row, 1.0) for row in rows]
-
-
-def _hit(row: asyncpg.Record, score: float) -> SearchHit:
-    return SearchHit(
-        id=row["id"],
-        score=score,
-        grade="certain",
-        forename=row["forename"],
-        surname=row["surname"],
-        preferred_forename=row["preferred_forename"],
-        preferred_surname=row["preferred_surname"],
-        sex=row["sex"],
-        dob=row["dob"],
-        town=row["town"],
-        postcode_district=row["postcode_district"] or None,
-        shielded=row["shielded"],
-    )
+    return [SearchHit(**dict(row), score=1.0, grade="certain") for row in rows]

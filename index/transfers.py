@@ -130,23 +130,25 @@ async def accept(conn: asyncpg.Connection, who: Principal, transfer_id: uuid.UUI
 
 async def decline(conn: asyncpg.Connection, who: Principal, transfer_id: uuid.UUID) -> Transfer:
     """The receiving LA refuses; the child stays with the sending LA."""
-    with db.translate_errors():
-        row = await _locked(conn, transfer_id)
-        if _manager_la(who) != row["to_la"]:
-            raise errors.Forbidden("only the receiving LA's data managers may decline this transfer")
-        _still_open(row)
-        await conn.execute(SQL["decide"], transfer_id, "declined", who.user_id)
-        return await _one(conn, transfer_id)
+    return await _end(conn, who, transfer_id, "declined", side="to_la",
+                      refusal="only the receiving LA's data managers may decline this transfer")
 
 
 async def withdraw(conn: asyncpg.Connection, who: Principal, transfer_id: uuid.UUID) -> Transfer:
     """The sending LA takes its request back while it is still open."""
+    return await _end(conn, who, transfer_id, "withdrawn", side="from_la",
+                      refusal="only the sending LA's data managers may withdraw this transfer")
+
+
+async def _end(conn: asyncpg.Connection, who: Principal, transfer_id: uuid.UUID, status: str, *, side: str,
+               refusal: str) -> Transfer:
+    """An open request ends without moving the child, by a data manager of its `side`'s LA."""
     with db.translate_errors():
         row = await _locked(conn, transfer_id)
-        if _manager_la(who) != row["from_la"]:
-            raise errors.Forbidden("only the sending LA's data managers may withdraw this transfer")
+        if _manager_la(who) != row[side]:
+            raise errors.Forbidden(refusal)
         _still_open(row)
-        await conn.execute(SQL["decide"], transfer_id, "withdrawn", who.user_id)
+        await conn.execute(SQL["decide"], transfer_id, status, who.user_id)
         return await _one(conn, transfer_id)
 
 
