@@ -143,7 +143,10 @@ async def revoke_token(conn: asyncpg.Connection, token_id: uuid.UUID) -> bool:
 
 
 async def revoke_user_tokens(conn: asyncpg.Connection, user_id: uuid.UUID) -> int:
+    """Revoke every token of the user, and every browser session too (index.sessions):
+    their access ends, whichever way they signed in. The count is of tokens."""
     result = await conn.execute(
         "UPDATE tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
     )
+    await conn.execute("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id)
     return int(result.split()[-1])

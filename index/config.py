@@ -23,6 +23,7 @@ class Settings:
     emergency_review_hours: int = 72      # the owning LA reviews an emergency view within this
     override_review_hours: int = 120      # ... and a shield override within this
     queue_max_age: int = 900              # /health fails when a feed has waited longer (seconds)
+    session_idle_minutes: int = 15        # a browser session ends after this long unused
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -53,4 +54,5 @@ def load() -> Settings:
         emergency_review_hours=_int("ISINDEX_EMERGENCY_REVIEW_HOURS", 72, 1, 24 * 90),
         override_review_hours=_int("ISINDEX_OVERRIDE_REVIEW_HOURS", 120, 1, 24 * 90),
         queue_max_age=_int("ISINDEX_QUEUE_MAX_AGE", 900, 10, 7 * 24 * 3600),
+        session_idle_minutes=_int("ISINDEX_SESSION_IDLE_MINUTES", 15, 1, 24 * 60),
     )
