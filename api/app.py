@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.di import Provide
 
-from api import audited, boundary, errors, logs, openapi
+from api import audited, boundary, errors, logs, openapi, signin
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
+from api.routes import signin as signin_routes
 from api.routes import retention as retention_routes
 from api.routes import misuse as misuse_routes
 from api.routes import sar as sar_routes
@@ -46,6 +47,7 @@ ROUTES = [
     access.digest,
     *shielding.ROUTES,
     retention_routes.record,
+    *signin_routes.ROUTES,
 ]
 
 
@@ -82,7 +84,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
                feed_max_bytes: int = 200 * 1024 * 1024, feed_keep_days: int = 90,
                feed_worker: bool = False, model_path: str | None = None,
                emergency_review_hours: int = 72, override_review_hours: int = 120,
-               queue_max_age: int = 900) -> Litestar:
+               queue_max_age: int = 900, session_idle_minutes: int = 15) -> Litestar:
     """An app bound to one database; the pool opens at start-up and closes at shutdown.
     With feed_worker, the process also works the feed queue in the background (and
     /health reports it); queue_max_age: /health fails when a feed waits longer."""
@@ -98,6 +100,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         app.state.emergency_review_hours = emergency_review_hours
         app.state.override_review_hours = override_review_hours
         app.state.queue_max_age = queue_max_age
+        app.state.session_idle_minutes = session_idle_minutes   # a browser session ends unused this long
         app.state.model = match_model   # practitioner search scores with the feeds' model
         app.state.feed_worker = await _start_worker(app, database_url, feed_max_bytes, match_model) if feed_worker \
             else None
@@ -117,7 +120,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         route_handlers=[*ROUTES, openapi.assets()],
         guards=[authorize, boundary.screen],
         dependencies={"audit": Provide(audited.provide)},   # every route's audited transaction
-        exception_handlers=errors.HANDLERS,
+        exception_handlers={**errors.HANDLERS, **signin.HANDLERS},
         lifespan=[lifespan],
         openapi_config=openapi.config(),
         middleware=[request_id_header],
@@ -163,4 +166,5 @@ def from_env() -> Litestar:
                       emergency_review_hours=settings.emergency_review_hours,
                       override_review_hours=settings.override_review_hours,
                       queue_max_age=settings.queue_max_age,
+                      session_idle_minutes=settings.session_idle_minutes,
                       feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")

@@ -50,6 +50,14 @@ class Live(msgspec.Struct, frozen=True):
     csrf_token: str
 
 
+class Ended(msgspec.Struct, frozen=True):
+    """Whose session a sign-out ended (for its audit event)."""
+
+    user_id: uuid.UUID
+    org_code: str
+    role: str
+
+
 class Link(msgspec.Struct, frozen=True):
     link_id: uuid.UUID
     user_id: uuid.UUID
@@ -93,8 +101,8 @@ async def authenticate(conn: asyncpg.Connection, cookie: str, *, idle_minutes: i
     return Live(session_id=session_id, principal=principal, csrf_token=csrf)
 
 
-async def end(conn: asyncpg.Connection, cookie: str, csrf_token: str | None) -> uuid.UUID | None:
-    """Sign-out: revoke the cookie's session if the CSRF token is its own; the user's id,
+async def end(conn: asyncpg.Connection, cookie: str, csrf_token: str | None) -> Ended | None:
+    """Sign-out: revoke the cookie's session if the CSRF token is its own; whose it was,
     or None when there was no open session. A wrong token is Forbidden."""
     if not _well_formed(cookie):
         return None
@@ -104,7 +112,7 @@ async def end(conn: asyncpg.Connection, cookie: str, csrf_token: str | None) -> 
     if not csrf_token or not secrets.compare_digest(csrf_token, row["csrf_token"]):
         raise errors.Forbidden("the form's CSRF token is missing or wrong: reload the page and try again")
     await conn.execute(SQL["revoke"], row["session_id"])
-    return row["user_id"]
+    return Ended(user_id=row["user_id"], org_code=row["org_code"], role=row["role"])
 
 
 async def revoke(conn: asyncpg.Connection, session_id: uuid.UUID) -> bool:

@@ -24,8 +24,12 @@ RETURNING s.id AS session_id, s.csrf_token,
           u.capabilities, u.suspended_at, o.id AS org_id, o.code AS org_code, o.kind AS org_kind
 
 -- of_cookie --
--- A session as it is, live or not (for sign-out).
-SELECT id AS session_id, user_id, csrf_token, revoked_at FROM sessions WHERE session_hash = $1
+-- A session as it is, live or not, and whose it is (for sign-out).
+SELECT s.id AS session_id, s.csrf_token, s.revoked_at, u.id AS user_id, u.role, o.code AS org_code
+  FROM sessions s
+  JOIN users u ON u.id = s.user_id
+  JOIN organisations o ON o.id = u.org_id
+ WHERE s.session_hash = $1
 
 -- revoke --
 UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL

@@ -87,7 +87,7 @@ async def test_sign_out_needs_the_sessions_csrf_token(conn, user_id):
     for wrong in (None, "", "x" * 43):
         with pytest.raises(errors.Forbidden):
             await sessions.end(conn, opened.cookie, wrong)
-    assert await sessions.end(conn, opened.cookie, opened.csrf_token) == user_id
+    assert (await sessions.end(conn, opened.cookie, opened.csrf_token)).user_id == user_id
     assert await sessions.end(conn, opened.cookie, opened.csrf_token) is None
     with pytest.raises(errors.Unauthenticated):
         await sessions.authenticate(conn, opened.cookie, idle_minutes=IDLE)
