@@ -13,7 +13,7 @@ from cli import args as types
 from cli import database
 from cli.output import print_json
 from cli.progress import Progress
-from index import config, db, migrate
+from index import config, db, migrate, sessions
 
 
 def cmd_migrate(args, settings) -> int:
@@ -36,16 +36,20 @@ async def _load_demo(conn, settings: config.Settings, n_children: int, seed: int
     if show and summary["loaded"]:
         print(f"demo: {summary['children']:,} children loaded in {time.monotonic() - started:.1f} s",
               file=sys.stderr)
-    return {"loaded": summary, "tokens": await demo.issue_tokens(conn, days=settings.token_days)}
+    tokens = await demo.issue_tokens(conn, days=settings.token_days)
+    return {"loaded": summary, "tokens": tokens, "sign_in_links": await demo.issue_links(conn)}
 
 
-def _print_tokens(got: dict) -> None:
+def _print_tokens(got: dict, base_url: str) -> None:
     summary, tokens = got["loaded"], got["tokens"]
     state = "loaded" if summary.get("loaded") else "already present"
     print(f"demo data: {summary['children']:,} children ({state})")
     print("demo tokens (use as 'Authorization: Bearer TOKEN'):")
     for role, token in tokens.items():
         print(f"  {role:<16} {token}")
+    print(f"demo sign-in links (open one in a browser; each works once, within {sessions.LINK_HOURS} h):")
+    for role, token in got["sign_in_links"].items():
+        print(f"  {role:<16} {base_url}/sign-in/link/{token}")
 
 
 def cmd_demo(args, settings) -> int:
@@ -56,8 +60,14 @@ def cmd_demo(args, settings) -> int:
     if args.json:
         print_json(got)
     else:
-        _print_tokens(got)
+        _print_tokens(got, "http://127.0.0.1:8000")
     return 0
+
+
+def _base_url(args) -> str:
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    host = "127.0.0.1" if host in ("0.0.0.0", "[::]") else host
+    return f"http://{host}:{args.port}"
 
 
 def cmd_serve(args, settings) -> int:
@@ -65,7 +75,7 @@ def cmd_serve(args, settings) -> int:
 
     async def prepare(conn) -> str:
         if args.demo:
-            _print_tokens(await _load_demo(conn, settings, args.demo_children, 1, show=True))
+            _print_tokens(await _load_demo(conn, settings, args.demo_children, 1, show=True), _base_url(args))
             print(db.location(settings), flush=True)
         return await db.database_url(settings)
 
@@ -82,7 +92,7 @@ def add_parsers(sub) -> None:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--workers", type=types.positive, default=1, help="server processes")
-    s.add_argument("--demo", action="store_true", help="load synthetic demo data if absent and print demo tokens")
+    s.add_argument("--demo", action="store_true", help="load synthetic demo data if absent and print demo tokens and sign-in links")
     s.add_argument("--demo-children", type=types.positive, default=10_000, metavar="N")
     s.set_defaults(func=cmd_serve)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from index import auth, registry, sql
+from index import auth, registry, sessions, sql
 from index.demo_data import SENSITIVE_KINDS, DemoChild, generate
 from index.feeds import apply, records, store
 from matching import model as mmodel, schemes
@@ -210,3 +210,14 @@ async def issue_tokens(conn: asyncpg.Connection, *, days: int) -> dict[str, str]
                                           phone="01632 960999", email=f"{role}@demo.example.org")
         tokens[role] = (await auth.issue_token(conn, user_id, days=days)).token
     return tokens
+
+
+async def issue_links(conn: asyncpg.Connection) -> dict[str, str]:
+    """A one-time sign-in link token (index.sessions) for each demo role's user; after
+    issue_tokens, which creates the users."""
+    links = {}
+    for role, (name, _kind) in DEMO_USERS.items():
+        user_id = await conn.fetchval(SQL["demo_user"], name, role)
+        if user_id is not None:
+            links[role] = (await sessions.issue_link(conn, user_id)).token
+    return links

@@ -51,3 +51,28 @@ def test_serve_demo_says_where_the_data_lives(database_url, data_dir, expected, 
     said = db.location(settings)
     assert expected in said
     assert absent is None or absent not in said
+
+
+async def test_each_demo_role_has_a_one_time_sign_in_link(demo_client, demo_tokens, pool):
+    async with pool.acquire() as conn:
+        links = await demo.issue_links(conn)
+    assert set(links) == set(demo_tokens)
+    for token in links.values():
+        first = await demo_client.get(f"/sign-in/link/{token}", follow_redirects=False)
+        again = await demo_client.get(f"/sign-in/link/{token}", follow_redirects=False)
+        assert (first.status_code, again.status_code) == (303, 401)
+
+
+@pytest.mark.parametrize("host, port, url", [
+    ("127.0.0.1", 8000, "http://127.0.0.1:8000"),
+    ("0.0.0.0", 8080, "http://127.0.0.1:8080"),
+    ("::1", 8000, "http://[::1]:8000"),
+    ("::", 8000, "http://127.0.0.1:8000"),
+    ("isindex.example.org", 443, "http://isindex.example.org:443"),
+])
+def test_serve_demo_prints_links_to_where_it_listens(host, port, url):
+    from argparse import Namespace
+
+    from cli import service
+
+    assert service._base_url(Namespace(host=host, port=port)) == url
