@@ -11,6 +11,7 @@ from litestar.di import Provide
 from api import audited, boundary, errors, logs, openapi, signin
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
+from api.routes import oidc as oidc_routes
 from api.routes import signin as signin_routes
 from api.routes import retention as retention_routes
 from api.routes import misuse as misuse_routes
@@ -48,6 +49,7 @@ ROUTES = [
     *shielding.ROUTES,
     retention_routes.record,
     *signin_routes.ROUTES,
+    *oidc_routes.ROUTES,
 ]
 
 
@@ -84,7 +86,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
                feed_max_bytes: int = 200 * 1024 * 1024, feed_keep_days: int = 90,
                feed_worker: bool = False, model_path: str | None = None,
                emergency_review_hours: int = 72, override_review_hours: int = 120,
-               queue_max_age: int = 900, session_idle_minutes: int = 15) -> Litestar:
+               queue_max_age: int = 900, session_idle_minutes: int = 15, oidc=None) -> Litestar:
     """An app bound to one database; the pool opens at start-up and closes at shutdown.
     With feed_worker, the process also works the feed queue in the background (and
     /health reports it); queue_max_age: /health fails when a feed waits longer."""
@@ -101,6 +103,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         app.state.override_review_hours = override_review_hours
         app.state.queue_max_age = queue_max_age
         app.state.session_idle_minutes = session_idle_minutes   # a browser session ends unused this long
+        app.state.oidc = oidc   # an index.oidc.Provider: single sign-on for the pages, else None
         app.state.model = match_model   # practitioner search scores with the feeds' model
         app.state.feed_worker = await _start_worker(app, database_url, feed_max_bytes, match_model) if feed_worker \
             else None
@@ -157,7 +160,7 @@ def from_env() -> Litestar:
     """App factory for `uvicorn --factory` (used by `isindex serve --workers N`)."""
     import os
 
-    from index import config
+    from index import config, oidc
 
     settings = config.load()
     return create_app(os.environ["ISINDEX_RESOLVED_DATABASE_URL"], max_body_bytes=settings.max_body_bytes,
@@ -167,4 +170,6 @@ def from_env() -> Litestar:
                       override_review_hours=settings.override_review_hours,
                       queue_max_age=settings.queue_max_age,
                       session_idle_minutes=settings.session_idle_minutes,
+                      oidc=oidc.Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
+                                         settings.oidc_claim) if settings.oidc_issuer else None,
                       feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -24,6 +25,10 @@ class Settings:
     override_review_hours: int = 120      # ... and a shield override within this
     queue_max_age: int = 900              # /health fails when a feed has waited longer (seconds)
     session_idle_minutes: int = 15        # a browser session ends after this long unused
+    oidc_issuer: str | None = None        # OIDC single sign-on: off unless issuer and client id are set
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_claim: str = "email"             # the ID token's claim that holds the user's email address
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -55,4 +60,18 @@ def load() -> Settings:
         override_review_hours=_int("ISINDEX_OVERRIDE_REVIEW_HOURS", 120, 1, 24 * 90),
         queue_max_age=_int("ISINDEX_QUEUE_MAX_AGE", 900, 10, 7 * 24 * 3600),
         session_idle_minutes=_int("ISINDEX_SESSION_IDLE_MINUTES", 15, 1, 24 * 60),
+        **_oidc(),
     )
+
+
+def _oidc() -> dict:
+    issuer = os.environ.get("ISINDEX_OIDC_ISSUER") or None
+    client_id = os.environ.get("ISINDEX_OIDC_CLIENT_ID") or None
+    if bool(issuer) != bool(client_id):
+        raise SystemExit("ISINDEX_OIDC_ISSUER and ISINDEX_OIDC_CLIENT_ID are set together, or neither")
+    loopback = urlsplit(issuer or "").hostname in ("127.0.0.1", "::1", "localhost")
+    if issuer and not (issuer.startswith("https://") or (issuer.startswith("http://") and loopback)):
+        raise SystemExit(f"ISINDEX_OIDC_ISSUER must be an https:// URL, got {issuer!r}")
+    return {"oidc_issuer": issuer, "oidc_client_id": client_id,
+            "oidc_client_secret": os.environ.get("ISINDEX_OIDC_CLIENT_SECRET") or None,
+            "oidc_claim": os.environ.get("ISINDEX_OIDC_CLAIM") or "email"}

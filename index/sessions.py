@@ -138,6 +138,30 @@ async def use_link(conn: asyncpg.Connection, token: str) -> uuid.UUID:
     return user_id
 
 
+class OidcLogin(msgspec.Struct, frozen=True):
+    """An OIDC sign-in under way: what the callback checks and sends."""
+
+    state: str
+    nonce: str
+    code_verifier: str
+    next_path: str
+
+
+async def begin_oidc(conn: asyncpg.Connection, next_path: str) -> OidcLogin:
+    login = OidcLogin(state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32),
+                      code_verifier=secrets.token_urlsafe(32), next_path=next_path)
+    await conn.execute(SQL["begin_oidc"], _hash(login.state), login.nonce, login.code_verifier, next_path)
+    return login
+
+
+async def finish_oidc(conn: asyncpg.Connection, state: str) -> OidcLogin:
+    """The sign-in the state names, once, within ten minutes; Unauthenticated otherwise."""
+    row = await conn.fetchrow(SQL["finish_oidc"], _hash(state)) if _well_formed(state) else None
+    if row is None:
+        raise errors.Unauthenticated("this sign-in is unknown, already finished or too old: start again")
+    return OidcLogin(state=state, **dict(row))
+
+
 async def user_by_email(conn: asyncpg.Connection, email: str) -> uuid.UUID:
     user_id = await conn.fetchval(SQL["user_by_email"], email)
     if user_id is None:

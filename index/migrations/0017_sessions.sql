@@ -22,3 +22,13 @@ CREATE TABLE signin_links (
     used_at     timestamptz
 );
 CREATE INDEX signin_links_user ON signin_links (user_id);
+
+-- An OIDC sign-in under way (api/routes/oidc.py): the state's hash, the nonce and the
+-- PKCE verifier kept server-side for ten minutes, and where to go after signing in.
+CREATE TABLE oidc_logins (
+    state_hash     bytea PRIMARY KEY CHECK (length(state_hash) = 32),
+    nonce          text NOT NULL CHECK (nonce ~ '^[A-Za-z0-9_-]{43}$'),
+    code_verifier  text NOT NULL CHECK (code_verifier ~ '^[A-Za-z0-9_-]{43}$'),
+    next_path      text NOT NULL CHECK (next_path ~ '^/[^/\\]' OR next_path = '/') CHECK (length(next_path) <= 501),
+    created_at     timestamptz NOT NULL DEFAULT now()
+);

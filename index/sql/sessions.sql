@@ -49,3 +49,13 @@ RETURNING user_id
 
 -- user_by_email --
 SELECT id FROM users WHERE lower(email) = lower($1) AND active
+
+-- begin_oidc --
+-- An OIDC sign-in begun; older unfinished ones (over ten minutes) are dropped here.
+WITH dropped AS (DELETE FROM oidc_logins WHERE created_at < now() - interval '10 minutes')
+INSERT INTO oidc_logins (state_hash, nonce, code_verifier, next_path) VALUES ($1, $2, $3, $4)
+
+-- finish_oidc --
+-- The sign-in the state names, begun within ten minutes; good once.
+DELETE FROM oidc_logins WHERE state_hash = $1 AND created_at > now() - interval '10 minutes'
+RETURNING nonce, code_verifier, next_path
