@@ -9,6 +9,8 @@ from litestar import Litestar
 from litestar.di import Provide
 
 from api import audited, boundary, errors, logs, openapi
+from api.pages import children as children_pages
+from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
 from api.routes import retention as retention_routes
@@ -46,6 +48,7 @@ ROUTES = [
     access.digest,
     *shielding.ROUTES,
     retention_routes.record,
+    *children_pages.ROUTES,   # pages: the same actions as their JSON twins
 ]
 
 
@@ -114,12 +117,13 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     for handler in ROUTES:   # the bearer token and the problem responses, in the document
         openapi.describe(handler)
     return Litestar(
-        route_handlers=[*ROUTES, openapi.assets()],
+        route_handlers=[*ROUTES, openapi.assets(), render.assets()],
         guards=[authorize, boundary.screen],
         dependencies={"audit": Provide(audited.provide)},   # every route's audited transaction
         exception_handlers=errors.HANDLERS,
         lifespan=[lifespan],
         openapi_config=openapi.config(),
+        template_config=render.config(),
         middleware=[request_id_header],
         before_send=[no_store],
         request_max_body_size=max_body_bytes,

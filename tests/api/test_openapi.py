@@ -16,6 +16,8 @@ DOC = APP.openapi_schema.to_schema()
 
 def _routes():
     for handler in app_module.ROUTES:
+        if handler.opt.get("page"):   # the web pages are not part of the API's document
+            continue
         for path in handler.paths:
             template = re.sub(r"{(\w+):\w+}", r"{\1}", path)
             for method in handler.http_methods:
