@@ -52,7 +52,7 @@ def _dob(day: str | None, month: str | None, year: str | None) -> str | None:
     return f"{parts[2]}-{parts[1].zfill(2)}-{parts[0].zfill(2)}"
 
 
-def _checked(request: Request, reason, case_ref, surname, forename, postcode, dob_parts) -> tuple[str, str | None, dict]:
+def _checked(reason, case_ref, surname, forename, postcode, dob_parts) -> tuple[str, str | None, dict]:
     """The form's values checked by the JSON route's own rules, every problem at once."""
     found: list[errors.Invalid] = []
 
@@ -70,8 +70,9 @@ def _checked(request: Request, reason, case_ref, surname, forename, postcode, do
         found.append(errors.Invalid("Enter the child's date of birth", field="dob"))
     if not found:
         check(children._name_query, surname, dob, forename, postcode)
-    chosen = check(params.reason, reason) if reason else found.append(
-        errors.Invalid("Select why you are looking", field="reason"))
+    if not (reason or "").strip():
+        found.append(errors.Invalid("Select why you are looking", field="reason"))
+    chosen = check(params.reason, reason) if reason else None
     ref = check(params.case_ref, (case_ref or "").strip() or None)
     if found:
         raise Problems(found)
@@ -84,7 +85,7 @@ async def search_results(request: Request, audit: Audited, reason: params.Text =
                          dob_day: _date_part("day") = None, dob_month: _date_part("month") = None,
                          dob_year: _date_part("year") = None) -> Response:
     """The search of GET /children/search by names and date of birth, as a page."""
-    audit.reason, audit.case_ref, given = _checked(request, reason, case_ref, surname, forename, postcode,
+    audit.reason, audit.case_ref, given = _checked(reason, case_ref, surname, forename, postcode,
                                                    (dob_day, dob_month, dob_year))
     hits = await children.find(request, audit, given)
     link = {"reason": audit.reason, **({"case_ref": audit.case_ref} if audit.case_ref else {})}
