@@ -138,9 +138,12 @@ async def test_another_kind_of_practitioner_sees_what_the_json_route_shows(clien
     ("/child/not-an-id", {"reason": "service_delivery"}, 400, "There is a problem"),
     (f"/child/{uuid.uuid4()}", {}, 400, "There is a problem"),
 ])
-async def test_child_page_errors_are_pages(client, tokens, path, params, status, heading):
-    page = html(await client.get(path, params=params, headers=bearer(tokens["practitioner"])), status)
+async def test_child_page_errors_are_pages(client, tokens, conn, path, params, status, heading):
+    response = await client.get(path, params=params, headers=bearer(tokens["practitioner"]))
+    page = html(response, status)
     assert page.heading() == heading
+    if status == 404:   # audited as the JSON route's unknown child is
+        assert (await event(conn, response))["outcome"] == "not_found"
 
 
 @pytest.mark.parametrize("role, status", [("school", 403), ("auditor", 403), (None, 401)])
