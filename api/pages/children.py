@@ -16,6 +16,7 @@ from api.pages.render import html
 from api.routes import children
 from index import errors
 
+FORM_ORDER = ["forename", "surname", "dob", "postcode", "reason", "case_ref"]
 GRADE_COLOURS = {"certain": "green", "probable": "blue", "possible": "grey"}
 
 
@@ -74,8 +75,8 @@ def _checked(reason, case_ref, surname, forename, postcode, dob_parts) -> tuple[
         found.append(errors.Invalid("Select why you are looking", field="reason"))
     chosen = check(params.reason, reason) if reason else None
     ref = check(params.case_ref, (case_ref or "").strip() or None)
-    if found:
-        raise Problems(found)
+    if found:   # in the form's order, as the error summary lists them
+        raise Problems(sorted(found, key=lambda f: FORM_ORDER.index(f.field) if f.field in FORM_ORDER else 0))
     return chosen, ref, {"surname": surname, "dob": dob, "forename": forename, "postcode": postcode}
 
 

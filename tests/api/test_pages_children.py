@@ -63,6 +63,7 @@ async def test_search_form_renders_without_auditing(client, tokens, conn):
     ({"surname": ""}, ["surname"]),
     ({"dob-month": ""}, ["dob"]),
     ({"surname": "", "reason": None}, ["surname", "reason"]),
+    ({"dob-day": "", "surname": ""}, ["surname", "dob"]),   # in the form's order
     ({"case_ref": "no digits"}, ["case_ref"]),
     ({"postcode": "ZZ"}, ["postcode"]),
     ({"surname": "T"}, ["surname"]),
