@@ -9,6 +9,8 @@ from litestar import Litestar
 from litestar.di import Provide
 
 from api import audited, boundary, errors, logs, openapi, signin
+from api.pages import children as children_pages
+from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
 from api.routes import oidc as oidc_routes
@@ -50,6 +52,7 @@ ROUTES = [
     retention_routes.record,
     *signin_routes.ROUTES,
     *oidc_routes.ROUTES,
+    *children_pages.ROUTES,   # pages: the same actions as their JSON twins
 ]
 
 
@@ -120,12 +123,13 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     for handler in ROUTES:   # the bearer token and the problem responses, in the document
         openapi.describe(handler)
     return Litestar(
-        route_handlers=[*ROUTES, openapi.assets()],
+        route_handlers=[*ROUTES, openapi.assets(), render.assets()],
         guards=[authorize, boundary.screen],
         dependencies={"audit": Provide(audited.provide)},   # every route's audited transaction
         exception_handlers={**errors.HANDLERS, **signin.HANDLERS},
         lifespan=[lifespan],
         openapi_config=openapi.config(),
+        template_config=render.config(),
         middleware=[request_id_header],
         before_send=[no_store],
         request_max_body_size=max_body_bytes,

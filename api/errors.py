@@ -1,4 +1,5 @@
-"""The one error map: every failure leaves as RFC 9457 problem+json, never a stack trace."""
+"""The one error map: every failure leaves as RFC 9457 problem+json, never a stack trace;
+a page route's (opt "page") as an HTML page instead (api/pages/render.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from api.pages import render
 from index import errors
 
 log = structlog.get_logger(__name__)
@@ -64,6 +66,8 @@ def status_of(exc: errors.DomainError) -> int:
 
 
 def problem(request: Request, status: int, detail: str, fields: list[dict] | None = None) -> Response:
+    if render.is_page(request):
+        return render.error_page(request, status, detail, fields)
     body: dict = {
         "type": "about:blank",
         "title": TITLES.get(status, "Error"),
@@ -82,7 +86,8 @@ def problem(request: Request, status: int, detail: str, fields: list[dict] | Non
 
 def domain_error(request: Request, exc: errors.DomainError) -> Response:
     status = status_of(exc)
-    fields = [{"field": exc.field, "message": exc.message}] if exc.field else None
+    found = getattr(exc, "found", None) or [exc]   # a page's form reports every problem at once
+    fields = [{"field": e.field, "message": e.message} for e in found if e.field] or None
     detail = f"{exc.field}: {exc.message}" if exc.field and not exc.message.startswith(exc.field) else exc.message
     return problem(request, status, detail, fields)
 

@@ -69,8 +69,9 @@ def problems(handler: HTTPRouteHandler) -> set[int]:
 
 
 def describe(handler: HTTPRouteHandler) -> None:
-    """Document a route's problem responses and its bearer token (idempotent)."""
-    if handler.opt.get("public"):
+    """Document a route's problem responses and its bearer token (idempotent); a page
+    (opt "page", not in the document) is left as it is."""
+    if handler.opt.get("public") or handler.opt.get("page"):
         return
     handler.security = [{"bearer": []}]
     documented = dict(handler.responses or {})

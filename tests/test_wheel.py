@@ -34,7 +34,8 @@ pytestmark = pytest.mark.install
 
 ROOT = Path(__file__).resolve().parents[1]
 OWN = {"api", "index", "matching", "tests"}   # never reachable from the fresh venv except via the wheel
-PACKAGE_DATA = (".sql", ".txt", ".json", ".js", ".css", ".png", ".md", ".LICENSE", ".NOTICE")
+PACKAGE_DATA = (".sql", ".txt", ".json", ".js", ".css", ".png", ".md", ".LICENSE", ".NOTICE", ".woff2", ".woff", ".svg",
+                ".ico", ".html")
 SKIP_COPY = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis",
                                    ".pytest_cache", ".isindex-data", "out")
 

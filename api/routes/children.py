@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import msgspec
 from litestar import Request, get
 
@@ -70,8 +72,15 @@ async def search(request: Request, audit: Audited, reason: params.Reason, case_r
     by one identifier (upn, former_upn, uln or nhs_number). A reason is required;
     results are ranked, at most 20."""
     audit.reason, audit.case_ref = reason, params.case_ref(case_ref)
-    by_identifier = _identifier_query({"upn": upn, "former_upn": former_upn, "uln": uln, "nhs_number": nhs_number,
+    hits = await find(request, audit, {"upn": upn, "former_upn": former_upn, "uln": uln, "nhs_number": nhs_number,
                                        "surname": surname, "dob": dob, "forename": forename, "postcode": postcode})
+    return SearchResults(results=hits, count=len(hits), request_id=str(request.scope["state"]["request_id"]))
+
+
+async def find(request: Request, audit: Audited, given: dict[str, str | None]) -> list[SearchHit]:
+    """A search's work, for the JSON route and its page alike (audit.reason and
+    audit.case_ref set): the query checked, the hits as policy shows them to the caller."""
+    by_identifier = _identifier_query(given)
     who = audit.who
     if by_identifier is not None:
         key, value = by_identifier
@@ -79,7 +88,7 @@ async def search(request: Request, audit: Audited, reason: params.Reason, case_r
         conn = await audit.begin()
         hits = await children.search_by_identifier(conn, IDENTIFIER_PARAMS[key], value)
     else:
-        q = _name_query(surname, dob, forename, postcode)
+        q = _name_query(given.get("surname"), given.get("dob"), given.get("forename"), given.get("postcode"))
         audit.query = {k: v for k, v in msgspec.to_builtins(q).items() if v is not None}
         conn = await audit.begin()
         hits = await children.search_by_name(conn, q, request.app.state.model)
@@ -90,8 +99,7 @@ async def search(request: Request, audit: Audited, reason: params.Reason, case_r
     hits = policy.visible_hits(who, hits, used_hidden_field=hidden, limit=children.MAX_RESULTS,
                                connexions_opted_out=restricted)
     audit.children = [h.id for h in hits]
-    return SearchResults(results=hits, count=len(hits), request_id=str(request.scope["state"]["request_id"]))
-
+    return hits
 
 @get("/children/{child_id:str}", opt={"action": "child.view"}, summary="View a child's record")
 async def view(request: Request, child_id: params.PathId, audit: Audited, reason: params.Reason,
@@ -99,6 +107,13 @@ async def view(request: Request, child_id: params.PathId, audit: Audited, reason
     """The child's identifiers, names, address, carers, involved services with their
     contacts and dates, and indicators with the contact of whoever set each one."""
     audit.reason, audit.case_ref = reason, params.case_ref(case_ref)
+    return await open_record(request, audit, child_id)
+
+
+async def open_record(request: Request, audit: Audited, child_id: uuid.UUID) -> ChildRecord:
+    """A view's work, for the JSON route and its page alike (audit.reason and
+    audit.case_ref set): the record as policy shows it to the caller, after the
+    retention guard, with an emergency view's investigation opened."""
     who = audit.who
     conn = await audit.begin()
     record = await children.view(conn, child_id)

@@ -14,6 +14,9 @@ SEEN: list[tuple[str, str, tuple[str, ...], int]] = []
 async def record(response) -> None:
     """An httpx response hook."""
     request = response.request
+    # The web pages and their assets are not part of the API's document.
+    if response.headers.get("content-type", "").startswith("text/html") or request.url.path.startswith("/assets/"):
+        return
     names = tuple(name for name, _ in parse_qsl(request.url.query.decode(), keep_blank_values=True))
     SEEN.append((request.method.lower(), request.url.path, names, response.status_code))
 

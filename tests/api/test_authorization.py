@@ -46,7 +46,21 @@ CALLS = [
     ("GET", "/investigations", "investigation.read", None),
     ("POST", f"/investigations/{ANY_ID}/close", "investigation.close", {"outcome": "justified"}),
     ("POST", f"/children/{ANY_ID}/connexions-opt-out", "connexions.opt_out", {"requested_by": "parent"}),
+    # The web pages: the same actions as their JSON twins, answered with HTML.
+    ("GET", "/", "child.search", None),
+    ("GET", "/search", "child.search", None),
+    ("GET", "/search/results?surname=Zzyzx&dob-day=1&dob-month=1&dob-year=2015&reason=service_delivery",
+     "child.search", None),
+    ("GET", f"/child/{ANY_ID}?reason=service_delivery", "child.view", None),
 ]
+PAGES = {h.paths.copy().pop() for h in ROUTES if h.opt.get("page")}
+
+
+def answered_as(path: str) -> str:
+    """A page answers (its refusals too) with HTML, a route with problem+json."""
+    bare = path.split("?")[0]
+    return "text/html" if any(bare == p or (p.startswith("/child/") and bare.startswith("/child/"))
+                              for p in PAGES) else "application/problem+json"
 
 
 def test_every_route_declares_an_action_or_is_public():
@@ -54,6 +68,8 @@ def test_every_route_declares_an_action_or_is_public():
         assert handler.opt.get("public") or handler.opt.get("action") in policy.ALLOWED, handler
     declared = {call[2] for call in CALLS}
     assert declared == {h.opt["action"] for h in ROUTES if not h.opt.get("public")}
+    called = {call[1].split("?")[0] for call in CALLS}
+    assert all(p in called or p.startswith("/child/") for p in PAGES), PAGES   # every page is in the matrix
 
 
 @pytest.mark.parametrize("method, path, action, body", CALLS)
@@ -64,7 +80,7 @@ async def test_matrix(client, tokens, conn, method, path, action, body, role):
         assert response.status_code not in (401, 403), response.text
     else:
         assert response.status_code == 403, response.text
-        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.headers["content-type"].startswith(answered_as(path))
         row = await conn.fetchrow("SELECT outcome, role, action FROM audit_events WHERE request_id = $1",
                                   uuid.UUID(response.headers["x-request-id"]))
         assert (row["outcome"], row["role"], row["action"]) == ("denied", role, action)
@@ -76,7 +92,9 @@ async def test_without_a_valid_token(client, conn, method, path, action, body, h
     headers = {"Authorization": header} if header else {}
     response = await client.request(method, path, json=body, headers=headers)
     assert response.status_code == 401
-    assert response.json()["status"] == 401
+    assert response.headers["content-type"].startswith(answered_as(path))
+    if answered_as(path) == "application/problem+json":
+        assert response.json()["status"] == 401
     row = await conn.fetchrow("SELECT outcome, user_id FROM audit_events WHERE request_id = $1",
                               uuid.UUID(response.headers["x-request-id"]))
     assert row["outcome"] == "unauthenticated" and row["user_id"] is None

@@ -16,7 +16,7 @@ DOC = APP.openapi_schema.to_schema()
 
 def _routes():
     for handler in app_module.ROUTES:
-        if not handler.include_in_schema:   # a browser's page (sign-in): HTML, not the JSON API
+        if not handler.include_in_schema or handler.opt.get("page"):   # browser pages: HTML, not the JSON API
             continue
         for path in handler.paths:
             template = re.sub(r"{(\w+):\w+}", r"{\1}", path)

@@ -1,0 +1,110 @@
+"""What every page shares: the templates (api/templates), the GOV.UK Frontend assets
+(api/static/govuk, served at /assets/, the path the built CSS names its fonts and images
+by) and an error's page.
+
+A page route declares `opt={"action": <its JSON twin's action>, "page": True}`; the one
+error map (api/errors.py) sends its errors here, so a page never answers with JSON. A
+form page names its own template (`opt={"form": "search.html"}`): a 400 shows that form
+again with the values given and the GOV.UK error summary; any other error shows
+error.html.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Request, Response, Router
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.enums import MediaType
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from index import policy
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+ASSETS = Path(__file__).parent.parent / "static" / "govuk"
+ASSETS_PATH = "/assets"
+
+# The heading of an error page, by status.
+HEADINGS = {
+    400: "There is a problem",
+    401: "You need to sign in",
+    403: "You cannot do this",
+    404: "Page not found",
+    405: "Page not found",
+    409: "This cannot be done now",
+    413: "There is a problem",
+    415: "There is a problem",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+REASON_LABELS = {
+    "safeguarding_concern": "Safeguarding concern",
+    "service_delivery": "Delivering a service to the child",
+    "emergency": "Emergency",
+    "data_quality": "Checking data quality",
+    "child_protection_enquiry": "Child protection enquiry",
+    "serious_case_review": "Serious case review",
+    "child_death_review": "Child death review",
+    "subject_access_request": "Subject access request",
+}
+INDICATOR_LABELS = {
+    "has_information": "Has information to share",
+    "taking_action": "Taking action",
+    "assessment_completed": "Assessment completed",
+    "lead_professional": "Lead professional",
+}
+
+
+def _globals(engine: JinjaTemplateEngine) -> None:
+    engine.engine.globals.update(reasons=[(key, REASON_LABELS[key]) for key in policy.REASONS],
+                                 indicator_labels=INDICATOR_LABELS)
+
+
+def config() -> TemplateConfig:
+    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_globals)
+
+
+def assets() -> Router:
+    """GOV.UK Frontend's CSS, JS, fonts and images: public, like a sign-in page needs."""
+    return create_static_files_router(path=ASSETS_PATH, directories=[ASSETS], opt={"public": True},
+                                      include_in_schema=False, name="govuk-assets")
+
+
+def is_page(request: Request) -> bool:
+    handler = request.scope.get("route_handler")
+    return bool(handler is not None and handler.opt.get("page"))
+
+
+def html(request: Request, template: str, context: dict, status: int = 200) -> Response:
+    """A template rendered with the page's common context (the CSRF field's value)."""
+    engine = request.app.template_engine
+    state = request.scope.get("state", {})
+    body = engine.get_template(template).render(csrf_token=state.get("csrf_token", ""), **context)
+    return Response(body, status_code=status, media_type=MediaType.HTML)
+
+
+def error_page(request: Request, status: int, detail: str, fields: list[dict] | None) -> Response:
+    """A page route's error: its form again with the error summary (400), or error.html.
+    Each field error links to the field (`#<field>`; a date's first box `#<field>-day`)."""
+    form = request.route_handler.opt.get("form")
+    if status == 400 and form:
+        problems = [{"field": f["field"], "message": f["message"], "href": "#" + anchor(f["field"])}
+                    for f in fields or [{"field": "", "message": detail}]]
+        values = dict(request.query_params.items())
+        return html(request, form, {"values": values, "problems": problems,
+                                    "problem_of": {p["field"]: p["message"] for p in problems},
+                                    "title_prefix": "Error: "}, status)
+    shown = detail if status < 500 else None   # a 500's detail stays in the log
+    return html(request, "error.html", {"heading": HEADINGS.get(status, "There is a problem"),
+                                        "detail": shown, "status": status}, status)
+
+
+# Fields shown as a GOV.UK date input: their error links to the day box.
+DATE_FIELDS = ("dob",)
+
+
+def anchor(field: str) -> str:
+    return f"{field}-day" if field in DATE_FIELDS else field
