@@ -11,11 +11,12 @@ from tests.api.pages import Page
 CSS = "/assets/govuk-frontend.min.css"
 
 
-async def test_every_url_in_the_css_is_served(client):
+async def test_the_css_serves_no_gov_uk_only_font_or_crest_and_every_url_it_names(client):
     css = await client.get(CSS)
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    # The GOV.UK Transport font and the crown are for services on GOV.UK only (SOURCES.md).
+    assert "@font-face" not in css.text and "govuk-crest" not in css.text
     urls = set(re.findall(r"url\(([^)]+)\)", css.text))
-    assert urls, "the CSS names its fonts and images"
     for url in sorted(urls):
         assert url.startswith(render.ASSETS_PATH + "/"), url
         response = await client.get(url)
