@@ -6,7 +6,6 @@ assets from the package (`api/static/openapi`), so the pages work offline.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +18,11 @@ from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, Swagge
 from litestar.openapi.spec import Components, OpenAPIMediaType, Operation, RequestBody, Schema, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+from api import params
 from api.errors import PROBLEM, TITLES
 
 ASSETS = Path(__file__).parent / "static" / "openapi"
 ASSETS_PATH = "/schema/assets"
-_PATH_PARAM = re.compile(r"{\w+(?::\w+)?}")
 
 
 class FieldError(msgspec.Struct):
@@ -61,7 +60,7 @@ def problems(handler: HTTPRouteHandler) -> set[int]:
     403 and 503; one naming a record in its path 404; a POST 409, 413 and 415; and any
     a route declares itself (`opt={"problems": (422,)}`)."""
     codes = {400, 401, 403, 503}
-    if any(_PATH_PARAM.search(path) for path in handler.paths):
+    if params.path_names(handler):
         codes.add(404)
     if "POST" in handler.http_methods:
         codes |= {409, 413, 415}

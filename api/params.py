@@ -64,11 +64,16 @@ def json_only(request: Request) -> None:
         raise UnsupportedMediaType("send the body as application/json")
 
 
+def path_names(handler: BaseRouteHandler) -> set[str]:
+    """The names of the values a route's paths carry (`{child_id:str}` -> child_id)."""
+    return {name for p in handler.paths for name in _PATH_PARAM.findall(p)}
+
+
 @functools.cache
 def query_names(handler: BaseRouteHandler) -> frozenset[str]:
     """The query parameters a route declares: its signature's parameters that are not
     path values, bodies, dependencies, headers or cookies."""
-    path = {name for p in handler.paths for name in _PATH_PARAM.findall(p)}
+    path = path_names(handler)
     dependencies = set(handler.resolve_dependencies())
     names = set()
     for name, field in handler.parsed_fn_signature.parameters.items():
