@@ -98,6 +98,8 @@ async def _authorize_page(connection: ASGIConnection, pool, rid, action: str) ->
             await record_refusal(pool, rid, action, "denied", 403, principal)
             raise signin.PageRefused(403, "Form expired", "the form's security token is missing or out of date: "
                                      "go back, reload the page and try again")
+        # The typed values (never a file part), for the form shown again with its errors.
+        connection.scope["state"]["form"] = {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
     state = connection.scope["state"]
     state["principal"], state["csrf_token"], state["session_id"] = principal, live.csrf_token, live.session_id
 

@@ -33,8 +33,10 @@ class Problems(errors.Invalid):
         self.found = found
 
 
-@get("/", opt={"action": "child.search", "page": True}, include_in_schema=False)
+@get("/", opt={"action": "me.read", "page": True}, include_in_schema=False)
 async def start(request: Request) -> Response:
+    """Every role's home: a practitioner's start page; for others, the tasks their role
+    may do (the navigation's entries)."""
     return html(request, "start.html", {})
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from urllib.parse import urlencode
+
 from litestar import Request, Response, Router
+from litestar.response import Redirect
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.enums import MediaType
 from litestar.static_files import create_static_files_router
@@ -50,6 +53,13 @@ REASON_LABELS = {
     "child_death_review": "Child death review",
     "subject_access_request": "Subject access request",
 }
+ROLE_LABELS = {
+    "practitioner": "practitioner",
+    "school": "school",
+    "la_data_manager": "local authority data manager",
+    "auditor": "auditor",
+    "admin": "administrator",
+}
 INDICATOR_LABELS = {
     "has_information": "Has information to share",
     "taking_action": "Taking action",
@@ -58,9 +68,23 @@ INDICATOR_LABELS = {
 }
 
 
+# The service navigation: (path, label, the action the page performs). A signed-in user
+# sees the entries their role may perform (policy.allowed), so a link never leads to a 403.
+NAV: list[tuple[str, str, str]] = [
+    ("/search", "Search", "child.search"),
+]
+
+
+def nav_for(role: str | None, current: str) -> list[dict]:
+    if role is None:
+        return []
+    return [{"href": href, "label": label, "current": current == href or current.startswith(href + "/")}
+            for href, label, action in NAV if policy.allowed(action, role)]
+
+
 def _globals(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals.update(reasons=[(key, REASON_LABELS[key]) for key in policy.REASONS],
-                                 indicator_labels=INDICATOR_LABELS)
+                                 indicator_labels=INDICATOR_LABELS, role_labels=ROLE_LABELS)
 
 
 def config() -> TemplateConfig:
@@ -79,11 +103,33 @@ def is_page(request: Request) -> bool:
 
 
 def html(request: Request, template: str, context: dict, status: int = 200) -> Response:
-    """A template rendered with the page's common context (the CSRF field's value)."""
+    """A template rendered with the page's common context: the CSRF field's value, who is
+    signed in (`principal`, None on public pages and for bearer tokens' callers alike)
+    and the navigation their role may use."""
     engine = request.app.template_engine
     state = request.scope.get("state", {})
-    body = engine.get_template(template).render(csrf_token=state.get("csrf_token", ""), **context)
+    principal = state.get("principal")
+    common = {"csrf_token": state.get("csrf_token", ""), "principal": principal,
+              "signed_in": bool(state.get("session_id")),
+              "nav": nav_for(principal.role if principal else None, request.url.path)}
+    body = engine.get_template(template).render(**common, **context)
     return Response(body, status_code=status, media_type=MediaType.HTML)
+
+
+def done(path: str, notice: str, **query: str | None) -> Redirect:
+    """After a page's POST: 303 to the page that shows the result (post/redirect/get), with
+    `done=<notice>` for its success banner (a key of that page's own `done` Literal)."""
+    given = {k: v for k, v in query.items() if v} | {"done": notice}
+    return Redirect(f"{path}?{urlencode(given)}", status_code=303)
+
+
+def form_values(request: Request) -> dict[str, str]:
+    """What the user typed, to show again beside the error summary: a POST's form (read
+    once by api.security for its CSRF check), else the query string."""
+    state = request.scope.get("state", {})
+    if request.method == "POST":
+        return dict(state.get("form") or {})
+    return dict(request.query_params.items())
 
 
 def error_page(request: Request, status: int, detail: str, fields: list[dict] | None) -> Response:
@@ -93,7 +139,7 @@ def error_page(request: Request, status: int, detail: str, fields: list[dict] | 
     if status == 400 and form:
         problems = [{"field": f["field"], "message": f["message"], "href": "#" + anchor(f["field"])}
                     for f in fields or [{"field": "", "message": detail}]]
-        values = dict(request.query_params.items())
+        values = form_values(request)
         return html(request, form, {"values": values, "problems": problems,
                                     "problem_of": {p["field"]: p["message"] for p in problems},
                                     "title_prefix": "Error: "}, status)

@@ -2,7 +2,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from index import auth
+from api import signin
+from index import auth, sessions
 from tests import factories
 from tests.api import seen
 
@@ -20,6 +21,28 @@ async def client(database_url, tokens):
     async with AsyncTestClient(app=app) as test_client:
         test_client.event_hooks["response"].append(seen.record)
         yield test_client
+
+
+class Browser:
+    """A signed-in browser for a page test: `headers` carry its session cookie, and a
+    page's POST sends `form(...)`, which adds the session's CSRF token."""
+
+    def __init__(self, opened: sessions.Opened) -> None:
+        self.headers = {"Cookie": f"{signin.COOKIE}={opened.cookie}"}
+        self.csrf_token = opened.csrf_token
+
+    def form(self, **fields: str) -> dict[str, str]:
+        return {"csrf_token": self.csrf_token, **fields}
+
+
+@pytest.fixture
+async def browsers(pool, tokens) -> dict[str, Browser]:
+    """role -> a browser signed in (by a sign-in link's session) as the seeded user of that role."""
+    out = {}
+    async with pool.acquire() as conn:
+        for role, token in tokens.items():
+            out[role] = Browser(await sessions.create(conn, (await auth.authenticate(conn, token)).user_id, via="link"))
+    return out
 
 
 def pytest_sessionfinish(session, exitstatus):
