@@ -9,7 +9,9 @@ from litestar import Litestar
 from litestar.di import Provide
 
 from api import audited, boundary, errors, logs, openapi, signin
+from api.pages import census as census_pages
 from api.pages import children as children_pages
+from api.pages import oversight as oversight_pages
 from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
@@ -53,6 +55,8 @@ ROUTES = [
     *signin_routes.ROUTES,
     *oidc_routes.ROUTES,
     *children_pages.ROUTES,   # pages: the same actions as their JSON twins
+    *census_pages.ROUTES,
+    *oversight_pages.ROUTES,
 ]
 
 

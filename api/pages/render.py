@@ -72,6 +72,9 @@ INDICATOR_LABELS = {
 # sees the entries their role may perform (policy.allowed), so a link never leads to a 403.
 NAV: list[tuple[str, str, str]] = [
     ("/search", "Search", "child.search"),
+    ("/census", "Census", "feed.list"),
+    ("/oversight/audit", "Audit log", "audit.read"),
+    ("/oversight/alerts", "Misuse alerts", "alert.read"),
 ]
 
 
@@ -149,7 +152,7 @@ def error_page(request: Request, status: int, detail: str, fields: list[dict] | 
 
 
 # Fields shown as a GOV.UK date input: their error links to the day box.
-DATE_FIELDS = ("dob",)
+DATE_FIELDS = ("dob", "since", "until")
 
 
 def anchor(field: str) -> str:

@@ -3,6 +3,7 @@ them with an outcome, optionally reinstating a suspended account. Both are audit
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Literal
 
 import msgspec
@@ -39,5 +40,10 @@ async def list_alerts(request: Request, audit: Audited, status: Literal[misuse.S
 async def close_alert(alert_id: params.PathId, data: JSONBody[CloseIn], audit: Audited) -> misuse.Alert:
     """Outcome misuse, no_misuse or referred. With reinstate: true, a suspended account
     is reinstated (refused with 409 while another open alert suspended it)."""
+    return await close(audit, alert_id, data)
+
+
+async def close(audit: Audited, alert_id: uuid.UUID, data: CloseIn) -> misuse.Alert:
+    """Close an alert (and reinstate): the work of the route and of the auditors' page."""
     audit.query |= {"outcome": data.outcome, "reinstate": data.reinstate}
     return await misuse.close(await audit.begin(), audit.who, alert_id, outcome=data.outcome, reinstate=data.reinstate)
