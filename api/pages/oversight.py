@@ -149,7 +149,8 @@ def _closing(form) -> misuse_routes.CloseIn:
 
 
 @post("/oversight/alerts/{alert_id:str}/close",
-      opt={"action": "alert.close", "page": True, "form": "oversight_close.html"}, include_in_schema=False)
+      opt={"action": "alert.close", "page": True, "form": "oversight_close.html"}, status_code=200,
+      include_in_schema=False)   # 200: the audit event records the JSON route's status
 async def close(request: Request, alert_id: params.PathId, audit: Audited) -> Response:
     """POST /alerts/{id}/close as a form: the outcome and whether to reinstate."""
     data = _closing(await request.form())

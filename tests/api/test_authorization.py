@@ -53,6 +53,15 @@ CALLS = [
     ("GET", "/search/results?surname=Zzyzx&dob-day=1&dob-month=1&dob-year=2015&reason=service_delivery",
      "child.search", None),
     ("GET", f"/child/{ANY_ID}?reason=service_delivery", "child.view", None),
+    # School and auditor pages (a bearer caller's POST has no CSRF token to check; an
+    # allowed role's empty form is a 400, past the guard).
+    ("GET", "/census", "feed.list", None),
+    ("POST", "/census", "feed.submit", None),
+    ("GET", f"/census/{ANY_ID}", "feed.read", None),
+    ("GET", f"/census/{ANY_ID}/errors.csv", "feed.read", None),
+    ("GET", "/oversight/audit", "audit.read", None),
+    ("GET", "/oversight/alerts", "alert.read", None),
+    ("POST", f"/oversight/alerts/{ANY_ID}/close", "alert.close", None),
 ]
 PAGES = {h.paths.copy().pop() for h in ROUTES if h.opt.get("page") and not h.opt.get("public")}
 PAGE_PATTERNS = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in PAGES]
