@@ -19,6 +19,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import Parameter
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api import params
 from api.audited import Audited
@@ -39,6 +40,9 @@ NOT_CENSUS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd
 NAMES = (".csv", ".xml", ".txt", ".tsv", ".ctf")
 # A spreadsheet cell starting with one of these is read as a formula (CSV injection).
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
+# Room in a form's declared size, beyond the file, for its boundaries, part headers, the
+# CSRF token and the choice.
+FORM_OVERHEAD = 64 * 1024
 
 
 class CensusForm(msgspec.Struct, forbid_unknown_fields=True):
@@ -101,8 +105,24 @@ async def _copy(upload: UploadFile, path: Path, limit: int) -> int:
     return size
 
 
+def declared_cap(app: ASGIApp) -> ASGIApp:
+    """The route's middleware: a form whose declared size is already past the configured
+    cap is refused (413) before anything reads it, as POST /feeds refuses such a body.
+    It runs before the guards, since api.security's CSRF check parses the whole form,
+    spooling the file to disk, and the cap is known only at run time."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        limit = getattr(scope["app"].state, "feed_max_bytes", feeds.DEFAULT_MAX)
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+            raise feeds.too_large(limit, field="census")
+        await app(scope, receive, send)
+
+    return middleware
+
+
 @post("/census", opt={"action": "feed.submit", "page": True, "form": "census.html"},
-      request_max_body_size=feeds.CEILING, include_in_schema=False)
+      request_max_body_size=feeds.CEILING, middleware=[declared_cap], include_in_schema=False)
 async def upload(request: Request, audit: Audited) -> Response:
     """POST /feeds as a form (multipart/form-data): the file's format is read from its
     bytes; a file that cannot be read is recorded as rejected, as the JSON route does,

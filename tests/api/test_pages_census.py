@@ -169,6 +169,20 @@ async def test_a_file_over_the_cap_is_413(client, browsers, school, conn):
     assert await conn.fetchval("SELECT count(*) FROM feeds") == 0
 
 
+async def test_a_form_declared_over_the_cap_is_413_before_it_is_read(client, browsers, school, conn, monkeypatch):
+    from litestar.connection import request
+
+    async def unread(*args, **kwargs):
+        raise AssertionError("the form was parsed")
+
+    monkeypatch.setattr(request, "parse_multipart_form", unread)
+    client.app.state.feed_max_bytes = 100
+    big = CSV + b"".join(f"B{i},,Ann,Lee,2015-01-01,F,PE1 1AA\n".encode() for i in range(3000))
+    page = html(await upload(client, browsers["school"], big), 413)
+    assert "limit of 100 bytes" in page.by_id("main-content").text
+    assert await conn.fetchval("SELECT count(*) FROM feeds") == 0
+
+
 async def test_a_school_that_is_not_a_feed_source_gets_a_403_page(client, browsers, conn):
     response = await upload(client, browsers["school"])
     page = html(response, 403)
