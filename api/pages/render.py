@@ -98,8 +98,12 @@ def assets() -> Router:
 
 
 def is_page(request: Request) -> bool:
+    """A page route's request, or a browser's request for a path no route serves (its 404
+    or 405 is a page too; an API client's, which does not ask for HTML first, stays JSON)."""
     handler = request.scope.get("route_handler")
-    return bool(handler is not None and handler.opt.get("page"))
+    if handler is None:
+        return request.headers.get("accept", "").startswith("text/html")
+    return bool(handler.opt.get("page"))
 
 
 def html(request: Request, template: str, context: dict, status: int = 200) -> Response:
@@ -135,7 +139,8 @@ def form_values(request: Request) -> dict[str, str]:
 def error_page(request: Request, status: int, detail: str, fields: list[dict] | None) -> Response:
     """A page route's error: its form again with the error summary (400), or error.html.
     Each field error links to the field (`#<field>`; a date's first box `#<field>-day`)."""
-    form = request.route_handler.opt.get("form")
+    handler = request.scope.get("route_handler")
+    form = handler.opt.get("form") if handler is not None else None
     if status == 400 and form:
         problems = [{"field": f["field"], "message": f["message"], "href": "#" + anchor(f["field"])}
                     for f in fields or [{"field": "", "message": detail}]]

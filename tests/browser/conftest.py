@@ -1,0 +1,171 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a real `isindex serve`
+(a subprocess, as a user runs it) on a database of the test server, loaded by
+`isindex demo`. Playwright's own browser download is not reachable here; .ci/run
+installs Debian's `chromium` when it is missing, and it is launched by path.
+
+Each module gets its own database and server; each test its own browser context (its
+own cookies), signed in by a fresh one-time link or by single sign-on against the
+loopback provider of tests/api/oidc_provider.py."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from index import db, sessions
+from tests.api.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
+from tests.conftest import TEMPLATE
+
+CHROMIUM = os.environ.get("ISINDEX_TEST_CHROMIUM", "/usr/bin/chromium")
+ISINDEX = str(Path(sys.executable).parent / "isindex")
+DEMO_CHILDREN = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(coro):
+    """A coroutine run to its end in a thread of its own: Playwright's sync API keeps an
+    event loop on this thread, where asyncio.run may not start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _admin(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@dataclass
+class Site:
+    """The running service: its address, its database, and the demo's users by role."""
+
+    url: str
+    database_url: str
+    provider: Provider
+    users: dict[str, str]   # role -> user id
+
+    def sql(self, query: str, *args):
+        async def go():
+            conn = await asyncpg.connect(self.database_url)
+            try:
+                return await conn.fetch(query, *args)
+            finally:
+                await conn.close()
+        return _run(go())
+
+    def link(self, role: str) -> str:
+        """A fresh one-time sign-in link for the demo user of `role`."""
+        async def go():
+            conn = await asyncpg.connect(self.database_url)
+            try:
+                return await sessions.issue_link(conn, uuid.UUID(self.users[role]), hours=1)
+            finally:
+                await conn.close()
+        return f"{self.url}/sign-in/link/{_run(go()).token}"
+
+
+@pytest.fixture(scope="module")
+def site(server_url, template_url):
+    name = "b_" + uuid.uuid4().hex[:16]
+    _run(_admin(server_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY"))
+    database_url = db.with_database(server_url, name)
+    port = _free_port()
+    with Provider() as provider:
+        env = {**os.environ, "DATABASE_URL": database_url, "ISINDEX_OIDC_ISSUER": provider.issuer,
+               "ISINDEX_OIDC_CLIENT_ID": CLIENT_ID, "ISINDEX_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+               "ISINDEX_OIDC_CLAIM": "email", "ISINDEX_FEED_WORKER": "1"}
+        demo = subprocess.run([ISINDEX, "demo", "--children", str(DEMO_CHILDREN), "--json"], env=env,
+                              capture_output=True, text=True, timeout=600, check=True)
+        tokens = json.loads(demo.stdout)["tokens"]
+        users = {}   # role -> user id, read through the API once it runs
+        server = subprocess.Popen([ISINDEX, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"isindex serve did not start: {server.stderr.read() if server.poll() is not None else 'timeout'}")
+                time.sleep(0.2)
+            for role, token in tokens.items():
+                me = httpx.get(f"{url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                me.raise_for_status()
+                users[role] = me.json()["user_id"]
+            yield Site(url=url, database_url=database_url, provider=provider, users=users)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            _run(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def chromium(template_url):
+    """The browser. After the template database: its fixture calls asyncio.run, which may
+    not run on a thread where Playwright's sync API holds an event loop."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), "
+                    "as .ci/run does, or set ISINDEX_TEST_CHROMIUM")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Page:
+    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def sign_in(page: Page, site: Site, role: str) -> None:
+    """Open a fresh one-time link, as a newcomer clicks the one `serve --demo` prints."""
+    page.goto(site.link(role))
+    assert page.locator("#signed-in").is_visible(), page.content()[:2000]
+
+
+def sign_out(page: Page, site: Site) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{site.url}/sign-in")
+    page.goto(f"{site.url}/")
+    assert page.url.startswith(f"{site.url}/sign-in"), page.url
+
+
+def screenshot(page: Page, name: str) -> None:
+    """<name>.png in $ISINDEX_SCREENSHOTS when set (the README's pictures are made with
+    ISINDEX_SCREENSHOTS=docs/screenshots), so a test run leaves the tree as it was."""
+    shots = os.environ.get("ISINDEX_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / f"{name}.png"), full_page=True)
