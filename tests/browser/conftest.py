@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -127,13 +128,25 @@ def site(server_url, template_url):
             _run(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
+def _install_chromium() -> None:
+    """Debian's chromium, as .ci/run installs it, for the README's test command on a
+    fresh Debian machine (as root); elsewhere, say what is missing."""
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        for step in (["apt-get", "install", "-y", "-q", "chromium"], ["apt-get", "update", "-q"],
+                     ["apt-get", "install", "-y", "-q", "chromium"]):
+            subprocess.run(step, capture_output=True, timeout=900)
+            if Path(CHROMIUM).exists():
+                return
+    pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), "
+                "or set ISINDEX_TEST_CHROMIUM to a Chromium executable")
+
+
 @pytest.fixture(scope="session")
 def chromium(template_url):
     """The browser. After the template database: its fixture calls asyncio.run, which may
     not run on a thread where Playwright's sync API holds an event loop."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), "
-                    "as .ci/run does, or set ISINDEX_TEST_CHROMIUM")
+        _install_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser
