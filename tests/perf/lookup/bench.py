@@ -155,6 +155,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for(port: int) -> None:
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"the server did not listen on port {port}")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--children", type=int, default=1_000_000)
@@ -189,12 +199,7 @@ def main() -> int:
                                "--workers", str(args.workers)], env=env,
                               stdout=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(port)
         paths = {"search": [search_path(c) for c in sample],
                  "view": [f"/children/{c['id']}?reason=service_delivery" for c in sample]}
         for name in ("search", "view"):
