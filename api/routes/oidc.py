@@ -86,13 +86,14 @@ async def callback(request: Request) -> Response:
             metadata = await _metadata(request, provider, client)
             id_token = await oidc.exchange(provider, metadata, client, code=code, redirect_uri=redirect_uri(request),
                                            verifier=login.code_verifier)
-            email = await oidc.verify(provider, metadata, client, id_token, nonce=login.nonce)
+            claimed = await oidc.verify(provider, metadata, client, id_token, nonce=login.nonce)
         async with db.transaction(pool_of(request.app)) as conn:
             try:
-                user_id = await sessions.user_by_email(conn, email)
+                user_id = await sessions.user_by_claim(conn, provider.claim, claimed)
             except errors.NotFound:
-                raise errors.Unauthenticated("no user of this service has your organisation account's email "
-                                             "address: ask your administrator") from None
+                raise errors.Unauthenticated("no user of this service has your organisation account "
+                                             f"({'its subject' if provider.claim == 'sub' else 'its email address'})"
+                                             ": ask your administrator") from None
             response = await open_session(request, conn, user_id, via="oidc", to=login.next_path)
     except errors.Unavailable as exc:
         raise signin.PageRefused(503, "Sign-in unavailable", exc.message) from None

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
-from index import oidc
+from index import auth, oidc
 from tests import factories
 from tests.api.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
@@ -120,3 +120,24 @@ async def test_without_single_sign_on_its_pages_are_not_found(database_url, pool
     async with AsyncTestClient(app=create_app(database_url, pool_min=1, pool_max=2)) as client:
         response = await client.get("/sign-in/oidc", follow_redirects=False)
     assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("subject, signed_in", [("user-1", True), ("someone-else", False)])
+async def test_with_the_sub_claim_the_user_is_found_by_subject(database_url, pool, conn, provider, subject, signed_in):
+    async with pool.acquire() as c:
+        await factories.seed_orgs(c)
+        await factories.seed_users(c)
+        org = await c.fetchval("SELECT code FROM organisations ORDER BY id LIMIT 1")
+        user_id = await auth.add_user(c, name="Sam Subject", org_code=org, role="practitioner",
+                                      email="sam@example.org", oidc_subject=subject)
+    provider.email = "nobody-by-this-address@example.org"   # the address is not what finds the user
+    app = create_app(database_url, pool_min=1, pool_max=4,
+                     oidc=oidc.Provider(provider.issuer, CLIENT_ID, CLIENT_SECRET, "sub"))
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as web:
+        response = await sign_in(web)
+    if signed_in:
+        assert response.status_code == 303, response.text
+        assert await conn.fetchval("SELECT user_id FROM sessions") == user_id
+    else:
+        assert response.status_code == 401 and "its subject" in html.unescape(response.text)
+        assert await conn.fetchval("SELECT count(*) FROM sessions") == 0
