@@ -55,6 +55,13 @@ async def sign_in_page(request: Request, next_: Annotated[str | None, Parameter(
 
 
 @get("/sign-in/link/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def link_page(request: Request, token: str) -> Response:
+    """A sign-in link opened: a button that signs in. Opening the link uses nothing, so a
+    mail scanner or a browser's preview that fetches it does not spend it; the POST does."""
+    return render.html(request, "signin-link.html", {})
+
+
+@post("/sign-in/link/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def use_link(request: Request, token: str) -> Response:
     try:
         async with db.transaction(pool_of(request.app)) as conn:
@@ -83,4 +90,4 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-ROUTES = [sign_in_page, use_link, sign_out]
+ROUTES = [sign_in_page, link_page, use_link, sign_out]
