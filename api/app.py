@@ -175,5 +175,5 @@ def from_env() -> Litestar:
                       queue_max_age=settings.queue_max_age,
                       session_idle_minutes=settings.session_idle_minutes,
                       oidc=oidc.Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
-                                         settings.oidc_claim) if settings.oidc_issuer else None,
+                                         settings.oidc_claim, settings.public_url) if settings.oidc_issuer else None,
                       feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")

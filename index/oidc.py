@@ -32,6 +32,7 @@ class Provider(msgspec.Struct, frozen=True):
     client_id: str
     client_secret: str | None
     claim: str = "email"
+    public_url: str | None = None   # the service's address as users reach it (ISINDEX_PUBLIC_URL)
 
 
 class Metadata(msgspec.Struct, frozen=True):

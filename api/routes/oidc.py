@@ -28,6 +28,11 @@ CALLBACK = "/sign-in/oidc/callback"
 
 
 def redirect_uri(request: Request) -> str:
+    """Where the provider sends the browser back: under ISINDEX_PUBLIC_URL when set (behind
+    a proxy, the Host header may not be the users' address), else the request's own host."""
+    public_url = request.app.state.oidc.public_url
+    if public_url:
+        return f"{public_url}{CALLBACK}"
     scheme = "http" if signin.on_loopback(request) else "https"
     return f"{scheme}://{request.headers.get('host', '')}{CALLBACK}"
 

@@ -4,6 +4,7 @@ loopback that signs RS256 ID tokens (tests/api/oidc_provider.py)."""
 import html
 import time
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -141,3 +142,16 @@ async def test_with_the_sub_claim_the_user_is_found_by_subject(database_url, poo
     else:
         assert response.status_code == 401 and "its subject" in html.unescape(response.text)
         assert await conn.fetchval("SELECT count(*) FROM sessions") == 0
+
+
+@pytest.mark.parametrize("public_url, expected", [
+    (None, "http://127.0.0.1:8000/sign-in/oidc/callback"),                     # the request's own host
+    ("https://isindex.example.org", "https://isindex.example.org/sign-in/oidc/callback"),
+])
+async def test_the_redirect_uri_is_under_the_public_url_when_set(database_url, pool, provider, public_url, expected):
+    app = create_app(database_url, pool_min=1, pool_max=4,
+                     oidc=oidc.Provider(provider.issuer, CLIENT_ID, CLIENT_SECRET, "email", public_url))
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as web:
+        begun = await web.get("/sign-in/oidc", headers={"Host": "127.0.0.1:8000"}, follow_redirects=False)
+    query = parse_qs(urlsplit(begun.headers["location"]).query)
+    assert query["redirect_uri"] == [expected]
