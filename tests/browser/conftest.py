@@ -10,13 +10,12 @@ loopback provider of tests/api/oidc_provider.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import concurrent.futures
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,21 +24,15 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from index import db, sessions
 from tests.api.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.conftest import TEMPLATE
+from tests.processes import CLI, free_port, stop
 
 CHROMIUM = os.environ.get("ISINDEX_TEST_CHROMIUM", "/usr/bin/chromium")
-ISINDEX = str(Path(sys.executable).parent / "isindex")
 DEMO_CHILDREN = 300
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _run(coro):
@@ -86,46 +79,53 @@ class Site:
         return f"{self.url}/sign-in/link/{_run(go()).token}"
 
 
+@contextlib.contextmanager
+def running(database_url: str, provider: Provider, children: int = DEMO_CHILDREN):
+    """`isindex demo` then `isindex serve` on database_url, as a user runs them; the Site
+    while the server runs."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "ISINDEX_OIDC_ISSUER": provider.issuer,
+           "ISINDEX_OIDC_CLIENT_ID": CLIENT_ID, "ISINDEX_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+           "ISINDEX_OIDC_CLAIM": "email", "ISINDEX_FEED_WORKER": "1"}
+    demo = subprocess.run([*CLI, "demo", "--children", str(children), "--json"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    tokens = json.loads(demo.stdout)["tokens"]
+    server = subprocess.Popen([*CLI, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"isindex serve did not start (exit {server.poll()})")
+            time.sleep(0.2)
+        users = {}   # role -> user id, read through the API
+        for role, token in tokens.items():
+            me = httpx.get(f"{url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            me.raise_for_status()
+            users[role] = me.json()["user_id"]
+        yield Site(url=url, database_url=database_url, provider=provider, users=users)
+    finally:
+        stop(server)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def site(server_url, template_url):
     name = "b_" + uuid.uuid4().hex[:16]
     _run(_admin(server_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY"))
-    database_url = db.with_database(server_url, name)
-    port = _free_port()
-    with Provider() as provider:
-        env = {**os.environ, "DATABASE_URL": database_url, "ISINDEX_OIDC_ISSUER": provider.issuer,
-               "ISINDEX_OIDC_CLIENT_ID": CLIENT_ID, "ISINDEX_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-               "ISINDEX_OIDC_CLAIM": "email", "ISINDEX_FEED_WORKER": "1"}
-        demo = subprocess.run([ISINDEX, "demo", "--children", str(DEMO_CHILDREN), "--json"], env=env,
-                              capture_output=True, text=True, timeout=600, check=True)
-        tokens = json.loads(demo.stdout)["tokens"]
-        users = {}   # role -> user id, read through the API once it runs
-        server = subprocess.Popen([ISINDEX, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"isindex serve did not start: {server.stderr.read() if server.poll() is not None else 'timeout'}")
-                time.sleep(0.2)
-            for role, token in tokens.items():
-                me = httpx.get(f"{url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-                me.raise_for_status()
-                users[role] = me.json()["user_id"]
-            yield Site(url=url, database_url=database_url, provider=provider, users=users)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            _run(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    try:
+        with Provider() as provider, running(db.with_database(server_url, name), provider) as up:
+            yield up
+    finally:
+        _run(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 def _install_chromium() -> None:
@@ -166,7 +166,7 @@ def sign_in(page: Page, site: Site, role: str) -> None:
     """Open a fresh one-time link, as a newcomer clicks the one `serve --demo` prints."""
     page.goto(site.link(role))
     page.get_by_role("button", name="Continue").click()
-    assert page.locator("#signed-in").is_visible(), page.content()[:2000]
+    expect(page.locator("#signed-in")).to_be_visible()
 
 
 def sign_out(page: Page, site: Site) -> None:
