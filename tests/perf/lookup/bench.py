@@ -165,16 +165,22 @@ def wait_for(port: int) -> None:
     raise SystemExit(f"the server did not listen on port {port}")
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(doc: str, *, concurrency: int, out: Path) -> argparse.ArgumentParser:
+    """The options this benchmark shares with those that reuse its index (tests/perf/pages)."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--children", type=int, default=1_000_000)
     p.add_argument("--data-dir", default=str(Path.home() / ".cache" / "isindex-bench"))
-    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument("--concurrency", type=int, default=concurrency)
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--warmup", type=float, default=3)
+    p.add_argument("--out", default=str(out))
+    return p
+
+
+def main() -> int:
+    p = arguments(__doc__, concurrency=64, out=HERE / "results.json")
     p.add_argument("--pool", type=int, default=20, help="database connections (server and raw alike)")
     p.add_argument("--workers", type=int, default=1, help="server processes (each gets pool/workers connections)")
-    p.add_argument("--out", default=str(HERE / "results.json"))
     args = p.parse_args()
 
     os.environ["ISINDEX_DATA_DIR"] = f"{args.data_dir}-{args.children}"

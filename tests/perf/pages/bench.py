@@ -11,7 +11,6 @@ It reuses the lookup benchmark's index (tests/perf/lookup, same --data-dir).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -44,14 +43,7 @@ def paths(sample: list[dict]) -> dict[str, list[str]]:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--children", type=int, default=1_000_000)
-    p.add_argument("--data-dir", default=str(Path.home() / ".cache" / "isindex-bench"))
-    p.add_argument("--concurrency", type=int, default=1)
-    p.add_argument("--seconds", type=float, default=20)
-    p.add_argument("--warmup", type=float, default=3)
-    p.add_argument("--out", default=str(HERE / "results.json"))
-    args = p.parse_args()
+    args = lookup.arguments(__doc__, concurrency=1, out=HERE / "results.json").parse_args()
 
     os.environ["ISINDEX_DATA_DIR"] = f"{args.data_dir}-{args.children}"
     settings = config.load()
