@@ -38,7 +38,8 @@ async def list_transfers(request: Request, audit: Audited, direction: Literal["i
 def _decision(path: str, action: str, decision: str, do, notice: str, direction: str):
     """A POST page for one of the JSON routes' decisions on a transfer."""
 
-    @post(path, opt={"action": action, "page": True}, include_in_schema=False, name=f"manage-transfer-{decision}")
+    @post(path, opt={"action": action, "page": True}, include_in_schema=False, status_code=303,
+          name=f"manage-transfer-{decision}")
     async def decide(transfer_id: params.PathId, audit: Audited) -> Redirect:
         await transfers_routes.decide(audit, transfer_id, decision, do)
         return render.done("/manage/transfers", notice, direction=direction)
@@ -67,7 +68,8 @@ async def list_investigations(request: Request, audit: Audited, status: Literal[
 
 
 @post("/manage/investigations/{investigation_id:str}/close",
-      opt={"action": "investigation.close", "page": True, "form": "manage_close.html"}, include_in_schema=False)
+      opt={"action": "investigation.close", "page": True, "form": "manage_close.html"}, include_in_schema=False,
+      status_code=303)
 async def close(request: Request, investigation_id: params.PathId, audit: Audited) -> Redirect:
     """POST /investigations/{id}/close as a form: the outcome a radio of CloseIn's values."""
     data = await form_body(request, shielding_routes.CloseIn, "outcome", "Select the outcome of the investigation")

@@ -52,8 +52,10 @@ async def child(request: Request, child_id: params.PathId, audit: Audited,
         "values": {}, "problem_of": {}})
 
 
+# Every POST page here declares status_code=303 (post/redirect/get), so that its audit
+# event records the status the browser got (a POST's default would be 201).
 @post("/manage/children/{child_id:str}/shield",
-      opt={"action": "child.shield", "page": True, "form": "manage_shield.html"}, include_in_schema=False)
+      opt={"action": "child.shield", "page": True, "form": "manage_shield.html"}, include_in_schema=False, status_code=303)
 async def shield(request: Request, child_id: params.PathId, audit: Audited) -> Redirect:
     """POST /children/{child_id}/shield as a form: the reason a radio of ShieldIn's values."""
     data = await form_body(request, shielding_routes.ShieldIn, "reason", "Select why the record is to be shielded")
@@ -62,7 +64,7 @@ async def shield(request: Request, child_id: params.PathId, audit: Audited) -> R
 
 
 @post("/manage/children/{child_id:str}/unshield", opt={"action": "child.shield", "page": True},
-      include_in_schema=False)
+      include_in_schema=False, status_code=303)
 async def unshield(child_id: params.PathId, audit: Audited) -> Redirect:
     """POST /children/{child_id}/unshield as a button."""
     await shielding_routes.unshield_child(audit, child_id)
@@ -70,7 +72,8 @@ async def unshield(child_id: params.PathId, audit: Audited) -> Redirect:
 
 
 @post("/manage/children/{child_id:str}/transfers",
-      opt={"action": "transfer.request", "page": True, "form": "manage_transfer.html"}, include_in_schema=False)
+      opt={"action": "transfer.request", "page": True, "form": "manage_transfer.html"}, include_in_schema=False,
+      status_code=303)
 async def request_transfer(request: Request, child_id: params.PathId, audit: Audited) -> Redirect:
     """POST /children/{child_id}/transfers as a form: the receiving LA's code, checked by
     TransferIn and then by index.transfers (an LA that exists, not the owner)."""
