@@ -55,7 +55,8 @@ async def child(request: Request, child_id: params.PathId, audit: Audited,
 # Every POST page here declares status_code=303 (post/redirect/get), so that its audit
 # event records the status the browser got (a POST's default would be 201).
 @post("/manage/children/{child_id:str}/shield",
-      opt={"action": "child.shield", "page": True, "form": "manage_shield.html"}, include_in_schema=False, status_code=303)
+      opt={"action": "child.shield", "page": True, "form": "manage_shield.html"}, include_in_schema=False,
+      status_code=303)
 async def shield(request: Request, child_id: params.PathId, audit: Audited) -> Redirect:
     """POST /children/{child_id}/shield as a form: the reason a radio of ShieldIn's values."""
     data = await form_body(request, shielding_routes.ShieldIn, "reason", "Select why the record is to be shielded")

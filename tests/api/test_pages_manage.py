@@ -254,7 +254,8 @@ async def test_a_transfer_requested_decided_and_listed_as_the_json_routes_do(cli
     ("decline", "norfolk", "incoming", "declined"), ("withdraw", "cambs", "outgoing", "withdrawn")])
 async def test_a_transfer_declined_or_withdrawn(client, browsers, norfolk_browser, child, conn,
                                                 decision, by, direction, status):
-    redirected(await ask(client, browsers["la_data_manager"], child), "/manage/transfers?direction=outgoing&done=requested")
+    redirected(await ask(client, browsers["la_data_manager"], child),
+               "/manage/transfers?direction=outgoing&done=requested")
     transfer_id = await conn.fetchval("SELECT id FROM transfer_requests WHERE child_id = $1", child)
     browser = norfolk_browser if by == "norfolk" else browsers["la_data_manager"]
     response = await client.post(f"/manage/transfers/{transfer_id}/{decision}", headers=browser.headers,
