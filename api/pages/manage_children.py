@@ -16,7 +16,7 @@ from litestar.response import Redirect
 from api import params
 from api.audited import Audited
 from api.pages import render
-from api.pages.manage_common import form_body
+from api.pages.manage_common import form_body, in_sentences
 from api.routes import children, shielding as shielding_routes, transfers as transfers_routes
 from index import errors, policy
 
@@ -80,7 +80,8 @@ async def request_transfer(request: Request, child_id: params.PathId, audit: Aud
     TransferIn and then by index.transfers (an LA that exists, not the owner)."""
     data = await form_body(request, transfers_routes.TransferIn, "to_la",
                            "Enter the receiving local authority's code, 1 to 10 characters, like 926")
-    await transfers_routes.ask(audit, child_id, data.to_la)
+    with in_sentences():
+        await transfers_routes.ask(audit, child_id, data.to_la)
     return render.done("/manage/transfers", "requested", direction="outgoing")
 
 

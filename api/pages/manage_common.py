@@ -5,6 +5,7 @@ bodies accept: tests/api/test_pages_manage.py holds them to ShieldIn and CloseIn
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Annotated, TypeVar
 
@@ -51,6 +52,16 @@ async def form_body(request: Request, struct: type[T], field: str, message: str)
         return msgspec.convert(body, struct, strict=False)
     except msgspec.ValidationError:
         raise errors.Invalid(message, field=field) from None
+
+
+@contextlib.contextmanager
+def in_sentences():
+    """index/'s 400s (lower case, for the JSON detail) as sentences for the error summary;
+    raised again, so the audit event is the JSON route's."""
+    try:
+        yield
+    except errors.Invalid as exc:
+        raise errors.Invalid(exc.message[:1].upper() + exc.message[1:], field=exc.field) from None
 
 
 def audited_query(request: Request, *names: str) -> dict[str, str]:

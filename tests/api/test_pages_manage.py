@@ -284,8 +284,8 @@ async def test_the_sending_la_may_not_accept_its_own_request(client, browsers, c
 @pytest.mark.parametrize("to_la, message, audited", [
     ("", "Enter the receiving local authority's code", False),
     ("12345678901", "Enter the receiving local authority's code", False),
-    ("999", "no local authority with this code", True),
-    ("873", "already owned by this LA", True),
+    ("999", "No local authority with this code", True),
+    ("873", "The child is already owned by this LA", True),
 ])
 async def test_a_transfer_request_needs_another_las_code(client, browsers, child, conn, to_la, message, audited):
     response = await ask(client, browsers["la_data_manager"], child, to_la)
