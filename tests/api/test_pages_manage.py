@@ -404,3 +404,18 @@ async def test_the_las_feeds_with_counts_and_row_errors(client, browsers, tokens
     other = await client.get(f"/manage/feeds/{feed_id}", headers=norfolk_browser.headers)
     assert html(other, 404).heading() == "Page not found"
     assert html(await client.get("/manage/feeds", headers=norfolk_browser.headers)).by_id("feeds") is None
+
+
+async def test_the_feeds_page_links_to_older_feeds(client, browsers, school, monkeypatch):
+    from api.pages import manage_reports
+
+    monkeypatch.setattr(manage_reports, "FEED_PAGE", 1)
+    first = (await post_feed(client, school)).json()["id"]
+    second = (await post_feed(client, school, body=b"record_id,upn,forename,surname,dob\n")).json()["id"]
+    manager = browsers["la_data_manager"]
+    page = html(await client.get("/manage/feeds", headers=manager.headers))
+    assert f"/manage/feeds/{second}" in page.links() and f"/manage/feeds/{first}" not in page.links()
+    older = f"/manage/feeds?before={second}"
+    assert older in page.links()
+    page = html(await client.get(older, headers=manager.headers))
+    assert f"/manage/feeds/{first}" in page.links() and not [link for link in page.links() if "before=" in link]
