@@ -10,6 +10,7 @@ from litestar.di import Provide
 
 from api import audited, boundary, errors, logs, openapi, signin
 from api.pages import children as children_pages
+from api.pages import manage_cases, manage_children, manage_reports
 from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
@@ -53,6 +54,9 @@ ROUTES = [
     *signin_routes.ROUTES,
     *oidc_routes.ROUTES,
     *children_pages.ROUTES,   # pages: the same actions as their JSON twins
+    *manage_children.ROUTES,
+    *manage_cases.ROUTES,
+    *manage_reports.ROUTES,
 ]
 
 

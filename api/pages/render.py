@@ -72,7 +72,17 @@ INDICATOR_LABELS = {
 # sees the entries their role may perform (policy.allowed), so a link never leads to a 403.
 NAV: list[tuple[str, str, str]] = [
     ("/search", "Search", "child.search"),
+    # The LA data manager's pages (api/pages/manage_*.py).
+    ("/manage/children", "Children", "child.shield"),
+    ("/manage/transfers", "Transfers", "transfer.read"),
+    ("/manage/investigations", "Investigations", "investigation.read"),
+    ("/manage/access", "Access", "access.digest"),
+    ("/manage/feeds", "Feeds", "feed.list"),
 ]
+
+# Names a page module adds for its templates (the labels of its choices), so that a form
+# shown again by error_page has them too; registered when the module is imported.
+GLOBALS: dict[str, object] = {}
 
 
 def nav_for(role: str | None, current: str) -> list[dict]:
@@ -84,7 +94,7 @@ def nav_for(role: str | None, current: str) -> list[dict]:
 
 def _globals(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals.update(reasons=[(key, REASON_LABELS[key]) for key in policy.REASONS],
-                                 indicator_labels=INDICATOR_LABELS, role_labels=ROLE_LABELS)
+                                 indicator_labels=INDICATOR_LABELS, role_labels=ROLE_LABELS, **GLOBALS)
 
 
 def config() -> TemplateConfig:
@@ -154,7 +164,7 @@ def error_page(request: Request, status: int, detail: str, fields: list[dict] | 
 
 
 # Fields shown as a GOV.UK date input: their error links to the day box.
-DATE_FIELDS = ("dob",)
+DATE_FIELDS = ("dob", "since", "until")
 
 
 def anchor(field: str) -> str:

@@ -22,7 +22,7 @@ from litestar import Request, Response, get, post
 from litestar.params import Parameter
 
 from api import openapi, params
-from api.audited import Audited
+from api.audited import Audit, Audited
 from api.errors import TooLarge, UnsupportedMediaType, problem
 from index import errors, policy
 from index.feeds import intake, parse, queue, store
@@ -125,7 +125,13 @@ async def submit(request: Request, audit: Audited, full: Annotated[bool, Paramet
 async def list_feeds(request: Request, audit: Audited, limit: Annotated[int, params.page(500)] = 50,
                      before: Annotated[uuid.UUID | None, Parameter(
                          description="The last page's `next`.")] = None) -> FeedPage:
-    who, audit.query = audit.who, params.given(request)
+    audit.query = params.given(request)
+    return await feeds_of(audit, before, limit)
+
+
+async def feeds_of(audit: Audit, before: uuid.UUID | None, limit: int) -> FeedPage:
+    """The list's work, for the JSON route and its page alike (audit.query set)."""
+    who = audit.who
     conn = await audit.begin()
     if who.role == "la_data_manager":
         got = await store.list_feeds(conn, la_code=policy.managed_la(who), before=before, limit=limit + 1)
@@ -137,6 +143,11 @@ async def list_feeds(request: Request, audit: Audited, limit: Annotated[int, par
 
 @get("/feeds/{feed_id:str}", opt={"action": "feed.read"}, summary="A feed's status, counts and row errors")
 async def status(request: Request, feed_id: params.PathId, audit: Audited) -> store.FeedStatus:
+    return await feed_of(audit, feed_id)
+
+
+async def feed_of(audit: Audit, feed_id: uuid.UUID) -> store.FeedStatus:
+    """A feed's status, for the JSON route and its page alike: the caller's own only."""
     who = audit.who
     got, (org_id, la) = await store.status(await audit.begin(), feed_id)
     mine = (who.role == "school" and who.org_id == org_id) or policy.manages(who, la)
