@@ -11,6 +11,7 @@ from litestar.di import Provide
 from api import audited, boundary, errors, logs, openapi, signin
 from api.pages import census as census_pages
 from api.pages import children as children_pages
+from api.pages import manage_cases, manage_children, manage_reports
 from api.pages import oversight as oversight_pages
 from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
@@ -55,6 +56,9 @@ ROUTES = [
     *signin_routes.ROUTES,
     *oidc_routes.ROUTES,
     *children_pages.ROUTES,   # pages: the same actions as their JSON twins
+    *manage_children.ROUTES,
+    *manage_cases.ROUTES,
+    *manage_reports.ROUTES,
     *census_pages.ROUTES,
     *oversight_pages.ROUTES,
 ]
@@ -179,5 +183,5 @@ def from_env() -> Litestar:
                       queue_max_age=settings.queue_max_age,
                       session_idle_minutes=settings.session_idle_minutes,
                       oidc=oidc.Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
-                                         settings.oidc_claim) if settings.oidc_issuer else None,
+                                         settings.oidc_claim, settings.public_url) if settings.oidc_issuer else None,
                       feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")

@@ -9,7 +9,6 @@ It has no Max-Age: the browser drops it on closing, the server ends it sooner wh
 
 from __future__ import annotations
 
-import html
 import re
 from urllib.parse import quote
 
@@ -71,20 +70,15 @@ class PageRefused(Exception):
         self.status, self.title, self.message, self.clear_cookie = status, title, message, clear_cookie
 
 
-def page(title: str, body: str, *, status: int = 200) -> Response:
-    """A minimal HTML page; body is HTML the caller has escaped."""
-    text = (f'<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(title)} - isindex'
-            f'</title></head><body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>')
-    return Response(text, status_code=status, media_type="text/html; charset=utf-8")
-
-
 def to_sign_in(request: Request, exc: SignInNeeded) -> Response:
     return Redirect(exc.location, status_code=303)
 
 
 def refused(request: Request, exc: PageRefused) -> Response:
-    response = page(exc.title, f"<p>{html.escape(exc.message)}</p><p><a href=\"/\">Go to the start page</a></p>",
-                    status=exc.status)
+    from api.pages import render   # here: render's templates need the app, built after this module
+
+    response = render.html(request, "error.html", {"heading": exc.title, "detail": exc.message,
+                                                   "status": exc.status}, exc.status)
     if exc.clear_cookie:
         response.set_cookie(cleared_cookie(request))
     return response

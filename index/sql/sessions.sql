@@ -50,6 +50,9 @@ RETURNING user_id
 -- user_by_email --
 SELECT id FROM users WHERE lower(email) = lower($1) AND active
 
+-- user_by_oidc_subject --
+SELECT id FROM users WHERE oidc_subject = $1 AND active
+
 -- begin_oidc --
 -- An OIDC sign-in begun; older unfinished ones (over ten minutes) are dropped here.
 WITH dropped AS (DELETE FROM oidc_logins WHERE created_at < now() - interval '10 minutes')

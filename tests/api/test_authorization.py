@@ -53,6 +53,22 @@ CALLS = [
     ("GET", "/search/results?surname=Zzyzx&dob-day=1&dob-month=1&dob-year=2015&reason=service_delivery",
      "child.search", None),
     ("GET", f"/child/{ANY_ID}?reason=service_delivery", "child.view", None),
+    # The LA data manager's pages (api/pages/manage_*.py). A POST page called with a
+    # bearer token has no CSRF check; its empty form is a 400 past the guard.
+    ("GET", "/manage/children", "child.shield", None),
+    ("GET", f"/manage/children/{ANY_ID}", "child.view", None),
+    ("POST", f"/manage/children/{ANY_ID}/shield", "child.shield", None),
+    ("POST", f"/manage/children/{ANY_ID}/unshield", "child.shield", None),
+    ("POST", f"/manage/children/{ANY_ID}/transfers", "transfer.request", None),
+    ("GET", "/manage/transfers", "transfer.read", None),
+    ("POST", f"/manage/transfers/{ANY_ID}/accept", "transfer.decide", None),
+    ("POST", f"/manage/transfers/{ANY_ID}/decline", "transfer.decide", None),
+    ("POST", f"/manage/transfers/{ANY_ID}/withdraw", "transfer.withdraw", None),
+    ("GET", "/manage/investigations", "investigation.read", None),
+    ("POST", f"/manage/investigations/{ANY_ID}/close", "investigation.close", None),
+    ("GET", "/manage/access", "access.digest", None),
+    ("GET", "/manage/feeds", "feed.list", None),
+    ("GET", f"/manage/feeds/{ANY_ID}", "feed.read", None),
     # School and auditor pages (a bearer caller's POST has no CSRF token to check; an
     # allowed role's empty form is a 400, past the guard).
     ("GET", "/census", "feed.list", None),

@@ -53,3 +53,14 @@ async def test_other_roles_home_lists_their_tasks(client, browsers, role):
     expected = [item["href"] for item in render.nav_for(role, "/")]
     listed = [a.attrs["href"] for a in page.by_id("main-content").descendants("a")]
     assert listed == expected
+
+
+@pytest.mark.parametrize("accept, media", [("text/html,application/xhtml+xml,*/*;q=0.8", "text/html"),
+                                           ("application/json", "application/problem+json"),
+                                           (None, "application/problem+json")])
+async def test_a_path_no_route_serves_is_a_page_for_a_browser(client, accept, media):
+    response = await client.get("/no-such-page", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith(media)
+    if media == "text/html":
+        assert Page(response.text).heading() == "Page not found"

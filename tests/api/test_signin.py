@@ -69,7 +69,7 @@ async def audited(conn, response) -> tuple:
 async def test_a_sign_in_link_sets_the_session_cookie(web, pool, conn, users, host, secure):
     async with pool.acquire() as c:
         link = await sessions.issue_link(c, users["practitioner"][0])
-    response = await web.get(f"/sign-in/link/{link.token}", headers={"Host": host}, follow_redirects=False)
+    response = await web.post(f"/sign-in/link/{link.token}", headers={"Host": host}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/"
     set_cookie = response.headers["set-cookie"]
     attributes = {a.strip().split("=")[0].lower() for a in set_cookie.split(";")[1:]}
@@ -82,6 +82,18 @@ async def test_a_sign_in_link_sets_the_session_cookie(web, pool, conn, users, ho
     assert page.status_code == 200 and page.text.startswith("page of practitioner csrf=")
 
 
+async def test_opening_a_link_does_not_use_it(web, pool, conn, users):
+    """A mail scanner or a link preview fetches the link: that spends nothing."""
+    async with pool.acquire() as c:
+        link = await sessions.issue_link(c, users["practitioner"][0])
+    for _ in range(3):
+        opened = await web.get(f"/sign-in/link/{link.token}", follow_redirects=False)
+        assert opened.status_code == 200 and "set-cookie" not in opened.headers
+        assert '<form method="post"' in opened.text
+    assert await conn.fetchval("SELECT used_at FROM signin_links") is None
+    assert (await web.post(f"/sign-in/link/{link.token}", follow_redirects=False)).status_code == 303
+
+
 @pytest.mark.parametrize("change", [
     None,                                                                       # used once already
     "UPDATE signin_links SET expires_at = now() - interval '1 second'",         # expired
@@ -91,10 +103,10 @@ async def test_a_used_expired_or_refused_link_signs_no_one_in(web, pool, conn, u
     async with pool.acquire() as c:
         link = await sessions.issue_link(c, users["practitioner"][0])
     if change is None:
-        assert (await web.get(f"/sign-in/link/{link.token}", follow_redirects=False)).status_code == 303
+        assert (await web.post(f"/sign-in/link/{link.token}", follow_redirects=False)).status_code == 303
     else:
         await conn.execute(change)
-    response = await web.get(f"/sign-in/link/{link.token}", follow_redirects=False)
+    response = await web.post(f"/sign-in/link/{link.token}", follow_redirects=False)
     assert response.status_code == 401 and response.headers["content-type"].startswith("text/html")
     assert "set-cookie" not in response.headers and "Sign-in failed" in response.text
     assert await audited(conn, response) == ("session.sign_in", "unauthenticated", 401, None)

