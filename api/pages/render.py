@@ -68,17 +68,21 @@ INDICATOR_LABELS = {
 }
 
 
-# The service navigation: (path, label, the action the page performs). A signed-in user
-# sees the entries their role may perform (policy.allowed), so a link never leads to a 403.
-NAV: list[tuple[str, str, str]] = [
+# The service navigation: (path, label, the action the page performs[, the roles it is
+# offered to]). A signed-in user sees the entries their role may perform (policy.allowed),
+# so a link never leads to a 403; the roles, where given, narrow what is offered, never
+# what is allowed.
+NAV: list[tuple] = [
     ("/search", "Search", "child.search"),
     # The LA data manager's pages (api/pages/manage_*.py).
     ("/manage/children", "Children", "child.shield"),
     ("/manage/transfers", "Transfers", "transfer.read"),
     ("/manage/investigations", "Investigations", "investigation.read"),
     ("/manage/access", "Access", "access.digest"),
-    ("/manage/feeds", "Feeds", "feed.list"),
-    ("/census", "Census", "feed.list"),
+    # Both pages serve both roles (policy); the navigation offers each its own: a school
+    # its uploads, an LA's data managers every feed of the LA.
+    ("/manage/feeds", "Feeds", "feed.list", {"la_data_manager"}),
+    ("/census", "Census", "feed.submit", {"school"}),
     ("/oversight/audit", "Audit log", "audit.read"),
     ("/oversight/alerts", "Misuse alerts", "alert.read"),
 ]
@@ -92,7 +96,7 @@ def nav_for(role: str | None, current: str) -> list[dict]:
     if role is None:
         return []
     return [{"href": href, "label": label, "current": current == href or current.startswith(href + "/")}
-            for href, label, action in NAV if policy.allowed(action, role)]
+            for href, label, action, *only in NAV if policy.allowed(action, role) and (not only or role in only[0])]
 
 
 def _globals(engine: JinjaTemplateEngine) -> None:
