@@ -13,6 +13,8 @@ from api.pages import census as census_pages
 from api.pages import children as children_pages
 from api.pages import manage_cases, manage_children, manage_reports
 from api.pages import oversight as oversight_pages
+from api.pages import involvements as involvement_pages
+from api.pages import override as override_pages
 from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
@@ -61,6 +63,8 @@ ROUTES = [
     *manage_reports.ROUTES,
     *census_pages.ROUTES,
     *oversight_pages.ROUTES,
+    *involvement_pages.ROUTES,
+    *override_pages.ROUTES,
 ]
 
 

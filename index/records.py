@@ -69,6 +69,8 @@ class Indicator(msgspec.Struct):
     kind: str
     set_at: dt.datetime
     set_by: Contact
+    # Who set it, by user id: only they may clear it (the child page offers them a button).
+    set_by_id: uuid.UUID | None = None
 
 
 class Involvement(msgspec.Struct):

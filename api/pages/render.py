@@ -171,7 +171,7 @@ def error_page(request: Request, status: int, detail: str, fields: list[dict] | 
 
 
 # Fields shown as a GOV.UK date input: their error links to the day box.
-DATE_FIELDS = ("dob", "since", "until")
+DATE_FIELDS = ("dob", "since", "until", "start_date", "end_date")
 
 
 def anchor(field: str) -> str:

@@ -4,6 +4,7 @@ their own indicators. Bodies are structured; an unknown field is a 400."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated
 
 import msgspec
@@ -11,7 +12,7 @@ from litestar.params import JSONBody
 from litestar import post
 
 from api import params
-from api.audited import Audited
+from api.audited import Audit, Audited
 from index import involvements
 
 Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()-]{6,20}$", description="UK phone number")]
@@ -47,6 +48,31 @@ class IndicatorIn(msgspec.Struct, forbid_unknown_fields=True):
 @post("/children/{child_id:str}/involvements", opt={"action": "involvement.register"}, status_code=201,
       summary="Register your organisation's involvement", before_request=params.json_only)
 async def register(child_id: params.PathId, data: JSONBody[RegisterIn], audit: Audited) -> involvements.Registered:
+    return await register_work(audit, child_id, data)
+
+
+@post("/involvements/{involvement_id:str}/end", opt={"action": "involvement.end"}, status_code=200,
+      summary="End your organisation's involvement", before_request=params.json_only)
+async def end(involvement_id: params.PathId, data: JSONBody[EndIn], audit: Audited) -> involvements.Ended:
+    return await end_work(audit, involvement_id, data)
+
+
+@post("/involvements/{involvement_id:str}/indicators", opt={"action": "indicator.set"}, status_code=201,
+      summary="Set an indicator on your involvement", before_request=params.json_only)
+async def set_indicator(involvement_id: params.PathId, data: JSONBody[IndicatorIn], audit: Audited) -> involvements.IndicatorSet:
+    return await set_work(audit, involvement_id, data)
+
+
+@post("/indicators/{indicator_id:str}/clear", opt={"action": "indicator.clear"}, status_code=200,
+      summary="Clear an indicator you set")
+async def clear_indicator(indicator_id: params.PathId, audit: Audited) -> involvements.IndicatorCleared:
+    return await clear_work(audit, indicator_id)
+
+
+# Each route's work, for the JSON route and its page alike (api/pages/involvements.py), so
+# that both record the same audit event.
+
+async def register_work(audit: Audit, child_id: uuid.UUID, data: RegisterIn) -> involvements.Registered:
     contact = data.contact or ContactIn()
     if data.consent_basis:
         audit.query["consent_basis"] = data.consent_basis
@@ -59,26 +85,20 @@ async def register(child_id: params.PathId, data: JSONBody[RegisterIn], audit: A
     return got
 
 
-@post("/involvements/{involvement_id:str}/end", opt={"action": "involvement.end"}, status_code=200,
-      summary="End your organisation's involvement", before_request=params.json_only)
-async def end(involvement_id: params.PathId, data: JSONBody[EndIn], audit: Audited) -> involvements.Ended:
+async def end_work(audit: Audit, involvement_id: uuid.UUID, data: EndIn) -> involvements.Ended:
     got = await involvements.end(await audit.begin(), audit.who, involvement_id, end_date=data.end_date)
     audit.children = [got.child_id]
     return got
 
 
-@post("/involvements/{involvement_id:str}/indicators", opt={"action": "indicator.set"}, status_code=201,
-      summary="Set an indicator on your involvement", before_request=params.json_only)
-async def set_indicator(involvement_id: params.PathId, data: JSONBody[IndicatorIn], audit: Audited) -> involvements.IndicatorSet:
+async def set_work(audit: Audit, involvement_id: uuid.UUID, data: IndicatorIn) -> involvements.IndicatorSet:
     audit.query["kind"] = data.kind
     got = await involvements.set_indicator(await audit.begin(), audit.who, involvement_id, kind=data.kind)
     audit.children = [got.child_id]
     return got
 
 
-@post("/indicators/{indicator_id:str}/clear", opt={"action": "indicator.clear"}, status_code=200,
-      summary="Clear an indicator you set")
-async def clear_indicator(indicator_id: params.PathId, audit: Audited) -> involvements.IndicatorCleared:
+async def clear_work(audit: Audit, indicator_id: uuid.UUID) -> involvements.IndicatorCleared:
     got = await involvements.clear_indicator(await audit.begin(), audit.who, indicator_id)
     audit.children = [got.child_id]
     return got

@@ -80,14 +80,22 @@ async def override(request: Request, child_id: params.PathId, data: JSONBody[Ove
     is a 409 carrying the warning. With it, this response is the one full view; the
     record stays shielded for everyone, and the owning LA gets an investigation item."""
     audit.reason, audit.case_ref = params.reason(data.reason), params.case_ref(data.case_ref or None)
-    audit.query["confirm"] = data.confirm
+    return await override_view(request, audit, child_id, confirm=data.confirm)
+
+
+async def override_view(request: Request, audit: Audit, child_id: uuid.UUID, *,
+                        confirm: bool) -> ChildRecord:
+    """An override's work, for the JSON route and its page alike (audit.reason and
+    audit.case_ref set): the shield checked, the owning LA's investigation opened, the one
+    full view."""
+    audit.query["confirm"] = confirm
     who, rid = audit.who, request.scope["state"]["request_id"]
     conn = await audit.begin()
     record = await children.view(conn, child_id)
     if record is None:
         raise errors.NotFound("no child with this index id", field="child_id")
     retention.guard_view(who, record, audit.reason)   # an archived child
-    shielding.check_override(who, shielded=record.shielded, owning_la=record.owning_la, confirm=data.confirm)
+    shielding.check_override(who, shielded=record.shielded, owning_la=record.owning_la, confirm=confirm)
     await shielding.open_investigation(conn, who, kind="shield_override", child_id=child_id,
                                        la_code=record.owning_la, request_id=rid,
                                        due_hours=request.app.state.override_review_hours)

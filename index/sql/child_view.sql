@@ -45,7 +45,7 @@ SELECT json_build_object(
                    'end_date', v.end_date,
                    'indicators', (
                        SELECT coalesce(json_agg(json_build_object(
-                                  'id', d.id, 'kind', d.kind, 'set_at', d.set_at,
+                                  'id', d.id, 'kind', d.kind, 'set_at', d.set_at, 'set_by_id', d.set_by,
                                   'set_by', json_build_object(
                                       'name', u.name, 'phone', u.phone, 'email', u.email,
                                       'organisation', uo.code)) ORDER BY d.set_at, d.id), '[]')

@@ -78,6 +78,16 @@ CALLS = [
     ("GET", "/oversight/audit", "audit.read", None),
     ("GET", "/oversight/alerts", "alert.read", None),
     ("POST", f"/oversight/alerts/{ANY_ID}/close", "alert.close", None),
+    # The practitioner's pages: own involvement, the shield override, search by identifier
+    # (a bearer caller's POST sends no form, and needs no CSRF token).
+    ("GET", "/search/identifier", "child.search", None),
+    ("GET", "/search/identifier/results?scheme=uln&value=1&reason=service_delivery", "child.search", None),
+    ("POST", f"/child/{ANY_ID}/involvement", "involvement.register", None),
+    ("POST", f"/child/{ANY_ID}/involvement/{ANY_ID}/end", "involvement.end", None),
+    ("POST", f"/child/{ANY_ID}/involvement/{ANY_ID}/indicators", "indicator.set", None),
+    ("POST", f"/child/{ANY_ID}/indicators/{ANY_ID}/clear", "indicator.clear", None),
+    ("GET", f"/child/{ANY_ID}/override", "child.override", None),
+    ("POST", f"/child/{ANY_ID}/override", "child.override", None),
 ]
 PAGES = {h.paths.copy().pop() for h in ROUTES if h.opt.get("page") and not h.opt.get("public")}
 PAGE_PATTERNS = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in PAGES]
