@@ -13,6 +13,7 @@ from api.pages import census as census_pages
 from api.pages import children as children_pages
 from api.pages import manage_cases, manage_children, manage_reports
 from api.pages import oversight as oversight_pages
+from api.pages import review as review_pages
 from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
@@ -61,6 +62,7 @@ ROUTES = [
     *manage_reports.ROUTES,
     *census_pages.ROUTES,
     *oversight_pages.ROUTES,
+    *review_pages.ROUTES,
 ]
 
 

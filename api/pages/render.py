@@ -79,6 +79,7 @@ NAV: list[tuple] = [
     ("/manage/transfers", "Transfers", "transfer.read"),
     ("/manage/investigations", "Investigations", "investigation.read"),
     ("/manage/access", "Access", "access.digest"),
+    ("/manage/review", "Review matches", "review.list"),   # api/pages/review.py
     # Both pages serve both roles (policy); the navigation offers each its own: a school
     # its uploads, an LA's data managers every feed of the LA.
     ("/manage/feeds", "Feeds", "feed.list", {"la_data_manager"}),
