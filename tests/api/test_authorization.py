@@ -78,6 +78,13 @@ CALLS = [
     ("GET", "/oversight/audit", "audit.read", None),
     ("GET", "/oversight/alerts", "alert.read", None),
     ("POST", f"/oversight/alerts/{ANY_ID}/close", "alert.close", None),
+    # The review pages (api/pages/review.py).
+    ("GET", "/manage/review", "review.list", None),
+    ("GET", f"/manage/review/{ANY_ID}", "review.list", None),
+    ("POST", f"/manage/review/{ANY_ID}/decision", "review.decide", None),
+    ("POST", f"/manage/review/{ANY_ID}/reverse", "review.reverse", None),
+    ("GET", f"/manage/links/{ANY_ID}", "link.unlink", None),
+    ("POST", f"/manage/links/{ANY_ID}", "link.unlink", None),
 ]
 PAGES = {h.paths.copy().pop() for h in ROUTES if h.opt.get("page") and not h.opt.get("public")}
 PAGE_PATTERNS = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in PAGES]

@@ -240,3 +240,20 @@ async def test_a_post_without_the_csrf_token_is_refused(client, browsers, s, con
 async def test_other_roles_are_refused_with_a_page(client, browsers, s, role):
     page = html(await client.get("/manage/review", headers=browsers[role].headers), 403)
     assert page.heading() == "Not allowed" or page.heading() == "You cannot do this"
+
+
+async def test_a_shielded_candidate_of_another_la_shows_what_the_json_list_shows(client, browsers, tokens, s, conn):
+    from tests.review_data import known_child
+    hidden, _ = await known_child(conn, "LA926", "N1", la="926", shielded=True, serial=5, forename="Nora")
+    sid = await source_record(conn, "8732001", "S9", forename="Norah", postcode="NR1 1AA")
+    item = await review_item(conn, sid, "873", [hidden], shielded=True)
+    [shown] = [i for i in (await client.get("/review", headers=bearer(tokens[MANAGER]))).json()["items"]
+               if i["id"] == str(item)]
+    assert shown["candidates"][0]["postcode"] is None and shown["candidates"][0]["notice"]
+    page = html(await client.get(f"/manage/review/{item}", headers=browsers[MANAGER].headers))
+    rows = {tr.children[0].text: [c.text for c in tr.children[1:]]
+            for tr in page.by_id("comparison").descendants("tbody")[0].descendants("tr")}
+    assert rows["Postcode"] == ["NR1 1AA", "Not shown (shielded)"]
+    assert rows["Address"][1] == "Not shown (shielded)" and rows["NHS number"][1] == "Not shown (shielded)"
+    assert rows["First name"][1].startswith("Nora ")
+    assert "shielded" in page.by_id("comparison").descendants("thead")[0].text
