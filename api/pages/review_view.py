@@ -46,7 +46,7 @@ LEVEL_WORDS = {
     "jaro_winkler_0.9": "very similar",
     "jaro_winkler_0.88": "similar",
     "jaro_winkler_0.7": "similar",
-    "initial": "same initial",
+    "initial": "only the initial agrees",
     "disagree": "differs",
     "else": "differs",
     "conflict": "conflicts",

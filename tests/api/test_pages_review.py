@@ -88,11 +88,13 @@ async def test_an_item_shows_the_record_beside_each_candidate_with_the_explanati
     assert heads[0] == "This record" and heads[1].startswith("Candidate 1 match weight +18.0")
     assert heads[2].startswith("Candidate 2 match weight +17.0")
     rows = {tr.children[0].text: [c.text for c in tr.children[1:]] for tr in table.descendants("tbody")[0].descendants("tr")}
-    assert rows["First name"] == ["Ava", "Amelia same initial \u22123.1", "Olivia same initial \u22123.1"]
+    assert rows["First name"] == ["Ava", "Amelia only the initial agrees \u22123.1",
+                                  "Olivia only the initial agrees \u22123.1"]
     assert rows["Last name"] == ["Testwood", "Testwood agrees exactly +5.6", "Testwood agrees exactly +5.6"]
     assert rows["Date of birth"][0] == "14 March 2015" and rows["Date of birth"][1].endswith("agrees exactly +12.5")
     assert rows["Middle names"][0] == "Mae" and rows["Postcode"][0] == "PE1 1AA"
     assert {"Preferred name", "Former last names", "Sex", "Address", "UPN", "NHS number", "ULN"} <= set(rows)
+    assert rows["Preferred name"] == ["Not given"] * 3
     decision = f"/manage/review/{s.item}/decision"
     given = [fields(f) for f in forms(page, decision)]
     token = browsers[MANAGER].csrf_token
