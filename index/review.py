@@ -238,6 +238,19 @@ async def one(conn: asyncpg.Connection, who: Principal, review_id: uuid.UUID) ->
                      split=row["split"])
 
 
+class DecidedItem(msgspec.Struct, kw_only=True):
+    """A decided item as a list of decisions shows it: no child's details."""
+    id: uuid.UUID
+    status: str
+    decided_at: dt.datetime
+    source_name: str
+
+
+async def recently_decided(conn: asyncpg.Connection, la_code: str, *, limit: int) -> list[DecidedItem]:
+    """The LA's latest decisions, newest first (the queue page lists them, to reverse one)."""
+    return [DecidedItem(**dict(r)) for r in await conn.fetch(SQL["decided_items"], la_code, limit)]
+
+
 def _candidate(c, identifiers: list[Identifier], viewer_la: str) -> Candidate:
     explanation = [FieldWeight(str(x[0]), str(x[1]), float(x[2])) for x in json.loads(c["explanation"])]
     base = dict(child_id=c["id"], rank=c["rank"], match_weight=c["match_weight"], ruled_out=c["ruled_out"],

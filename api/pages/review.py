@@ -21,13 +21,14 @@ from api.audited import Audited
 from api.pages import render, review_view
 from api.pages.render import html
 from api.routes import review as routes
-from index import errors, review
+from index import errors, policy, review
 
 # The queue's banners, one per outcome of a decision (Decided.status, "ruled_out" when
 # the item stays open); the item page's, one per reversal and for an unlinked record.
 QUEUE_NOTICES = Literal["linked", "new", "not_matched", "ruled_out"]
 ITEM_NOTICES = Literal["reversed", "relinked", "unlinked"]
 DECISION_FIELDS = ("action", "child_id")
+RECENT = 10   # decisions listed under the queue
 _AT = re.compile(r"`\$\.(\w+)`|field `(\w+)`")
 
 
@@ -39,10 +40,13 @@ async def queue(request: Request, audit: Audited, limit: Annotated[int, params.p
     # The event records the paging as the JSON route does; the banner's values are not a query.
     audit.query = {k: v for k, v in params.given(request).items() if k in ("limit", "after")}
     page = await routes.queue(audit, limit, after)
+    # The latest decisions (no child's details, so the event is the JSON route's): a way back to reverse one.
+    decided = await review.recently_decided(await audit.begin(), policy.managed_la(audit.who), limit=RECENT)
     next_href = f"/manage/review?limit={limit}&after={page.next_after}" if page.next_after else None
     return html(request, "review_queue.html", {
         "rows": [review_view.queue_row(i) for i in page.items], "next_href": next_href,
-        "first_href": f"/manage/review?limit={limit}" if after else None, "done": done, "item": item})
+        "first_href": f"/manage/review?limit={limit}" if after else None, "done": done, "item": item,
+        "decided": [review_view.decided_row(d) for d in decided]})
 
 
 @get("/manage/review/{review_id:str}", opt={"action": "review.list", "page": True}, include_in_schema=False)

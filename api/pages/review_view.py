@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from index.review import Candidate, Incoming, ItemState, ReviewItem
+from index.review import Candidate, DecidedItem, Incoming, ItemState, ReviewItem
 
 # Why the engine sent a record to review (matching/decide.py, and `unlinked` from a split).
 REASON_LABELS = {
@@ -123,6 +123,11 @@ def queue_row(item: ReviewItem) -> dict:
     return {"href": f"/manage/review/{item.id}", "received": item.created_at.strftime("%-d %B %Y %H:%M"),
             "source": item.record.source_name, "reasons": reasons(item.reasons),
             "candidates": len(item.candidates), "top": weight(top) if top is not None else None}
+
+
+def decided_row(item: DecidedItem) -> dict:
+    return {"href": f"/manage/review/{item.id}", "decided": item.decided_at.strftime("%-d %B %Y %H:%M"),
+            "source": item.source_name, "outcome": STATUS_LABELS.get(item.status, item.status)}
 
 
 def reasons(keys: list[str]) -> list[str]:

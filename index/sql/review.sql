@@ -31,6 +31,17 @@ SELECT ri.id, ri.la_code, ri.reasons, ri.shielded, ri.created_at, ri.feed_id, ri
   JOIN organisations o ON o.id = sr.source_org_id
  WHERE ri.id = $1 AND ri.la_code = $2
 
+-- decided_items --
+-- The LA's decided items, the latest decision first ($1 the LA, $2 how many): where a data
+-- manager finds a decision to reverse. Ids, times and the source only: no child's details.
+SELECT ri.id, ri.status, ri.decided_at, o.name AS source_name
+  FROM review_items ri
+  JOIN source_records sr ON sr.id = ri.source_record_id
+  JOIN organisations o ON o.id = sr.source_org_id
+ WHERE ri.la_code = $1 AND ri.status <> 'open'
+ ORDER BY ri.decided_at DESC, ri.id
+ LIMIT $2
+
 -- candidates --
 -- The candidates of items $1, in rank order, each with whether it was ruled out.
 SELECT rc.review_id, rc.rank, rc.match_weight, rc.explanation::text AS explanation,

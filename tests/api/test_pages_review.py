@@ -126,6 +126,10 @@ async def test_a_decision_and_its_reversal_are_the_json_routes(client, browsers,
     page = html(await client.get(response.headers["location"], headers=browser.headers))
     assert banner in page.by_id("done").text
     assert f"/manage/review/{s.item}" in page.links()
+    if done != "ruled_out":   # listed under the queue, to come back to
+        assert [a.attrs["href"] for a in page.by_id("decided").descendants("a")] == [f"/manage/review/{s.item}"]
+    else:
+        assert page.by_id("decided") is None
     decided = await event(conn, response)
     # The JSON twins, on the same item: reverse, then the same decision again.
     twin_reverse = await client.post(f"/review/{s.item}/reverse", headers=bearer(tokens[MANAGER]))
