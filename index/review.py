@@ -34,6 +34,10 @@ Decisions on an open item:
   to the same child again (a new link row, so the history shows both) and the item is
   closed as `linked`.
 
+`one` is an item in any status for its page (with what was decided and the record's
+current link); `recently_decided` lists the LA's latest decisions without any child's
+details, where a data manager finds one to reverse.
+
 `unlink` (a split) ends a source record's current link and opens a review item for it
 (reason `unlinked`, no candidates) so that the record is not lost; the child must be
 owned by the manager's LA.
@@ -132,6 +136,30 @@ class ReviewItem(msgspec.Struct, kw_only=True):
     candidates: list[Candidate]
 
 
+class ItemState(msgspec.Struct, kw_only=True):
+    """One review item in any status, for its page: the item as the queue shows it, and
+    what was decided on it."""
+    item: ReviewItem
+    status: str                      # open, linked, new, not_matched
+    decided_at: dt.datetime | None
+    decided_child_id: uuid.UUID | None
+    linked_child_id: uuid.UUID | None   # the record's current link, whoever made it
+    split: bool                      # opened by unlinking the record (reverse links it again)
+
+    def children(self) -> list[uuid.UUID]:
+        ids = {c.child_id for c in self.item.candidates}
+        ids |= {c for c in (self.decided_child_id, self.linked_child_id) if c}
+        return sorted(ids)
+
+
+class DecidedItem(msgspec.Struct, kw_only=True):
+    """A decided item as a list of decisions shows it: no child's details."""
+    id: uuid.UUID
+    status: str
+    decided_at: dt.datetime
+    source_name: str
+
+
 class Decided(msgspec.Struct, kw_only=True):
     review_id: uuid.UUID
     action: str
@@ -208,22 +236,6 @@ async def _assemble(conn: asyncpg.Connection, rows: list) -> list[ReviewItem]:
     return out
 
 
-class ItemState(msgspec.Struct, kw_only=True):
-    """One review item in any status, for its page: the item as the queue shows it, and
-    what was decided on it."""
-    item: ReviewItem
-    status: str                      # open, linked, new, not_matched
-    decided_at: dt.datetime | None
-    decided_child_id: uuid.UUID | None
-    linked_child_id: uuid.UUID | None   # the record's current link, whoever made it
-    split: bool                      # opened by unlinking the record (reverse links it again)
-
-    def children(self) -> list[uuid.UUID]:
-        ids = {c.child_id for c in self.item.candidates}
-        ids |= {c for c in (self.decided_child_id, self.linked_child_id) if c}
-        return sorted(ids)
-
-
 async def one(conn: asyncpg.Connection, who: Principal, review_id: uuid.UUID) -> ItemState:
     """One item of the caller's LA, open or decided; any other is not found (as `decide`)."""
     la = policy.managed_la(who)
@@ -236,14 +248,6 @@ async def one(conn: asyncpg.Connection, who: Principal, review_id: uuid.UUID) ->
     return ItemState(item=item, status=row["status"], decided_at=row["decided_at"],
                      decided_child_id=row["decided_child_id"], linked_child_id=row["linked_child_id"],
                      split=row["split"])
-
-
-class DecidedItem(msgspec.Struct, kw_only=True):
-    """A decided item as a list of decisions shows it: no child's details."""
-    id: uuid.UUID
-    status: str
-    decided_at: dt.datetime
-    source_name: str
 
 
 async def recently_decided(conn: asyncpg.Connection, la_code: str, *, limit: int) -> list[DecidedItem]:
