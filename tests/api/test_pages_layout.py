@@ -18,7 +18,7 @@ OFFERED = {
     "practitioner": ["/search"],
     "school": ["/census"],
     "la_data_manager": ["/search", "/manage/children", "/manage/transfers", "/manage/investigations",
-                        "/manage/access", "/manage/feeds"],
+                        "/manage/access", "/manage/review", "/manage/feeds"],
     "auditor": ["/oversight/audit", "/oversight/alerts"],
     "admin": [],
 }
