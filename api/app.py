@@ -15,6 +15,7 @@ from api.pages import manage_cases, manage_children, manage_reports
 from api.pages import oversight as oversight_pages
 from api.pages import involvements as involvement_pages
 from api.pages import override as override_pages
+from api.pages import review as review_pages
 from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
@@ -65,6 +66,7 @@ ROUTES = [
     *oversight_pages.ROUTES,
     *involvement_pages.ROUTES,
     *override_pages.ROUTES,
+    *review_pages.ROUTES,
 ]
 
 

@@ -34,6 +34,10 @@ Decisions on an open item:
   to the same child again (a new link row, so the history shows both) and the item is
   closed as `linked`.
 
+`one` is an item in any status for its page (with what was decided and the record's
+current link); `recently_decided` lists the LA's latest decisions without any child's
+details, where a data manager finds one to reverse.
+
 `unlink` (a split) ends a source record's current link and opens a review item for it
 (reason `unlinked`, no candidates) so that the record is not lost; the child must be
 owned by the manager's LA.
@@ -132,6 +136,30 @@ class ReviewItem(msgspec.Struct, kw_only=True):
     candidates: list[Candidate]
 
 
+class ItemState(msgspec.Struct, kw_only=True):
+    """One review item in any status, for its page: the item as the queue shows it, and
+    what was decided on it."""
+    item: ReviewItem
+    status: str                      # open, linked, new, not_matched
+    decided_at: dt.datetime | None
+    decided_child_id: uuid.UUID | None
+    linked_child_id: uuid.UUID | None   # the record's current link, whoever made it
+    split: bool                      # opened by unlinking the record (reverse links it again)
+
+    def children(self) -> list[uuid.UUID]:
+        ids = {c.child_id for c in self.item.candidates}
+        ids |= {c for c in (self.decided_child_id, self.linked_child_id) if c}
+        return sorted(ids)
+
+
+class DecidedItem(msgspec.Struct, kw_only=True):
+    """A decided item as a list of decisions shows it: no child's details."""
+    id: uuid.UUID
+    status: str
+    decided_at: dt.datetime
+    source_name: str
+
+
 class Decided(msgspec.Struct, kw_only=True):
     review_id: uuid.UUID
     action: str
@@ -183,6 +211,11 @@ async def list_open(conn: asyncpg.Connection, la_code: str | None, *, limit: int
         if since is None:
             raise errors.Invalid("not a review item of your LA", field="after")
     rows = await conn.fetch(SQL["items"], la_code, since, after, limit)
+    return await _assemble(conn, rows)
+
+
+async def _assemble(conn: asyncpg.Connection, rows: list) -> list[ReviewItem]:
+    """Items from their rows (the columns of SQL `items`), each with its candidates."""
     if not rows:
         return []
     ids = [r["id"] for r in rows]
@@ -201,6 +234,25 @@ async def list_open(conn: asyncpg.Connection, la_code: str | None, *, limit: int
                               created_at=r["created_at"], feed_id=r["feed_id"], record=record,
                               candidates=by_item.get(r["id"], [])))
     return out
+
+
+async def one(conn: asyncpg.Connection, who: Principal, review_id: uuid.UUID) -> ItemState:
+    """One item of the caller's LA, open or decided; any other is not found (as `decide`)."""
+    la = policy.managed_la(who)
+    if la is None:
+        raise errors.Forbidden("your account has no LA to review")
+    row = await conn.fetchrow(SQL["one_item"], review_id, la)
+    if row is None:
+        raise errors.NotFound("no review item with this id in your LA", field="review_id")
+    [item] = await _assemble(conn, [row])
+    return ItemState(item=item, status=row["status"], decided_at=row["decided_at"],
+                     decided_child_id=row["decided_child_id"], linked_child_id=row["linked_child_id"],
+                     split=row["split"])
+
+
+async def recently_decided(conn: asyncpg.Connection, la_code: str, *, limit: int) -> list[DecidedItem]:
+    """The LA's latest decisions, newest first (the queue page lists them, to reverse one)."""
+    return [DecidedItem(**dict(r)) for r in await conn.fetch(SQL["decided_items"], la_code, limit)]
 
 
 def _candidate(c, identifiers: list[Identifier], viewer_la: str) -> Candidate:

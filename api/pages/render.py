@@ -74,7 +74,8 @@ INDICATOR_LABELS = {
 # what is allowed.
 NAV: list[tuple] = [
     ("/search", "Search", "child.search"),
-    # The LA data manager's pages (api/pages/manage_*.py).
+    # The LA data manager's pages (api/pages/review.py, manage_*.py): the review queue first.
+    ("/manage/review", "Review matches", "review.list"),
     ("/manage/children", "Children", "child.shield"),
     ("/manage/transfers", "Transfers", "transfer.read"),
     ("/manage/investigations", "Investigations", "investigation.read"),

@@ -33,6 +33,11 @@ async def list_items(request: Request, audit: Audited, limit: Annotated[int, par
     children side by side and the per-field explanation. Page with after (the
     next_after of the previous page); limit 1-100 (default 20)."""
     audit.query = params.given(request)
+    return await queue(audit, limit, after)
+
+
+async def queue(audit: Audited, limit: int, after: uuid.UUID | None) -> ReviewPage:
+    """One page of the caller's LA's open items (this route's work, and the queue page's)."""
     conn = await audit.begin()
     la = policy.managed_la(audit.who)
     if la is None:    # never "every LA": that is the command line's, not a user's
@@ -45,6 +50,11 @@ async def list_items(request: Request, audit: Audited, limit: Annotated[int, par
 @post("/review/{review_id:str}/decision", opt={"action": "review.decide"}, status_code=200,
       summary="Decide a review item: link, new or not this child", before_request=params.json_only)
 async def decide(review_id: params.PathId, data: JSONBody[DecisionIn], audit: Audited) -> review.Decided:
+    return await apply_decision(audit, review_id, data)
+
+
+async def apply_decision(audit: Audited, review_id: uuid.UUID, data: DecisionIn) -> review.Decided:
+    """A decision, audited with its action and child (this route's work, and the item page's form's)."""
     audit.query["action"], audit.about = data.action, data.child_id
     if data.child_id is not None:
         audit.query["child_id"] = str(data.child_id)

@@ -16,6 +16,32 @@ SELECT ri.id, ri.la_code, ri.reasons, ri.shielded, ri.created_at, ri.feed_id,
  ORDER BY ri.created_at, ri.id
  LIMIT $4
 
+-- one_item --
+-- One item in any status, with its source record (as `items` gives it), how it was decided and the
+-- record's current link; $1 the item, $2 its LA (the caller's: any other LA's item is not found).
+SELECT ri.id, ri.la_code, ri.reasons, ri.shielded, ri.created_at, ri.feed_id, ri.status, ri.decided_at,
+       ri.decided_child_id, ri.split_link_id IS NOT NULL AS split,
+       (SELECT l.child_id FROM links l WHERE l.source_record_id = sr.id AND l.unlinked_at IS NULL) AS linked_child_id,
+       sr.id AS source_record_id, o.code AS source, o.name AS source_name, sr.record_key, sr.forename,
+       sr.middle_names, sr.surname, sr.preferred_forename, sr.preferred_surname, sr.former_surname, sr.dob,
+       sr.gender, sr.address_line1, sr.address_line2, sr.town, sr.postcode, sr.upn, sr.former_upn, sr.uln,
+       sr.nhs_number, sr.updated_at
+  FROM review_items ri
+  JOIN source_records sr ON sr.id = ri.source_record_id
+  JOIN organisations o ON o.id = sr.source_org_id
+ WHERE ri.id = $1 AND ri.la_code = $2
+
+-- decided_items --
+-- The LA's decided items, the latest decision first ($1 the LA, $2 how many): where a data
+-- manager finds a decision to reverse. Ids, times and the source only: no child's details.
+SELECT ri.id, ri.status, ri.decided_at, o.name AS source_name
+  FROM review_items ri
+  JOIN source_records sr ON sr.id = ri.source_record_id
+  JOIN organisations o ON o.id = sr.source_org_id
+ WHERE ri.la_code = $1 AND ri.status <> 'open'
+ ORDER BY ri.decided_at DESC, ri.id
+ LIMIT $2
+
 -- candidates --
 -- The candidates of items $1, in rank order, each with whether it was ruled out.
 SELECT rc.review_id, rc.rank, rc.match_weight, rc.explanation::text AS explanation,

@@ -88,6 +88,13 @@ CALLS = [
     ("POST", f"/child/{ANY_ID}/indicators/{ANY_ID}/clear", "indicator.clear", None),
     ("GET", f"/child/{ANY_ID}/override", "child.override", None),
     ("POST", f"/child/{ANY_ID}/override", "child.override", None),
+    # The review pages (api/pages/review.py).
+    ("GET", "/manage/review", "review.list", None),
+    ("GET", f"/manage/review/{ANY_ID}", "review.list", None),
+    ("POST", f"/manage/review/{ANY_ID}/decision", "review.decide", None),
+    ("POST", f"/manage/review/{ANY_ID}/reverse", "review.reverse", None),
+    ("GET", f"/manage/links/{ANY_ID}", "link.unlink", None),
+    ("POST", f"/manage/links/{ANY_ID}", "link.unlink", None),
 ]
 PAGES = {h.paths.copy().pop() for h in ROUTES if h.opt.get("page") and not h.opt.get("public")}
 PAGE_PATTERNS = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in PAGES]

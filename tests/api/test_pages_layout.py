@@ -17,8 +17,8 @@ def test_every_role_has_a_label():
 OFFERED = {
     "practitioner": ["/search"],
     "school": ["/census"],
-    "la_data_manager": ["/search", "/manage/children", "/manage/transfers", "/manage/investigations",
-                        "/manage/access", "/manage/feeds"],
+    "la_data_manager": ["/search", "/manage/review", "/manage/children", "/manage/transfers",
+                        "/manage/investigations", "/manage/access", "/manage/feeds"],
     "auditor": ["/oversight/audit", "/oversight/alerts"],
     "admin": [],
 }
