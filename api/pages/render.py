@@ -100,8 +100,29 @@ def nav_for(role: str | None, current: str) -> list[dict]:
             for href, label, action, *only in NAV if policy.allowed(action, role) and (not only or role in only[0])]
 
 
+# An organisation's kind, in words (index.organisations.KINDS).
+ORG_KIND_LABELS = {
+    "school": "School",
+    "gp": "GP practice",
+    "health_visiting": "Health visiting",
+    "social_care": "Children's social care",
+    "youth_justice": "Youth justice",
+    "connexions": "Connexions",
+    "local_authority": "Local authority",
+    "sexual_health": "Sexual health service",
+    "mental_health": "Mental health service",
+    "substance_misuse": "Substance misuse service",
+}
+
+
+def long_date(value) -> str:
+    """A date as GOV.UK writes one: 8 January 2015 (a datetime: its date)."""
+    return value.strftime("%-d %B %Y") if value else ""
+
+
 def _globals(engine: JinjaTemplateEngine) -> None:
-    engine.engine.globals.update(reasons=[(key, REASON_LABELS[key]) for key in policy.REASONS],
+    engine.engine.filters["long_date"] = long_date
+    engine.engine.globals.update(org_kind_labels=ORG_KIND_LABELS, reasons=[(key, REASON_LABELS[key]) for key in policy.REASONS],
                                  indicator_labels=INDICATOR_LABELS, role_labels=ROLE_LABELS, **GLOBALS)
 
 

@@ -1,10 +1,12 @@
 """What every page shares (api/pages/render.py, api/templates/base.html): who is signed
 in, the navigation their role may use, and the sign-out button with its CSRF token."""
 
+import datetime as dt
+
 import pytest
 
 from api.pages import render
-from index import auth, policy
+from index import auth, organisations, policy
 from tests.api.conftest import bearer
 from tests.api.pages import Page
 
@@ -77,3 +79,13 @@ async def test_a_path_no_route_serves_is_a_page_for_a_browser(client, accept, me
     assert response.headers["content-type"].startswith(media)
     if media == "text/html":
         assert Page(response.text).heading() == "Page not found"
+
+
+@pytest.mark.parametrize("value, shown", [(dt.date(2015, 1, 8), "8 January 2015"),
+                                          (dt.datetime(2026, 12, 3, 17, 5), "3 December 2026"), (None, "")])
+def test_dates_are_written_as_gov_uk_writes_them(value, shown):
+    assert render.long_date(value) == shown
+
+
+def test_every_kind_of_organisation_has_words():
+    assert set(render.ORG_KIND_LABELS) == set(organisations.KINDS)

@@ -75,8 +75,6 @@ async def test_the_navigation_offers_the_managers_pages(client, browsers):
     page = html(await client.get("/manage/children", headers=browsers["la_data_manager"].headers))
     links = [a.attrs["href"] for a in page.by_id("navigation").descendants("a")]
     assert [link for link in links if link in MANAGER_NAV] == MANAGER_NAV
-    assert [item["href"] for item in render.nav_for("school", "/") if item["href"].startswith("/manage")] == [
-        "/manage/feeds"]
 
 
 @pytest.mark.parametrize("given, status, message", [

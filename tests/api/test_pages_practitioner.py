@@ -78,7 +78,7 @@ async def test_register_your_involvement_from_the_child_page(client, browsers, t
     assert "Your involvement is registered" in page.by_class("govuk-notification-banner")[0].text
     assert "01632 960555" in page.by_class("govuk-summary-card")[0].text
     mine = page.by_id("your-involvement")
-    assert "since 2024-09-01" in mine.text
+    assert "since 1 September 2024" in mine.text
     [own] = (await client.get(f"/children/{cid}", params=VIEW, headers=bearer(tokens["practitioner"]))).json()[
         "involvements"]
     assert f"/child/{cid}/involvement/{own['id']}/end" in {f.attrs.get("action") for f in mine.descendants("form")}
