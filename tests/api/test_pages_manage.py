@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from api.pages import manage_common, render
+from api.pages import manage_common
 from api.routes import shielding as shielding_routes
 from index import auth, registry, sessions
 from index.feeds import process
