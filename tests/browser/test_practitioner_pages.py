@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Site, sign_in
+from tests.browser.conftest import Site, screenshot, sign_in, sign_out
 from tests.browser.test_accessibility import violations
 
 
@@ -45,12 +45,14 @@ def test_register_set_an_indicator_and_end_an_involvement(page: Page, site: Site
     page.get_by_role("button", name="Set indicator").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Indicator set")
     assert violations(page) == []
+    screenshot(page, "child-own-involvement")
     page.get_by_role("button", name="Clear Lead professional").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Indicator cleared")
 
     page.get_by_role("button", name="End your involvement").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()   # no end date
     assert violations(page) == []
+    sign_out(page, site)
 
 
 def test_the_shield_override_and_its_one_view(page: Page, site: Site):

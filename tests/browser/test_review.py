@@ -10,7 +10,7 @@ import uuid
 import asyncpg
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Site, _run, screenshot, sign_in
+from tests.browser.conftest import Site, _run, screenshot, sign_in, sign_out
 from tests.browser.test_accessibility import violations
 from tests.review_data import review_item, source_record
 
@@ -68,3 +68,4 @@ def test_a_data_manager_reviews_decides_and_unlinks(page: Page, site: Site):
     page.get_by_role("button", name="Reverse this decision").click()
     expect(page.locator("#done")).to_contain_text("reversed")
     expect(page.locator("h1")).to_have_text("Which child is this record?")
+    sign_out(page, site)

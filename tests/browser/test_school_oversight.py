@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Site, sign_in
+from tests.browser.conftest import Site, screenshot, sign_in, sign_out
 from tests.browser.test_accessibility import violations
 
 CENSUS = ("record_id,forename,surname,dob,gender,postcode\n"
@@ -47,6 +47,7 @@ def test_a_school_sends_its_census_and_follows_it(page: Page, site: Site):
     expect(page.locator("#progress")).to_contain_text("Done")
     expect(page.locator("table")).to_contain_text("dob")
     assert violations(page) == []
+    screenshot(page, "census-feed")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the row errors (CSV)").click()
     report = open(download.value.path(), encoding="utf-8").read().splitlines()
@@ -55,6 +56,8 @@ def test_a_school_sends_its_census_and_follows_it(page: Page, site: Site):
     page.get_by_role("link", name="All census files").click()
     expect(page.locator(".govuk-table__body tr")).to_have_count(2)   # the rejected file and this one
     assert violations(page) == []
+    screenshot(page, "census")
+    sign_out(page, site)
 
 
 def test_an_auditor_searches_the_log_and_closes_an_alert(page: Page, site: Site):
@@ -67,6 +70,10 @@ def test_an_auditor_searches_the_log_and_closes_an_alert(page: Page, site: Site)
     page.get_by_role("button", name="Search the audit log").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert violations(page) == []
+    page.get_by_label("Child's index id (optional)").fill("")
+    page.get_by_role("button", name="Search the audit log").click()
+    expect(page.locator("table")).to_contain_text("session.sign_in")
+    screenshot(page, "audit-log")
 
     page.goto(f"{site.url}/oversight/alerts")
     card = page.locator(".govuk-summary-card")
@@ -83,3 +90,5 @@ def test_an_auditor_searches_the_log_and_closes_an_alert(page: Page, site: Site)
     page.get_by_role("button", name="Show").click()
     expect(page.locator(".govuk-summary-card")).to_contain_text("No misuse")
     assert violations(page) == []
+    screenshot(page, "misuse-alerts")
+    sign_out(page, site)
