@@ -1,7 +1,9 @@
-"""Reading a page in tests: its elements by class and id, through stdlib html.parser."""
+"""Reading a page in tests: its elements by class and id, through stdlib html.parser;
+and what every page test checks of an answer and its audit event."""
 
 from __future__ import annotations
 
+import uuid
 from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -62,3 +64,17 @@ class Page(HTMLParser):
 
     def heading(self) -> str:
         return next(e.text for e in self.all if e.tag == "h1")
+
+
+def html(response, status: int = 200) -> Page:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    return Page(response.text)
+
+
+async def event(conn, response) -> dict | None:
+    """The request's audit event (what a page and its JSON twin must share), or None."""
+    row = await conn.fetchrow("SELECT action, outcome, status, reason, query, child_ids FROM audit_events "
+                              "WHERE request_id = $1", uuid.UUID(response.headers["x-request-id"]))
+    return dict(row) if row else None

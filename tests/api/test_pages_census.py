@@ -13,26 +13,13 @@ from index.feeds import process
 from matching import model as mmodel
 from tests.api import seen
 from tests.api.conftest import bearer
-from tests.api.pages import Page
+from tests.api.pages import Page, html, event
 from tests.api.test_feeds import CSV, post_feed
 from tests.factories import token_for
 from tests.index.feeds.test_ctf import ctf_file, header, pupil
 
 # The school of tests.factories: URN 110001, LAESTAB 8732001.
 OWN = header(urn="110001").replace("<LEA>201</LEA><Estab>4001</Estab>", "<LEA>873</LEA><Estab>2001</Estab>")
-
-
-def html(response, status: int = 200) -> Page:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["cache-control"] == "no-store"
-    return Page(response.text)
-
-
-async def event(conn, response) -> dict | None:
-    row = await conn.fetchrow("SELECT action, outcome, status, reason, query, child_ids FROM audit_events "
-                              "WHERE request_id = $1", uuid.UUID(response.headers["x-request-id"]))
-    return dict(row) if row else None
 
 
 async def upload(client, browser, body=CSV, name="census.csv", content_type="text/csv", full="false", **extra):
@@ -100,7 +87,7 @@ async def test_an_upload_is_the_json_submission_and_is_followed_to_its_page(clie
     [table] = [t for t in page.all if t.tag == "table"]
     cells = [[c.text for c in row.children if c.tag in ("th", "td")] for row in table.descendants("tr")]
     assert cells == [["Row", "Column", "Problem"],
-                     ["4", "dob", "no such date: expected YYYY-MM-DD or DD/MM/YYYY"]]
+                     ["4", "dob", "No such date: expected YYYY-MM-DD or DD/MM/YYYY"]]
     assert f"/census/{feed_id}/errors.csv" in page.links()
     twin = await client.get(f"/feeds/{feed_id}", headers=bearer(school))
     assert await event(conn, response) == await event(conn, twin) == {

@@ -10,7 +10,7 @@ from api.pages import render
 from index import policy, registry
 from tests import factories
 from tests.api.conftest import bearer
-from tests.api.pages import Page
+from tests.api.pages import html
 
 FORM = {"forename": "Amelia", "surname": "Testwood", "dob-day": "14", "dob-month": "3", "dob-year": "2015",
         "postcode": "", "reason": "service_delivery", "case_ref": "CP-2024/17"}
@@ -20,13 +20,6 @@ FORM = {"forename": "Amelia", "surname": "Testwood", "dob-day": "14", "dob-month
 async def amelia(pool):
     async with pool.acquire() as conn:
         return await registry.create_child(conn, factories.child())
-
-
-def html(response, status: int = 200) -> Page:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["cache-control"] == "no-store"
-    return Page(response.text)
 
 
 async def event(conn, response) -> dict:

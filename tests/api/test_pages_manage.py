@@ -15,7 +15,7 @@ from index.feeds import process
 from matching import model as mmodel
 from tests import factories
 from tests.api.conftest import Browser, bearer
-from tests.api.pages import Page
+from tests.api.pages import Page, html
 from tests.api.test_feeds import post_feed
 
 MANAGER_NAV = ["/manage/children", "/manage/transfers", "/manage/investigations", "/manage/access", "/manage/feeds"]
@@ -32,13 +32,6 @@ async def norfolk_browser(pool, tokens, norfolk) -> Browser:
     """A signed-in data manager of Norfolk (926), the conftest's `norfolk` user."""
     async with pool.acquire() as conn:
         return Browser(await sessions.create(conn, (await auth.authenticate(conn, norfolk)).user_id, via="link"))
-
-
-def html(response, status: int = 200) -> Page:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["cache-control"] == "no-store"
-    return Page(response.text)
 
 
 async def event(conn, response) -> dict:

@@ -9,23 +9,10 @@ import pytest
 
 from api.pages import oversight as pages
 from tests.api.conftest import bearer
-from tests.api.pages import Page
+from tests.api.pages import Page, html, event
 from tests.api.test_misuse import children, configure, open_alerts, suspended, view
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
-
-
-def html(response, status: int = 200) -> Page:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["cache-control"] == "no-store"
-    return Page(response.text)
-
-
-async def event(conn, response) -> dict | None:
-    row = await conn.fetchrow("SELECT action, outcome, status, reason, query, child_ids FROM audit_events "
-                              "WHERE request_id = $1", uuid.UUID(response.headers["x-request-id"]))
-    return dict(row) if row else None
 
 
 def rows(page: Page) -> list[list[str]]:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.api.conftest import bearer
-from tests.api.pages import Page
+from tests.api.pages import Page, html, event
 from tests.review_data import review_item, scene, source_record
 
 MANAGER = "la_data_manager"
@@ -17,19 +17,6 @@ MANAGER = "la_data_manager"
 async def s(pool, tokens):
     async with pool.acquire() as conn:
         return await scene(conn)
-
-
-def html(response, status: int = 200) -> Page:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["cache-control"] == "no-store"
-    return Page(response.text)
-
-
-async def event(conn, response) -> dict | None:
-    row = await conn.fetchrow("SELECT action, outcome, status, reason, query, child_ids FROM audit_events "
-                              "WHERE request_id = $1", uuid.UUID(response.headers["x-request-id"]))
-    return dict(row) if row else None
 
 
 def forms(page: Page, action: str) -> list:
