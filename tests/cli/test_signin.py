@@ -27,8 +27,8 @@ async def test_the_printed_link_signs_the_user_in_once(database_url, user_id, wh
     assert got["user_id"] == str(user_id) and got["url"].startswith("http://127.0.0.1:8000/sign-in/link/")
     path = got["url"].removeprefix("http://127.0.0.1:8000")
     async with AsyncTestClient(app=create_app(database_url, pool_min=1, pool_max=2)) as client:
-        first = await client.get(path, follow_redirects=False)
-        again = await client.get(path, follow_redirects=False)
+        first = await client.post(path, follow_redirects=False)
+        again = await client.post(path, follow_redirects=False)
     assert (first.status_code, again.status_code) == (303, 401)
 
 
