@@ -44,6 +44,12 @@ DateOfBirth = Annotated[str | None, Parameter(max_length=MAX_VALUE, description=
 Surname = Annotated[str | None, Parameter(max_length=MAX_VALUE, description="Surname (at least two letters).",
                                           examples=[Example(value="Testwood")])]
 Text = Annotated[str | None, Parameter(max_length=MAX_VALUE)]
+
+
+def named(query: str):
+    """Text under a query name that is not a Python name: a box of a page's GOV.UK date
+    input (`dob-day`, `since-time`, ...)."""
+    return Annotated[str | None, Parameter(query=query, max_length=MAX_VALUE)]
 PathId = Annotated[uuid.UUID, PathParameter(description="An index id (a UUID).")]
 QueryId = Annotated[uuid.UUID | None, Parameter(description="An index id (a UUID).")]
 After = Annotated[uuid.UUID | None, Parameter(description="The last item's id on the previous page.")]

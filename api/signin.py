@@ -17,8 +17,9 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
+from index import config
+
 COOKIE = "isindex_session"
-LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%+:@!$'()*,;]{0,500}$")
 
 
@@ -29,7 +30,7 @@ def on_loopback(connection: ASGIConnection) -> bool:
         host = host[1:].partition("]")[0]
     elif host.count(":") == 1:
         host = host.partition(":")[0]
-    return host in LOOPBACK
+    return host in config.LOOPBACK
 
 
 def session_cookie(connection: ASGIConnection, value: str) -> Cookie:

@@ -68,18 +68,21 @@ def load() -> Settings:
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
+def _https_or_loopback(name: str, url: str | None) -> None:
+    """An address that carries sign-in: https, or plain http on this machine only."""
+    loopback = urlsplit(url or "").hostname in LOOPBACK
+    if url and not (url.startswith("https://") or (url.startswith("http://") and loopback)):
+        raise SystemExit(f"{name} must be an https:// URL, got {url!r}")
+
+
 def _oidc() -> dict:
     issuer = os.environ.get("ISINDEX_OIDC_ISSUER") or None
     client_id = os.environ.get("ISINDEX_OIDC_CLIENT_ID") or None
     if bool(issuer) != bool(client_id):
         raise SystemExit("ISINDEX_OIDC_ISSUER and ISINDEX_OIDC_CLIENT_ID are set together, or neither")
-    loopback = urlsplit(issuer or "").hostname in LOOPBACK
-    if issuer and not (issuer.startswith("https://") or (issuer.startswith("http://") and loopback)):
-        raise SystemExit(f"ISINDEX_OIDC_ISSUER must be an https:// URL, got {issuer!r}")
+    _https_or_loopback("ISINDEX_OIDC_ISSUER", issuer)
     public_url = (os.environ.get("ISINDEX_PUBLIC_URL") or "").rstrip("/") or None
-    if public_url and not (public_url.startswith("https://")
-                           or (public_url.startswith("http://") and urlsplit(public_url).hostname in LOOPBACK)):
-        raise SystemExit(f"ISINDEX_PUBLIC_URL must be an https:// URL, got {public_url!r}")
+    _https_or_loopback("ISINDEX_PUBLIC_URL", public_url)
     return {"oidc_issuer": issuer, "oidc_client_id": client_id, "public_url": public_url,
             "oidc_client_secret": os.environ.get("ISINDEX_OIDC_CLIENT_SECRET") or None,
             "oidc_claim": os.environ.get("ISINDEX_OIDC_CLAIM") or "email"}

@@ -4,11 +4,10 @@ same work (`children.find`, `children.open_record`), so one policy path serves b
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
-from litestar.params import Parameter
 
 from api import params
 from api.audited import Audited
@@ -27,7 +26,7 @@ render.GLOBALS.update(schemes=[(s.name, s.label) for s in schemes.SCHEMES])   # 
 
 def _date_part(part: str):
     """A box of the date of birth's GOV.UK date input: query `dob-day`, `dob-month`, `dob-year`."""
-    return Annotated[str | None, Parameter(query=f"dob-{part}", max_length=params.MAX_VALUE)]
+    return params.named(f"dob-{part}")
 
 
 class Problems(errors.Invalid):

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
 import msgspec
 from litestar import Request
-from litestar.params import Parameter
 
 from api import params
 from api.pages import render
@@ -72,7 +71,7 @@ def audited_query(request: Request, *names: str) -> dict[str, str]:
 
 def date_part(field: str, part: str):
     """A box of a GOV.UK date input: query `<field>-day`, `-month`, `-year`."""
-    return Annotated[str | None, Parameter(query=f"{field}-{part}", max_length=params.MAX_VALUE)]
+    return params.named(f"{field}-{part}")
 
 
 def date_given(field: str, label: str, day: str | None, month: str | None, year: str | None) -> dt.date | None:

@@ -12,12 +12,11 @@ import datetime as dt
 import re
 import uuid
 import zoneinfo
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
 
 from api import params
 from api.audited import Audited
@@ -35,11 +34,6 @@ FORM_ORDER = ["child_id", "user_id", "since", "since-time", "until", "until-time
 OUTCOME_COLOURS = {"ok": "green", "denied": "red", "unauthenticated": "orange", "not_found": "grey",
                    "invalid": "yellow", "conflict": "purple"}
 _MSGSPEC_FIELD = re.compile(r"field `(\w+)`|\$\.(\w+)")
-
-
-def _box(name: str):
-    """One box of the form (`since-day`, `until-time`, ...), a query parameter by that name."""
-    return Annotated[str | None, Parameter(query=name, max_length=params.MAX_VALUE)]
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -104,10 +98,10 @@ def _filters(child_id, user_id, since_parts, until_parts) -> dict:
 @get("/oversight/audit", opt={"action": "audit.read", "page": True, "form": "oversight_audit.html"},
      include_in_schema=False)
 async def audit_log(request: Request, audit: Audited, child_id: params.Text = None, user_id: params.Text = None,
-                    since_day: _box("since-day") = None, since_month: _box("since-month") = None,
-                    since_year: _box("since-year") = None, since_time: _box("since-time") = None,
-                    until_day: _box("until-day") = None, until_month: _box("until-month") = None,
-                    until_year: _box("until-year") = None, until_time: _box("until-time") = None,
+                    since_day: params.named("since-day") = None, since_month: params.named("since-month") = None,
+                    since_year: params.named("since-year") = None, since_time: params.named("since-time") = None,
+                    until_day: params.named("until-day") = None, until_month: params.named("until-month") = None,
+                    until_year: params.named("until-year") = None, until_time: params.named("until-time") = None,
                     before_id: params.BeforeId = None) -> Response:
     """GET /audit as a page: a search by child, user and time, newest first, a page at a time."""
     got = _filters(child_id, user_id, (since_day, since_month, since_year, since_time),

@@ -12,7 +12,6 @@ error.html.
 from __future__ import annotations
 
 from pathlib import Path
-
 from urllib.parse import urlencode
 
 from litestar import Request, Response, Router
