@@ -6,6 +6,7 @@ import contextlib
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 
 from api import audited, boundary, errors, logs, openapi, signin
@@ -113,6 +114,9 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
+        # The database is read at each start-up, not fixed when the app is built: the tests
+        # build one app and point it at a fresh database per test (building is the slow part).
+        database_url = app.state.database_url
         app.state.pool = await db.create_pool(database_url, min_size=pool_min, max_size=pool_max)
         app.state.feed_max_bytes, app.state.feed_keep_days = feed_max_bytes, feed_keep_days
         # How soon the owning LA must review an emergency view, and a shield override.
@@ -142,6 +146,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         dependencies={"audit": Provide(audited.provide)},   # every route's audited transaction
         exception_handlers={**errors.HANDLERS, **signin.HANDLERS},
         lifespan=[lifespan],
+        state=State({"database_url": database_url}),
         openapi_config=openapi.config(),
         template_config=render.config(),
         middleware=[request_id_header],

@@ -16,9 +16,21 @@ async def tokens(pool):
         return await factories.seed_users(conn)
 
 
+_APP = []   # one app per process, built once: building it took longer than most tests
+
+
+def shared_app(database_url: str):
+    """The app of the `client` fixture, pointed at database_url: it opens its pool on that
+    database at start-up (each client starts and stops it), and start-up sets all its state."""
+    if not _APP:
+        _APP.append(create_app(database_url, max_body_bytes=4096, pool_min=1, pool_max=4))
+    _APP[0].state.database_url = database_url
+    return _APP[0]
+
+
 @pytest.fixture
 async def client(database_url, tokens):
-    app = create_app(database_url, max_body_bytes=4096, pool_min=1, pool_max=4)
+    app = shared_app(database_url)
     async with AsyncTestClient(app=app) as test_client:
         test_client.event_hooks["response"].append(seen.record)
         yield test_client
