@@ -1,4 +1,5 @@
-"""`isindex audit verify`, run as a user runs it: a separate process on a real database."""
+"""`isindex audit verify` on a real database: run in this process (tests.processes.isindex_here),
+and once as a user runs it, a process of its own."""
 
 import asyncio
 import json
@@ -7,7 +8,8 @@ import asyncpg
 import pytest
 
 from index import audit, db
-from tests.processes import isindex
+from tests.processes import isindex_here as isindex
+from tests import processes
 from tests.index.test_audit_chain import GUARDS_OFF, GUARDS_ON, event
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -40,7 +42,7 @@ def test_help():
 
 def test_an_intact_chain_exits_0(database_url):
     run(database_url, events=5)
-    done = isindex(database_url, "audit", "verify")
+    done = processes.isindex(database_url, "audit", "verify")    # a real process: the smoke test of tests/cli
     assert "audit chain intact: 5 events checked; head seq 5" in done.stdout
     result = json.loads(isindex(database_url, "audit", "verify", "--json").stdout)
     assert result["ok"] is True and result["events_checked"] == 5 and len(result["head_hash"]) == 64
