@@ -67,6 +67,27 @@ def pytest_testnodedown(node, error):
     seen.SEEN.extend((m, p, tuple(names), status) for m, p, names, status in node.workeroutput.get("seen", []))
 
 
+# Under pytest-xdist (`--dist loadfile`, pyproject.toml) a test file runs on one worker, so
+# that its module-scoped servers, browsers and databases start once. These files' tests
+# are spread one by one instead: their module fixtures are cheap to build on each worker,
+# and each file alone would otherwise hold one worker for a large part of the run.
+SPREAD = frozenset({"tests/api/test_schemathesis.py", "tests/api/test_authorization.py", "tests/api/test_boundary.py"})
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path in SPREAD else path
+
+    return ByFile(config, log)
+
+
 @pytest.fixture(scope="session")
 def server_url():
     url = os.environ.get("ISINDEX_TEST_DATABASE_URL")
