@@ -25,6 +25,10 @@ ALTER TABLE audit_events
         (seq IS NULL AND prev_hash IS NULL AND hash IS NULL)
         OR (seq IS NOT NULL AND prev_hash IS NOT NULL AND hash IS NOT NULL));
 
+-- The pending events in id order, for the chainer (and chain_lag): small, as chained
+-- events leave it, and whatever the statistics say the planner has no better way.
+CREATE INDEX audit_events_pending ON audit_events (id) WHERE seq IS NULL;
+
 -- Append-only, with one exception: the chain columns of a pending event may be set,
 -- once, with nothing else changed. A wrong value set that way breaks the chain, which
 -- verify reports; only the owner (through audit_chain_batch) has UPDATE at all.
