@@ -103,10 +103,13 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
                feed_max_bytes: int = 200 * 1024 * 1024, feed_keep_days: int = 90,
                feed_worker: bool = False, model_path: str | None = None,
                emergency_review_hours: int = 72, override_review_hours: int = 120,
-               queue_max_age: int = 900, session_idle_minutes: int = 15, oidc=None) -> Litestar:
+               queue_max_age: int = 900, session_idle_minutes: int = 15, oidc=None,
+               audit_chainer: bool = True) -> Litestar:
     """An app bound to one database; the pool opens at start-up and closes at shutdown.
     With feed_worker, the process also works the feed queue in the background (and
-    /health reports it); queue_max_age: /health fails when a feed waits longer."""
+    /health reports it); queue_max_age: /health fails when a feed waits longer. With
+    audit_chainer, it chains committed audit events in the background (index.audit_chain)."""
+    from index import audit_chain
     from matching import model as mmodel
 
     match_model = mmodel.load(model_path)   # a bad model file stops start-up, not the first search
@@ -124,9 +127,11 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         app.state.model = match_model   # practitioner search scores with the feeds' model
         app.state.feed_worker = await _start_worker(app, database_url, feed_max_bytes, match_model) if feed_worker \
             else None
+        app.state.audit_chainer = audit_chain.start(database_url) if audit_chainer else None
         try:
             yield
         finally:
+            await audit_chain.stop(app.state.audit_chainer)
             if app.state.feed_worker is not None:
                 app.state.feed_worker.task.cancel()
                 with contextlib.suppress(BaseException):
@@ -178,7 +183,7 @@ def from_env() -> Litestar:
     """App factory for `uvicorn --factory` (used by `isindex serve --workers N`)."""
     import os
 
-    from index import config, oidc
+    from index import audit_chain, config, oidc
 
     settings = config.load()
     return create_app(os.environ["ISINDEX_RESOLVED_DATABASE_URL"], max_body_bytes=settings.max_body_bytes,
@@ -190,4 +195,5 @@ def from_env() -> Litestar:
                       session_idle_minutes=settings.session_idle_minutes,
                       oidc=oidc.Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
                                          settings.oidc_claim, settings.public_url) if settings.oidc_issuer else None,
-                      feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")
+                      feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0",
+                      audit_chainer=audit_chain.enabled())

@@ -161,7 +161,7 @@ def _constraint_message(exc: asyncpg.PostgresError, what: str) -> str:
 # Guard trigger (raised with CONSTRAINT = name) -> why the database refused.
 REFUSED = {
     "audit_events_append_only": "audit events are append-only",
-    "audit_chain_head_guard": "the audit chain head changes only when an audit event is inserted",
+    "audit_chain_head_guard": "the audit chain head only moves forward, as audit events are chained",
 }
 
 
