@@ -73,7 +73,8 @@ class ChildWorker:
 
     async def _run(self) -> int:
         proc = await asyncio.create_subprocess_exec(*self.command(), env=self.environment(),
-                                                    stdin=asyncio.subprocess.DEVNULL, preexec_fn=_in_child)
+                                                    stdin=asyncio.subprocess.DEVNULL, preexec_fn=_in_child,
+                                                    start_new_session=True)   # Ctrl-C reaches serve; serve stops it
         self.proc = proc
         try:
             return await proc.wait()

@@ -151,7 +151,8 @@ async def _feed_done(port: int, token: str, feed: str, marks: dict, timeout: flo
         if status == "processing" and "processing" not in marks:
             marks["processing"] = time.perf_counter()
         if status in ("done", "failed", "rejected"):
-            marks["done"], marks["status"], marks["counts"] = time.perf_counter(), status, body.get("counts")
+            marks["done"], marks["status"], marks["counts"] = time.perf_counter(), status, {
+                k: body.get(k) for k in ("rows", "linked", "new", "review", "rejected", "unchanged")}
             return
         await asyncio.sleep(0.5)
     raise SystemExit(f"the census was not processed within {timeout} s")
