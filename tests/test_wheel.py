@@ -7,6 +7,10 @@ after a real install. So the wheel is built from a copy of the tree, installed w
 directory of links that leaves out this project's own packages) but never the source
 tree, and `isindex serve --demo` is run from a temp dir until a practitioner search
 answers 200.
+
+The same install runs deploy/'s systemd units' command lines (tests/deploy_units.py
+reads them): migrations and roles.sql as a non-superuser owner, then serve and a worker
+as isindex_app, the least-privilege role, on a PostgreSQL of the test's own.
 """
 
 from __future__ import annotations
