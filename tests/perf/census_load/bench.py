@@ -8,8 +8,8 @@ worker (ISINDEX_FEED_WORKER's default there), on a fresh data directory holding
 user searching non-stop is misuse by every rule). Searches (surname, forename and date
 of birth of demo children, over HTTP keep-alive, --concurrency clients) are timed idle
 for --seconds, then again from the moment the demo school's census of --census rows
-(the first --census children of the demo world: rows of demo children link, the rest
-are new) is posted to /feeds until the feed is done. The answer: p50 and p99 of each,
+(the index's demo children first, which link, then new children of another demo
+world if --census is larger) is posted to /feeds until the feed is done. The answer: p50 and p99 of each,
 and the ratio of p99 under the census to p99 idle (target: at most 2).
 
 --root runs serve from another source tree (e.g. a checkout before the feed worker
@@ -55,23 +55,26 @@ def _cli(root: Path, env: dict, *args: str) -> str:
     return done.stdout
 
 
-def write_census(path: Path, n_rows: int) -> list[dict]:
-    """The census file, and a sample of demo children to search for."""
+def write_census(path: Path, n_rows: int, n_children: int) -> None:
+    """The census file: the index's own demo children first (they link), then, past
+    n_children, children of another demo world (seed 2: new children)."""
+    import itertools
+
     from index.demo_data import generate
 
-    _, _, stream = generate(n_rows, seed=1)
-    sample = []
+    _, _, known = generate(n_children, seed=1)
+    rows = itertools.chain(((f"S{c.index}", c) for c in known),
+                           ((f"N{c.index}", c) for c in generate(max(0, n_rows - n_children), seed=2)[2]))
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(COLUMNS)
-        for c in stream:
-            w.writerow([f"S{c.index}", c.upn or "", c.nhs_number or "", c.forename, c.middle_names or "", c.surname,
+        for record_id, c in itertools.islice(rows, n_rows):
+            known_child = record_id.startswith("S")     # another world's identifiers may be this one's
+            w.writerow([record_id, (c.upn if known_child else None) or "",
+                        (c.nhs_number if known_child else None) or "", c.forename, c.middle_names or "", c.surname,
                         c.preferred_forename or "", c.former_surnames[0] if c.former_surnames else "",
                         c.dob.isoformat(), GENDER.get(c.sex, "U"), c.address_line1 or "", c.town or "",
                         c.postcode or ""])
-            if len(sample) < 2000 and c.index % 7 == 0:
-                sample.append({"surname": c.surname, "forename": c.forename, "dob": c.dob.isoformat()})
-    return sample
 
 
 def _search_paths(n_children: int) -> list[str]:
@@ -196,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         for rule in json.loads(_cli(root, env, "misuse", "rules", "--json")):
             _cli(root, env, "misuse", "set", rule["code"], "--disable")
         census = work / "census.csv"
-        write_census(census, args.census)
+        write_census(census, args.census, args.children)
         paths = _search_paths(args.children)
         print(f"index of {args.children:,} children and a census of {args.census:,} rows ready in "
               f"{time.monotonic() - started:.0f} s", file=sys.stderr)
