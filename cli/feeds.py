@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import csv
 import datetime as dt
 import sys
+import uuid
 from pathlib import Path
 
 from cli import args as types
@@ -148,6 +150,8 @@ def cmd_worker(args, settings) -> int:
             worker = supervisor.Supervisor(pool, url, model=mdl, max_bytes=settings.feed_max_bytes, kind="worker",
                                            heartbeat=dt.timedelta(seconds=args.heartbeat), drain=args.drain,
                                            chunk=args.chunk)
+            if args.serve_worker_id is not None:    # started by serve as its own worker: /health reports it
+                worker.id, worker.kind = args.serve_worker_id, "serve"
             return await worker.run()
         finally:
             await audit_chain.stop(chainer)
@@ -203,4 +207,5 @@ def add_parsers(sub) -> None:
                    help="seconds after which a silent worker's feed is taken over")
     w.add_argument("--drain", action="store_true", help="stop when the queue is empty")
     w.add_argument("--chunk", type=types.positive, default=50_000, help="rows applied per transaction (default 50000)")
+    w.add_argument("--serve-worker-id", type=uuid.UUID, help=argparse.SUPPRESS)   # serve's child (api/feed_worker.py)
     w.set_defaults(func=cmd_worker)
