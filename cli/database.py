@@ -21,7 +21,7 @@ async def connected(settings: config.Settings, *, migrating: bool = False) -> As
     with one line saying to run `isindex migrate` when it is behind."""
     try:
         conn = await asyncpg.connect(await db.database_url(settings))
-    except (OSError, asyncpg.PostgresError) as exc:
+    except (OSError, asyncpg.PostgresError, asyncpg.TargetServerAttributeNotMatched) as exc:
         raise SystemExit(f"isindex: cannot connect to the database ({type(exc).__name__})") from None
     try:
         await db.init_connection(conn)

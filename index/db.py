@@ -74,16 +74,48 @@ def location(settings: Settings) -> str:
     """Where the index's data lives, for the person who just started the demo (no password)."""
     if settings.database_url:
         url = urlsplit(settings.database_url)
-        return (f"data: PostgreSQL database {url.path.lstrip('/') or '(default)'} on {url.hostname or 'localhost'}:"
-                f"{url.port or 5432} (DATABASE_URL)")
+        return (f"data: PostgreSQL database {url.path.lstrip('/') or '(default)'} on {hosts(settings.database_url)} "
+                "(DATABASE_URL)")
     return (f"data: {settings.data_dir} (embedded PostgreSQL cluster in {settings.data_dir / 'pg'}, database "
             f"{DATABASE_NAME}; ISINDEX_DATA_DIR to change, delete the directory to start afresh)")
 
 
+def hosts(url: str) -> str:
+    """The URL's host:port list, as written: a multi-host URL (host1:5432,host2:5432, tried
+    in order) is kept whole, which urlsplit's hostname and port cannot do."""
+    netloc = urlsplit(url).netloc.rpartition("@")[2]
+    if not netloc:
+        return "localhost:5432"
+    return ",".join(h if h.rpartition(":")[2].isdigit() and not h.endswith("]") else f"{h}:5432"
+                    for h in netloc.split(","))
+
+
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+    """A pool on url. A multi-host URL with target_session_attrs=read-write (a primary and
+    its standbys) works as it is: a connection lost with a dead primary is replaced, on
+    the next acquire, by one to whichever host is then the read-write one."""
+    _quiet_pool_log()
     return await asyncpg.create_pool(
         url, min_size=min_size, max_size=max_size, command_timeout=30, init=init_connection, reset=_reset
     )
+
+
+class _PoolLog(logging.Filter):
+    """asyncpg's pool logs a failed reconnect (while the database is down) with a
+    traceback and the server's address; the service logs one structured line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else None
+        event = ("database_pool_reconnect_failed" if "connection floor" in record.getMessage()
+                 else "database_pool_warning")
+        log.warning(event, error_class=error)
+        return False
+
+
+def _quiet_pool_log() -> None:
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, _PoolLog) for f in pool_log.filters):
+        pool_log.addFilter(_PoolLog())
 
 
 async def _reset(conn: asyncpg.Connection) -> None:
@@ -132,6 +164,11 @@ def translate_errors() -> Iterator[None]:
     except (asyncpg.PostgresConnectionError, ConnectionError, OSError) as exc:
         log.error("database_unavailable", error_class=type(exc).__name__)
         raise errors.Unavailable("the database is not reachable") from None
+    except asyncpg.TargetServerAttributeNotMatched:
+        # A multi-host DATABASE_URL whose hosts all answer, none of them as the read-write
+        # primary (a failover under way: the standby is not promoted yet).
+        log.error("database_unavailable", error_class="TargetServerAttributeNotMatched")
+        raise errors.Unavailable("no database server is the read-write primary") from None
     except asyncpg.PostgresError as exc:
         log.error("database_error", sqlstate=getattr(exc, "sqlstate", None), error_class=type(exc).__name__)
         raise errors.Unavailable("the database could not complete the request") from None

@@ -29,9 +29,10 @@ from matching import model as mmodel
 
 log = structlog.get_logger()
 
-# A lost or refused connection, a server shutting down or starting up (class 57).
+# A lost or refused connection, a server shutting down or starting up (class 57), or
+# no read-write host yet in a multi-host URL (a failover under way).
 CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                     asyncpg.exceptions.OperatorInterventionError)
+                     asyncpg.exceptions.OperatorInterventionError, asyncpg.TargetServerAttributeNotMatched)
 
 
 class Backoff:
