@@ -172,7 +172,9 @@ def translate_errors() -> Iterator[None]:
     except asyncpg.PostgresError as exc:
         log.error("database_error", sqlstate=getattr(exc, "sqlstate", None), error_class=type(exc).__name__)
         raise errors.Unavailable("the database could not complete the request") from None
-    except asyncpg.InterfaceError as exc:
+    except (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError) as exc:
+        # InternalClientError: the pool's own bookkeeping, when a connection died while
+        # acquired (a failover) and the pool had already taken it back.
         if not connection_lost(exc):
             raise   # a programming error, not the database's
         log.error("database_unavailable", error_class=type(exc).__name__)

@@ -24,6 +24,7 @@ import uuid
 import asyncpg
 import structlog
 
+from index import db
 from index.feeds import liveness, process, queue
 from matching import model as mmodel
 
@@ -102,13 +103,14 @@ class Supervisor:
                 return None
             # Drain: a feed is still picked by another worker (alive, or dead with a fresh heartbeat).
             return min(1.0, self.timeout_s / 4)
-        except CONNECTION_ERRORS as exc:
-            if self.down_since is None:
+        except Exception as exc:
+            if not (isinstance(exc, CONNECTION_ERRORS) or db.connection_lost(exc)):
+                # A bug must not end feed processing silently either.
+                log.error("feed_worker_error", worker_id=str(self.id), error_class=type(exc).__name__)
+            elif self.down_since is None:
                 self.down_since = time.monotonic()
                 log.warning("feed_worker_disconnected" if self.connected else "feed_worker_cannot_connect",
                             worker_id=str(self.id), error_class=type(exc).__name__)
-        except Exception as exc:    # a bug must not end feed processing silently either
-            log.error("feed_worker_error", worker_id=str(self.id), error_class=type(exc).__name__)
         finally:
             self.connected = False
             if conn is not None:
@@ -142,7 +144,7 @@ class Supervisor:
         return not (left - self.failed)
 
     def _failed(self, feed_id: uuid.UUID, exc: BaseException) -> None:
-        if not isinstance(exc, CONNECTION_ERRORS):
+        if not (isinstance(exc, CONNECTION_ERRORS) or db.connection_lost(exc)):
             self.failed.add(feed_id)
 
     async def _beat(self) -> None:
