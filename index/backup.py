@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
-from index import errors
+from index import db, errors
 
 MAGIC = b"PGDMP"        # the first bytes of a pg_dump custom-format archive
 
@@ -90,7 +90,7 @@ async def _connect(url: str) -> asyncpg.Connection:
     """A connection for the checks around pg_dump and pg_restore; a clear error (one line,
     no log) when there is none."""
     try:
-        return await asyncpg.connect(url, timeout=10)
+        return await db.connect(url, timeout=10)
     except asyncpg.InvalidCatalogNameError:
         raise errors.NotFound(f"database {_name(url)} does not exist on the server") from None
     except asyncpg.TargetServerAttributeNotMatched:

@@ -5,11 +5,12 @@ Also the one place where driver errors become domain errors.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import structlog
@@ -90,13 +91,49 @@ def hosts(url: str) -> str:
                     for h in netloc.split(","))
 
 
+HOST_TIMEOUT = 10.0      # seconds for each host of a multi-host URL to answer
+
+
+def each_host(url: str) -> list[str]:
+    """A multi-host URL as one URL per host, in order, with everything else the same; a
+    single-host URL (or hosts given as ?host=) as itself."""
+    parts = urlsplit(url)
+    userinfo, at, netloc = parts.netloc.rpartition("@")
+    if "," not in netloc:
+        return [url]
+    return [urlunsplit(parts._replace(netloc=f"{userinfo}{at}{host}")) for host in netloc.split(",")]
+
+
+async def connect(url: str, *args, timeout: float | None = None, **kwargs) -> asyncpg.Connection:
+    """asyncpg.connect, with a multi-host URL's hosts tried one at a time, each for at most
+    HOST_TIMEOUT (or timeout). asyncpg tries them in order within one timeout for all
+    (60 s by default), so a dead primary whose address does not refuse but never answers
+    (a machine switched off, a network cut) would take the whole of it, and the standby
+    would never be tried. A host that fails to connect, or is not what the URL's
+    target_session_attrs asks for (a standby when read-write is wanted), is passed over
+    for the next; the last host's error is raised."""
+    hosts = each_host(url)
+    if len(hosts) == 1:
+        return await asyncpg.connect(url, *args, **({} if timeout is None else {"timeout": timeout}), **kwargs)
+    last: BaseException | None = None
+    for one in hosts:
+        try:
+            return await asyncpg.connect(one, *args, timeout=timeout or HOST_TIMEOUT, **kwargs)
+        except (OSError, asyncio.TimeoutError, asyncpg.TargetServerAttributeNotMatched,
+                asyncpg.CannotConnectNowError) as exc:
+            last = exc
+    assert last is not None
+    raise last
+
+
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
-    """A pool on url. A multi-host URL with target_session_attrs=read-write (a primary and
-    its standbys) works as it is: a connection lost with a dead primary is replaced, on
-    the next acquire, by one to whichever host is then the read-write one."""
+    """A pool on url. With a multi-host URL and target_session_attrs=read-write (a primary
+    and its standbys), a connection lost with a dead primary is replaced, on the next
+    acquire, by one to whichever host is then the read-write one (connect)."""
     _quiet_pool_log()
     return await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, command_timeout=30, init=init_connection, reset=_reset
+        url, min_size=min_size, max_size=max_size, command_timeout=30, init=init_connection, reset=_reset,
+        connect=connect,
     )
 
 

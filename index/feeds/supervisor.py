@@ -93,7 +93,7 @@ class Supervisor:
         """One connection's worth of work; returns the pause before the next (None: drained)."""
         conn, began = None, time.monotonic()
         try:
-            conn = await asyncpg.connect(self.url, timeout=10)    # pgqueuer's own: default codecs
+            conn = await db.connect(self.url, timeout=10)    # pgqueuer's own: default codecs
             self._connected()
             await self._beat()
             await self._requeue()

@@ -1,9 +1,13 @@
 """DATABASE_URL as written, multi-host (a primary and its standbys) included: pointed at
 another database, its hosts shown, its password kept off a command line."""
 
+import asyncio
+import time
+
 import pytest
 
 from index import backup, db
+from tests.processes import free_port
 
 BOTH = "postgresql://app:p%40ss@10.0.0.1:5432,10.0.0.2:5433/isindex?target_session_attrs=read-write"
 
@@ -36,3 +40,33 @@ def test_hosts(url, expected):
 ])
 def test_a_password_goes_to_pgpassword_not_the_command_line(url, target, env):
     assert backup.libpq_target(url) == (target, env)
+
+
+@pytest.mark.parametrize("url, expected", [
+    (BOTH, ["postgresql://app:p%40ss@10.0.0.1:5432/isindex?target_session_attrs=read-write",
+            "postgresql://app:p%40ss@10.0.0.2:5433/isindex?target_session_attrs=read-write"]),
+    ("postgresql://u@h1/a", ["postgresql://u@h1/a"]),
+    ("postgresql://postgres:@/postgres?host=/run/pg", ["postgresql://postgres:@/postgres?host=/run/pg"]),
+    ("postgresql://h1,h2:6000/a", ["postgresql://h1/a", "postgresql://h2:6000/a"]),
+])
+def test_each_host(url, expected):
+    assert db.each_host(url) == expected
+
+
+async def test_a_host_that_never_answers_is_passed_over_for_the_next():
+    """A first host that accepts and then says nothing (a frozen machine) holds the
+    connection for its own timeout only; then the second is tried (here it refuses, so
+    its error is the one raised). asyncpg alone would spend the whole timeout on the
+    first host and never try the second."""
+    silent = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+    hung = silent.sockets[0].getsockname()[1]
+    refusing = free_port()
+    try:
+        started = time.monotonic()
+        with pytest.raises(ConnectionRefusedError):
+            await db.connect(f"postgresql://u@127.0.0.1:{hung},127.0.0.1:{refusing}/x", timeout=1)
+        assert time.monotonic() - started < 5
+        with pytest.raises(asyncio.TimeoutError):     # what the first host alone does
+            await db.connect(f"postgresql://u@127.0.0.1:{hung}/x", timeout=1)
+    finally:
+        silent.close()
