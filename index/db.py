@@ -112,11 +112,11 @@ async def connect(url: str, *args, timeout: float | None = None, **kwargs) -> as
     would never be tried. A host that fails to connect, or is not what the URL's
     target_session_attrs asks for (a standby when read-write is wanted), is passed over
     for the next; the last host's error is raised."""
-    hosts = each_host(url)
-    if len(hosts) == 1:
+    urls = each_host(url)
+    if len(urls) == 1:
         return await asyncpg.connect(url, *args, **({} if timeout is None else {"timeout": timeout}), **kwargs)
     last: BaseException | None = None
-    for one in hosts:
+    for one in urls:
         try:
             return await asyncpg.connect(one, *args, timeout=timeout or HOST_TIMEOUT, **kwargs)
         except (OSError, asyncio.TimeoutError, asyncpg.TargetServerAttributeNotMatched,
