@@ -46,10 +46,13 @@ def cmd_backup(args, settings) -> int:
         return 1
     size = os.path.getsize(out)
     tables = backup.check_archive(out)      # the file as written reads back as an archive
+    version = backup.tool_version()
     if args.json:
-        print_json({"file": str(out), "bytes": size, "tables": tables, "seconds": round(seconds, 2)})
+        print_json({"file": str(out), "bytes": size, "tables": tables, "seconds": round(seconds, 2),
+                    "pg_dump": version})
     else:
-        print(f"backup: {_where(settings)} -> {out} ({_size(size)}, {tables} tables) in {seconds:.1f} s")
+        print(f"backup: {_where(settings)} -> {out} ({_size(size)}, {tables} tables) in {seconds:.1f} s "
+              f"(pg_dump {version}, the embedded wheel's)")
     return 0
 
 

@@ -56,6 +56,12 @@ def tool(name: str) -> Path:
     return POSTGRES_BIN_PATH / name
 
 
+def tool_version(name: str = "pg_dump") -> str:
+    """The wheel's tool's PostgreSQL version, e.g. 18.6."""
+    done = subprocess.run([str(tool(name)), "--version"], capture_output=True, text=True)
+    return done.stdout.strip().rsplit(" ", 1)[-1]
+
+
 def libpq_target(url: str) -> tuple[str, dict[str, str]]:
     """url for a libpq program: without its password, which goes in PGPASSWORD instead
     (a command line is visible to every user of the machine). Multi-host URLs are kept."""

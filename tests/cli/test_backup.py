@@ -70,6 +70,7 @@ def test_the_embedded_database_round_trips_through_a_backup(tmp_path):
         out = tmp_path / "index.dump"
         got = json.loads(embedded(source, "backup", "--out", str(out), "--json").stdout)
     assert got["file"] == str(out) and got["bytes"] == out.stat().st_size and got["tables"] > 20
+    assert got["pg_dump"].startswith("18.")
     assert out.stat().st_mode & 0o077 == 0          # personal data: the owner's only
     assert before["children"] == 60 and before["audit_events"] >= 7
 
