@@ -10,7 +10,7 @@ import subprocess
 import asyncpg
 import pytest
 
-from index import audit, backup, db
+from index import audit, audit_chain, backup, db
 from tests.index.test_audit_chain import event
 from tests.processes import CLI, isindex, own_postgres
 
@@ -49,6 +49,7 @@ async def write_events(url, n: int) -> None:
         await db.init_connection(conn)
         for i in range(n):
             await audit.record(conn, event(i))
+        await audit_chain.chain_all(conn)    # as the chainer in serve or a worker would
     finally:
         await conn.close()
 
