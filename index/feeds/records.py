@@ -66,12 +66,18 @@ async def rekey_former_upns(conn: asyncpg.Connection, org_id: int, rows: list[Ce
 async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows: list[CensusRow],
                  hashes: dict[str, bytes]) -> dict[str, tuple[uuid.UUID, bool]]:
     """record key -> (source record id, newly inserted); hashes[record key] is the row's
-    content_hash. Carers are replaced."""
+    content_hash. Carers are replaced. The rows go in by binary COPY into a staging table
+    and one INSERT ... ON CONFLICT from there (a new record's id is given, in increasing
+    order: see ordered_ids)."""
     if not rows:
         return {}
-    columns = [[r.record_id for r in rows], [hashes[r.record_id] for r in rows]]
-    columns += [[getattr(r, f) for r in rows] for f in FIELDS]
-    got = await conn.fetch(SQL["upsert"], org_id, feed_id, *columns)
+    await conn.execute(SQL["drop_staged_rows"])
+    await conn.execute(SQL["stage_rows"])
+    await conn.copy_records_to_table("feed_source_rows", columns=STAGED_COLUMNS, records=[
+        (sid, r.record_id, hashes[r.record_id], *(getattr(r, f) for f in FIELDS))
+        for sid, r in zip(ordered_ids(len(rows)), rows)])
+    got = await conn.fetch(SQL["upsert"], org_id, feed_id)
+    await conn.execute(SQL["drop_staged_rows"])
     ids = {r["record_key"]: (r["id"], r["inserted"]) for r in got}
     replaced = [sid for sid, inserted in ids.values() if not inserted]
     if replaced:
@@ -82,6 +88,7 @@ async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows
     return ids
 
 
+STAGED_COLUMNS = ("id", "record_key", "content_hash", *FIELDS)
 CARER_COLUMNS = ("source_record_id", "position", "forename", "surname", "relationship", "parental_responsibility",
                  "phone")
 
