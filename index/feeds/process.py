@@ -173,7 +173,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     # The matching table of the rows to write: the prepared one when every row changed (a
     # first load, a new school), else built from the changed rows alone, while they are written.
     build = None if len(changed) == len(rows) else _ahead(changed, model.blocking_rules, hashes)
-    ids = await records.upsert(conn, src.org_id, feed.id, changed, hashes)
+    ids = await records.upsert(conn, src.org_id, feed.id, changed, hashes, known=existing)
     if build is not None:
         ready = await build
     tbl, key_rows, keys = ready.tbl, ready.key_rows, ready.keys

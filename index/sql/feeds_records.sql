@@ -21,15 +21,28 @@ UPDATE source_records sr SET record_key = p.new_key
 -- stage_rows --
 -- The batch's rows, COPYed in (binary) before upsert: one statement of any size, no arrays to bind.
 CREATE TEMP TABLE feed_source_rows (
-    id uuid NOT NULL, record_key text NOT NULL, content_hash bytea, forename text, middle_names text,
+    id uuid NOT NULL, fresh boolean NOT NULL, record_key text NOT NULL, content_hash bytea, forename text, middle_names text,
     surname text, preferred_forename text, preferred_surname text, former_surname text, dob date, gender text,
     address_line1 text, address_line2 text, town text, postcode text, upn text, former_upn text, uln text,
     nhs_number text
 ) ON COMMIT DROP
 
+-- insert_fresh --
+-- The staged records of source $1 that find did not find (under the resolve lock, which every feed's
+-- chunk takes): a plain insert, no conflict to check for; the staged id is the record's.
+INSERT INTO source_records (id, source_org_id, record_key, content_hash, last_feed_id, updated_at,
+    forename, middle_names, surname, preferred_forename, preferred_surname, former_surname, dob, gender,
+    address_line1, address_line2, town, postcode, upn, former_upn, uln, nhs_number)
+SELECT t.id, $1, t.record_key, t.content_hash, $2, clock_timestamp(), t.forename, t.middle_names, t.surname,
+       t.preferred_forename, t.preferred_surname, t.former_surname, t.dob, t.gender, t.address_line1,
+       t.address_line2, t.town, t.postcode, t.upn, t.former_upn, t.uln, t.nhs_number
+  FROM feed_source_rows t
+ WHERE t.fresh
+ ORDER BY t.id
+
 -- upsert --
--- Insert or update the source records of feed $2 from source $1, staged in feed_source_rows (a new
--- record takes the staged id, given in increasing order); inserted says which are new.
+-- Insert or update the other staged records of feed $2 from source $1 (a new record takes the staged
+-- id, given in increasing order); inserted says which are new.
 INSERT INTO source_records AS sr (id, source_org_id, record_key, content_hash, last_feed_id, updated_at,
     forename, middle_names, surname, preferred_forename, preferred_surname, former_surname, dob, gender,
     address_line1, address_line2, town, postcode, upn, former_upn, uln, nhs_number)
@@ -37,6 +50,7 @@ SELECT t.id, $1, t.record_key, t.content_hash, $2, clock_timestamp(), t.forename
        t.preferred_forename, t.preferred_surname, t.former_surname, t.dob, t.gender, t.address_line1,
        t.address_line2, t.town, t.postcode, t.upn, t.former_upn, t.uln, t.nhs_number
   FROM feed_source_rows t
+ WHERE NOT t.fresh
  ORDER BY t.id
 ON CONFLICT (source_org_id, record_key) DO UPDATE SET
     content_hash = EXCLUDED.content_hash, last_feed_id = EXCLUDED.last_feed_id, updated_at = EXCLUDED.updated_at,
