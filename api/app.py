@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.di import Provide
 
-from api import audited, boundary, errors, logs, openapi, signin
+from api import audited, boundary, errors, logs, observe, openapi, signin
 from api.pages import census as census_pages
 from api.pages import children as children_pages
 from api.pages import manage_cases, manage_children, manage_reports
@@ -19,6 +19,7 @@ from api.pages import review as review_pages
 from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
+from api.routes import metrics as metrics_routes
 from api.routes import oidc as oidc_routes
 from api.routes import signin as signin_routes
 from api.routes import retention as retention_routes
@@ -29,6 +30,9 @@ from index import db
 
 ROUTES = [
     meta.health,
+    meta.live,
+    meta.ready,
+    metrics_routes.metrics,
     meta.me,
     children.search,
     children.view,
@@ -70,27 +74,6 @@ ROUTES = [
 ]
 
 
-def request_id_header(app):
-    """Echo the request id (the audit log's key) in an X-Request-ID response header."""
-
-    async def middleware(scope, receive, send):
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_id(message):
-            if message["type"] == "http.response.start":
-                rid = scope.get("state", {}).get("request_id")
-                if rid is not None:
-                    message.setdefault("headers", [])
-                    message["headers"] = [*message["headers"], (b"x-request-id", str(rid).encode())]
-            await send(message)
-
-        await app(scope, receive, send_with_id)
-
-    return middleware
-
-
 async def no_store(message, scope) -> None:
     """A before_send hook: Cache-Control: no-store on every response, errors and unknown
     routes too, so that no cache keeps a child's record."""
@@ -103,10 +86,12 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
                feed_max_bytes: int = 200 * 1024 * 1024, feed_keep_days: int = 90,
                feed_worker: bool = False, model_path: str | None = None,
                emergency_review_hours: int = 72, override_review_hours: int = 120,
-               queue_max_age: int = 900, session_idle_minutes: int = 15, oidc=None) -> Litestar:
+               queue_max_age: int = 900, session_idle_minutes: int = 15, oidc=None,
+               metrics_token: str | None = None) -> Litestar:
     """An app bound to one database; the pool opens at start-up and closes at shutdown.
     With feed_worker, the process also works the feed queue in the background (and
-    /health reports it); queue_max_age: /health fails when a feed waits longer."""
+    /health reports it); queue_max_age: /health fails when a feed waits longer;
+    metrics_token: /metrics wants it as a bearer token (None: open)."""
     from matching import model as mmodel
 
     match_model = mmodel.load(model_path)   # a bad model file stops start-up, not the first search
@@ -122,6 +107,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         app.state.session_idle_minutes = session_idle_minutes   # a browser session ends unused this long
         app.state.oidc = oidc   # an index.oidc.Provider: single sign-on for the pages, else None
         app.state.model = match_model   # practitioner search scores with the feeds' model
+        app.state.metrics_token = metrics_token
         app.state.feed_worker = await _start_worker(app, database_url, feed_max_bytes, match_model) if feed_worker \
             else None
         try:
@@ -136,7 +122,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     logs.configure()
     for handler in ROUTES:   # the bearer token and the problem responses, in the document
         openapi.describe(handler)
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, openapi.assets(), render.assets()],
         guards=[authorize, boundary.screen],
         dependencies={"audit": Provide(audited.provide)},   # every route's audited transaction
@@ -144,11 +130,13 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         lifespan=[lifespan],
         openapi_config=openapi.config(),
         template_config=render.config(),
-        middleware=[request_id_header],
         before_send=[no_store],
         request_max_body_size=max_body_bytes,
         debug=False,
     )
+    # Outside Litestar's exception handling: unknown routes and errors get an id, a log line, a count.
+    app.asgi_handler = observe.instrument(app.asgi_handler)
+    return app
 
 
 async def _start_worker(app: Litestar, database_url: str, max_bytes: int, match_model):
@@ -190,4 +178,5 @@ def from_env() -> Litestar:
                       session_idle_minutes=settings.session_idle_minutes,
                       oidc=oidc.Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
                                          settings.oidc_claim, settings.public_url) if settings.oidc_issuer else None,
+                      metrics_token=settings.metrics_token,
                       feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")
