@@ -28,7 +28,7 @@ from index import db, errors
 from index import metrics as figures
 
 SCRAPE_DB_SECONDS = 5.0
-MEDIA_TYPE = "text/plain; version=0.0.4; charset=utf-8"    # what generate_latest writes
+MEDIA_TYPE = "text/plain; version=0.0.4"    # what generate_latest writes; Litestar adds "; charset=utf-8"
 
 
 class _Scrape:
