@@ -9,26 +9,34 @@ never the query string, which carries names; an unknown route is logged by its p
 first segment.
 Latency and counts are labelled by template and method, so that no id becomes a label.
 
-The request metrics live in this process (a histogram per `serve` process, each scraped
-as its own target); what the database knows is read at scrape time (api/routes/metrics.py).
+The request metrics live in this process. Under `isindex serve --workers N` the N
+processes answer on one port, so a scrape reaches any one of them: there they share their
+figures through files in PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode,
+set up by `serve`), and each scrape sums every process's. What the database knows is read
+at scrape time (api/routes/metrics.py).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client import GCCollector, PlatformCollector, ProcessCollector
 
 log = structlog.get_logger("access")
 
+# Read when prometheus_client is imported, as prometheus_client itself does.
+SHARED = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
 REGISTRY = CollectorRegistry(auto_describe=True)
-ProcessCollector(registry=REGISTRY)
-PlatformCollector(registry=REGISTRY)
-GCCollector(registry=REGISTRY)
+if not SHARED:      # one process's own figures mean nothing summed over several
+    ProcessCollector(registry=REGISTRY)
+    PlatformCollector(registry=REGISTRY)
+    GCCollector(registry=REGISTRY)
 
 LATENCY = Histogram(
     "isindex_http_request_duration_seconds", "Time from the request's arrival to the end of its response.",
@@ -37,6 +45,17 @@ LATENCY = Histogram(
 REQUESTS = Counter(
     "isindex_http_requests", "Requests answered, by route template, method and status code.",
     ["method", "route", "status"], registry=REGISTRY)
+
+
+
+def request_families():
+    """The request metrics' families: this process's, or every serve process's."""
+    if not SHARED:
+        return REGISTRY.collect()
+    every = CollectorRegistry()
+    multiprocess.MultiProcessCollector(every)
+    return every.collect()
+
 
 UNMATCHED = "unmatched"     # the route label of a request no route took (404, 405): never its path
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -38,7 +38,7 @@ class _Scrape:
         self.snapshot = snapshot
 
     def collect(self):
-        yield from observe.REGISTRY.collect()
+        yield from observe.request_families()
         yield GaugeMetricFamily("isindex_database_up", "1 when this scrape read the database's figures, else 0.",
                                 value=0 if self.snapshot is None else 1)
         if self.snapshot is not None:
