@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 
 from api import audited, boundary, errors, logs, observe, openapi, signin
+from api.feed_worker import ChildWorker
 from api.pages import census as census_pages
 from api.pages import children as children_pages
 from api.pages import manage_cases, manage_children, manage_reports
@@ -87,17 +88,22 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
                feed_worker: bool = False, model_path: str | None = None,
                emergency_review_hours: int = 72, override_review_hours: int = 120,
                queue_max_age: int = 900, session_idle_minutes: int = 15, oidc=None,
-               metrics_token: str | None = None) -> Litestar:
+               audit_chainer: bool = True, metrics_token: str | None = None) -> Litestar:
     """An app bound to one database; the pool opens at start-up and closes at shutdown.
-    With feed_worker, the process also works the feed queue in the background (and
-    /health reports it); queue_max_age: /health fails when a feed waits longer;
-    metrics_token: /metrics wants it as a bearer token (None: open)."""
+    With feed_worker, a child process works the feed queue in the background (and
+    /health reports it as this process's worker); queue_max_age: /health fails when a feed
+    waits longer. With audit_chainer, it chains committed audit events in the background
+    (index.audit_chain)."""
+    from index import audit_chain
     from matching import model as mmodel
 
     match_model = mmodel.load(model_path)   # a bad model file stops start-up, not the first search
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
+        # The database is read at each start-up, not fixed when the app is built: the tests
+        # build one app and point it at a fresh database per test (building is the slow part).
+        database_url = app.state.database_url
         app.state.pool = await db.create_pool(database_url, min_size=pool_min, max_size=pool_max)
         app.state.feed_max_bytes, app.state.feed_keep_days = feed_max_bytes, feed_keep_days
         # How soon the owning LA must review an emergency view, and a shield override.
@@ -108,15 +114,16 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         app.state.oidc = oidc   # an index.oidc.Provider: single sign-on for the pages, else None
         app.state.model = match_model   # practitioner search scores with the feeds' model
         app.state.metrics_token = metrics_token
-        app.state.feed_worker = await _start_worker(app, database_url, feed_max_bytes, match_model) if feed_worker \
-            else None
+        # The feed worker runs in a child process (api/feed_worker.py), never on this loop.
+        app.state.feed_worker = ChildWorker(database_url, model_path=model_path,
+                                            max_bytes=feed_max_bytes).start() if feed_worker else None
+        app.state.audit_chainer = audit_chain.start(database_url) if audit_chainer else None
         try:
             yield
         finally:
+            await audit_chain.stop(app.state.audit_chainer)
             if app.state.feed_worker is not None:
-                app.state.feed_worker.task.cancel()
-                with contextlib.suppress(BaseException):
-                    await app.state.feed_worker.task
+                await app.state.feed_worker.stop()
             await app.state.pool.close()
 
     logs.configure()
@@ -128,6 +135,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         dependencies={"audit": Provide(audited.provide)},   # every route's audited transaction
         exception_handlers={**errors.HANDLERS, **signin.HANDLERS},
         lifespan=[lifespan],
+        state=State({"database_url": database_url}),
         openapi_config=openapi.config(),
         template_config=render.config(),
         before_send=[no_store],
@@ -139,34 +147,11 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     return app
 
 
-async def _start_worker(app: Litestar, database_url: str, max_bytes: int, match_model):
-    """The in-process feed worker: it reconnects after a database restart (supervisor);
-    its task, if it ever ends, is logged and /health reports it dead."""
-    import asyncio
-
-    import structlog
-
-    from index.feeds import supervisor
-
-    worker = supervisor.Supervisor(app.state.pool, database_url, model=match_model, max_bytes=max_bytes,
-                                   kind="serve")
-
-    def ended(task: asyncio.Task) -> None:
-        if not task.cancelled():
-            exc = task.exception()
-            structlog.get_logger().error("feed_worker_stopped", worker_id=str(worker.id),
-                                         error_class=type(exc).__name__ if exc else None)
-
-    worker.task = asyncio.create_task(worker.run())
-    worker.task.add_done_callback(ended)
-    return worker
-
-
 def from_env() -> Litestar:
     """App factory for `uvicorn --factory` (used by `isindex serve --workers N`)."""
     import os
 
-    from index import config, oidc
+    from index import audit_chain, config, oidc
 
     settings = config.load()
     return create_app(os.environ["ISINDEX_RESOLVED_DATABASE_URL"], max_body_bytes=settings.max_body_bytes,
@@ -179,4 +164,5 @@ def from_env() -> Litestar:
                       oidc=oidc.Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
                                          settings.oidc_claim, settings.public_url) if settings.oidc_issuer else None,
                       metrics_token=settings.metrics_token,
-                      feed_worker=os.environ.get("ISINDEX_FEED_WORKER", "1") != "0")
+                      feed_worker=settings.feed_worker,
+                      audit_chainer=audit_chain.enabled())

@@ -73,8 +73,7 @@ class Audit:
         """The work succeeded: the misuse rules, then the event, then commit."""
         conn = await self.begin()
         if self.action in misuse.WATCHED:
-            # Before the audit event: writing the event takes the audit chain's lock
-            # until commit, so it comes last (the rules count this request themselves).
+            # Before the audit event: the rules count this request themselves.
             await misuse.check(conn, self.who, action=self.action, child_ids=self.children, query=self.query)
         await audit.record(conn, self.event("ok", self.status, self.children))
 

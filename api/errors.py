@@ -176,6 +176,12 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:
+    # The audited transaction's rollback, when the database connection was lost mid-request
+    # (a failover), raises the driver error translated at the database boundary; Litestar
+    # wraps an error a dependency's clean-up raises in an ExceptionGroup. It is that error.
+    if isinstance(exc, ExceptionGroup) and len(exc.exceptions) == 1 \
+            and isinstance(exc.exceptions[0], errors.DomainError):
+        return domain_error(request, exc.exceptions[0])
     # Frames only: an exception's message could carry personal data.
     frames = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in traceback.extract_tb(exc.__traceback__)]
     log.error("unhandled_error", error_class=type(exc).__name__, frames=frames[-6:])

@@ -20,8 +20,8 @@ async def connected(settings: config.Settings, *, migrating: bool = False) -> As
     migrate (migrating=True); every other command needs the schema current, and stops
     with one line saying to run `isindex migrate` when it is behind."""
     try:
-        conn = await asyncpg.connect(await db.database_url(settings))
-    except (OSError, asyncpg.PostgresError) as exc:
+        conn = await db.connect(await db.database_url(settings))
+    except (OSError, asyncpg.PostgresError, asyncpg.TargetServerAttributeNotMatched) as exc:
         raise SystemExit(f"isindex: cannot connect to the database ({type(exc).__name__})") from None
     try:
         await db.init_connection(conn)

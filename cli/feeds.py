@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import csv
 import datetime as dt
 import sys
+import uuid
 from pathlib import Path
 
 from cli import args as types
@@ -13,7 +15,7 @@ from cli import database
 from cli.files import replacing
 from cli.output import print_json
 from cli.progress import Progress
-from index import db, links, organisations
+from index import audit_chain, db, links, organisations
 from index.feeds import intake, parse, store
 
 EXPORT_COLUMNS = ("source", "record_key", "child_id", "decision", "match_weight")
@@ -137,17 +139,22 @@ def cmd_worker(args, settings) -> int:
     from index.feeds import supervisor     # imported here: slow to import (the matching model, pgqueuer)
 
     mdl = _model(settings)
+    chaining = audit_chain.enabled()
 
     async def run():
         async with database.connected(settings):     # the schema checked once; the worker keeps no connection of it
             url = await db.database_url(settings)
         pool = await db.create_pool(url, min_size=1, max_size=2)
+        chainer = audit_chain.start(url) if chaining else None    # committed audit events chained meanwhile
         try:
             worker = supervisor.Supervisor(pool, url, model=mdl, max_bytes=settings.feed_max_bytes, kind="worker",
                                            heartbeat=dt.timedelta(seconds=args.heartbeat), drain=args.drain,
                                            chunk=args.chunk)
+            if args.serve_worker_id is not None:    # started by serve as its own worker: /health reports it
+                worker.id, worker.kind = args.serve_worker_id, "serve"
             return await worker.run()
         finally:
+            await audit_chain.stop(chainer)
             try:
                 await asyncio.wait_for(pool.close(), 10)
             except (asyncio.TimeoutError, OSError):
@@ -194,9 +201,11 @@ def add_parsers(sub) -> None:
     le.add_argument("--json", action="store_true")
     le.set_defaults(func=cmd_links_export)
 
-    w = sub.add_parser("worker", help="process queued feeds (any number of workers may run)")
+    w = sub.add_parser("worker", help="process queued feeds (any number of workers may run), and chain audit events "
+                                      "unless ISINDEX_AUDIT_CHAINER=0")
     w.add_argument("--heartbeat", type=types.positive, default=30,
                    help="seconds after which a silent worker's feed is taken over")
     w.add_argument("--drain", action="store_true", help="stop when the queue is empty")
     w.add_argument("--chunk", type=types.positive, default=50_000, help="rows applied per transaction (default 50000)")
+    w.add_argument("--serve-worker-id", type=uuid.UUID, help=argparse.SUPPRESS)   # serve's child (api/feed_worker.py)
     w.set_defaults(func=cmd_worker)

@@ -8,11 +8,11 @@ import signal
 import sys
 
 from api import logs
-from cli import accounts, audit, feeds, match, misuse, ranks, retention, review, sar, service, signin
+from cli import accounts, audit, backup, feeds, match, misuse, ranks, retention, review, sar, service, signin
 from index import config, errors
 
 # In the order `isindex --help` lists them.
-GROUPS = (service, accounts, signin, match, feeds, review, retention, sar, audit, misuse, ranks)
+GROUPS = (service, backup, accounts, signin, match, feeds, review, retention, sar, audit, misuse, ranks)
 SERVICES = ("serve", "worker")     # long-running: JSON log lines; other commands: plain text unless --json
 _terminated = False
 

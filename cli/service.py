@@ -83,7 +83,10 @@ def cmd_serve(args, settings) -> int:
 
     url = database.run(settings, prepare, migrating=True)
     os.environ["ISINDEX_RESOLVED_DATABASE_URL"] = url
-    print(f"isindex listening on http://{args.host}:{args.port} (OpenAPI at /schema)", flush=True)
+    print(f"isindex listening on http://{args.host}:{args.port} (OpenAPI at /schema)")
+    # ISINDEX_FEED_WORKER (index.config): on by default only with the embedded PostgreSQL.
+    print("feed worker: a child process of serve (ISINDEX_FEED_WORKER=1)" if settings.feed_worker else
+          "feed worker: none here; run `isindex worker` (ISINDEX_FEED_WORKER=0)", flush=True)
     shared = None
     if args.workers > 1:
         # The processes answer on one port and a scrape reaches any one: they keep their

@@ -22,11 +22,15 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO isindex_a
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO isindex_app;
 GRANT TRUNCATE ON match_keys TO isindex_app;            -- rebuilt by a full feed
 
--- The audit log: append and read only. The insert trigger keeps the chain head as its
--- owner, so the service may read the head but not write it.
+-- The audit log: append and read only, and never the chain columns (seq, prev_hash,
+-- hash): the service's chainer (isindex serve, isindex worker) sets them only through
+-- audit_chain_batch, which runs as the owner; the service may read the head, not write it.
 REVOKE ALL ON audit_events, audit_chain_head FROM isindex_app;
-GRANT SELECT, INSERT ON audit_events TO isindex_app;
+GRANT SELECT ON audit_events TO isindex_app;
+GRANT INSERT (at, request_id, user_id, org_code, role, action, reason, case_ref, query, child_ids, outcome, status)
+    ON audit_events TO isindex_app;
 GRANT SELECT ON audit_chain_head TO isindex_app;
+GRANT EXECUTE ON FUNCTION audit_chain_batch(integer) TO isindex_app;
 
 -- Migrations are the owner's business.
 REVOKE ALL ON schema_migrations FROM isindex_app;

@@ -31,6 +31,7 @@ class Settings:
     oidc_claim: str = "email"             # the ID token's claim that finds the user: an email claim, or "sub"
     public_url: str | None = None         # where users reach the service (the OIDC redirect's base)
     metrics_token: str | None = None      # /metrics wants it as a bearer token; unset: /metrics is open
+    feed_worker: bool = True              # serve starts its own feed worker (a child process)
 
 
 def _int(name: str, default: int, low: int, high: int) -> int:
@@ -63,6 +64,7 @@ def load() -> Settings:
         queue_max_age=_int("ISINDEX_QUEUE_MAX_AGE", 900, 10, 7 * 24 * 3600),
         session_idle_minutes=_int("ISINDEX_SESSION_IDLE_MINUTES", 15, 1, 24 * 60),
         metrics_token=_metrics_token(),
+        feed_worker=_feed_worker(),
         **_oidc(),
     )
 
@@ -73,6 +75,15 @@ def _metrics_token() -> str | None:
                                   and " " not in token):
         raise SystemExit("ISINDEX_METRICS_TOKEN must be 16 to 200 printable ASCII characters without spaces")
     return token
+
+
+def _feed_worker() -> bool:
+    """ISINDEX_FEED_WORKER: 1 by default with the embedded PostgreSQL (one machine, one
+    command), 0 with DATABASE_URL, where `isindex worker` processes run beside serve."""
+    raw = os.environ.get("ISINDEX_FEED_WORKER") or ("0" if os.environ.get("DATABASE_URL") else "1")
+    if raw not in ("0", "1"):
+        raise SystemExit(f"ISINDEX_FEED_WORKER must be 0 or 1, got {raw!r}")
+    return raw == "1"
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

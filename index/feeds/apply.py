@@ -162,7 +162,10 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
     linked: dict[uuid.UUID, list] = {}
     for r in await conn.fetch(SQL["linked"], ids, survivorship.UNRANKED):
         linked.setdefault(r["child_id"], []).append(r)
-    changed, former, rows = [], [], []
+    stored: dict[uuid.UUID, set] = {}
+    for r in await conn.fetch(SQL["search_names"], ids):
+        stored.setdefault(r["child_id"], set()).add(tuple(r.values()))
+    changed, former, rows, rewrite = [], [], [], []
     for c in await conn.fetch(SQL["current"], ids):
         mine = linked.get(c["id"], [])
         new = survivorship.derive(c, [_record(r) for r in mine]) if mine else dict(c)
@@ -170,16 +173,22 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
             changed.append((c["id"], *(new[name] for name in UPDATED)))
         added = _new_former(list(c["former"]), [c["surname"]] + [r["former_surname"] for r in mine], new["surname"])
         former += [(c["id"], s) for s in added]
-        rows += [(c["id"], *row) for row in registry.name_rows(
+        mine_rows = [(c["id"], *row) for row in registry.name_rows(
             new["forename"], new["surname"], new["dob"], preferred_forename=new["preferred_forename"],
             preferred_surname=new["preferred_surname"], former_surnames=[*c["former"], *added])]
+        # Most linked children's names stay as they were: their search rows are left alone
+        # (a delete and re-insert of each would cost three index updates a row for nothing).
+        if set(mine_rows) != stored.get(c["id"], set()):
+            rewrite.append(c["id"])
+            rows += mine_rows
     if changed:
         await conn.execute(SQL["update_children"], *map(list, zip(*changed)))
     if former:
         await conn.copy_records_to_table("child_former_names", records=former, columns=["child_id", "surname"])
-    await conn.execute(SQL["delete_search_names"], ids)
-    await conn.copy_records_to_table("child_search_names", records=rows,
-                                     columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
+    if rewrite:
+        await conn.execute(SQL["delete_search_names"], rewrite)
+        await conn.copy_records_to_table("child_search_names", records=rows,
+                                         columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
     await _union_identifiers(conn, ids, records)
 
 

@@ -5,10 +5,18 @@ Each chunk is one transaction that also advances the feed's resume point
 run carries on from the first chunk not applied. Chunks from any feed are applied one
 at a time across all workers (a transaction-level advisory lock): two feeds naming the
 same new child must not both create it.
+
+Python and PostgreSQL take turns within a chunk unless told otherwise, so the work that
+needs no connection runs in a thread while the connection is busy: the next chunk's
+matching table and blocking keys (prepare) while this chunk is applied, and the scoring
+while the chunk's blocking keys are written. The thread computes only pure functions of
+the rows, and every statement still goes through the one connection in the same order,
+so the decisions and the resume point are what they would be without it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -52,6 +60,32 @@ class Feed:
     n_children: int = 0        # the index's size for the prior: counted at the start, plus children created
 
 
+@dataclass
+class Prepared:
+    """The CPU work on a chunk's rows that needs no connection: each row's content hash,
+    and the matching table and stored blocking keys of all the rows."""
+    hashes: dict[str, bytes]
+    tbl: table.Table
+    key_rows: np.ndarray
+    keys: np.ndarray
+
+
+def prepare(rows: list[CensusRow], rules: tuple[blocking.Rule, ...], hashes: dict[str, bytes] | None = None
+            ) -> Prepared:
+    """Pure (run in a thread): the batch's own vocabularies, so memory stays bounded by the batch."""
+    if hashes is None:
+        hashes = {r.record_id: records.content_hash(r) for r in rows}
+    tbl = table.build(table.Vocabs(), rows)
+    key_rows, keys = blocking.stored_keys(tbl, rules)
+    return Prepared(hashes, tbl, key_rows, keys)
+
+
+def _ahead(rows: list[CensusRow], rules: tuple[blocking.Rule, ...],
+           hashes: dict[str, bytes] | None = None) -> asyncio.Future:
+    """prepare(rows) started in a thread."""
+    return asyncio.ensure_future(asyncio.to_thread(prepare, rows, rules, hashes))
+
+
 async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Model, max_bytes: int,
               chunk: int = CHUNK, on_chunk=None) -> str:
     """Process a feed to the end (or resume it); returns its final status."""
@@ -83,6 +117,7 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
         await conn.executemany(SQL["row_warnings"], [(feed_id, w.row, w.column, w.message.replace("\n", " ")[:300])
                                                      for w in parsed.warnings])
     rows = parsed.rows
+    ahead: dict[int, asyncio.Future] = {}   # the next chunk's Prepared, by its first row
     while True:
         async with conn.transaction():
             await conn.execute(SQL["resolve_lock"], RESOLVE_LOCK)
@@ -90,7 +125,12 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
             if done >= len(rows):
                 break
             part = rows[done:done + chunk]
-            counts = await apply_rows(conn, feed, part)
+            mine = ahead.pop(done, None)
+            ahead.clear()
+            if done + len(part) < len(rows):
+                ahead[done + len(part)] = _ahead(rows[done + len(part):done + len(part) + chunk],
+                                                 model.blocking_rules)
+            counts = await apply_rows(conn, feed, part, prepared=mine)
             await conn.execute(SQL["chunk_done"], feed_id, done + len(part), counts.linked, counts.created,
                                counts.review, counts.unchanged)
             feed.n_children += counts.created
@@ -107,14 +147,19 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
     return "done"
 
 
-async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]) -> Counts:
-    """Resolve and apply one batch of rows (inside the caller's transaction)."""
+async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow],
+                     prepared: asyncio.Future | None = None) -> Counts:
+    """Resolve and apply one batch of rows (inside the caller's transaction); `prepared`,
+    prepare(rows) if the caller started it."""
     src, model, counts = feed.source, feed.model, Counts()
+    if prepared is None:
+        prepared = _ahead(rows, model.blocking_rules)
     await records.ensure_keys(conn, model.blocking_rules)
     if feed.format == "ctf":
         await records.rekey_former_upns(conn, src.org_id, rows)
     existing = await records.find(conn, src.org_id, [r.record_id for r in rows])
-    hashes = {r.record_id: records.content_hash(r) for r in rows}
+    ready: Prepared = await prepared
+    hashes = ready.hashes
     same, changed = [], []
     for r in rows:
         before = existing.get(r.record_id)
@@ -125,11 +170,15 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     await records.touch(conn, feed.id, [e.id for e in same])
     counts.unchanged = len(same)
     present = [e.child_id for e in same if e.child_id]
-    ids = await records.upsert(conn, src.org_id, feed.id, changed, hashes)
-    vocabs = table.Vocabs()   # the batch's own: memory stays bounded by the batch, not the feed
-    tbl = table.build(vocabs, changed)
+    # The matching table of the rows to write: the prepared one when every row changed (a
+    # first load, a new school), else built from the changed rows alone, while they are written.
+    build = None if len(changed) == len(rows) else _ahead(changed, model.blocking_rules, hashes)
+    ids = await records.upsert(conn, src.org_id, feed.id, changed, hashes, known=existing)
+    if build is not None:
+        ready = await build
+    tbl, key_rows, keys = ready.tbl, ready.key_rows, ready.keys
+    vocabs = tbl.vocabs
     sids = [ids[r.record_id][0] for r in changed]
-    key_rows, keys = blocking.stored_keys(tbl, model.blocking_rules)
     await records.count_names(conn, tbl, [k for k, r in enumerate(changed) if ids[r.record_id][1]])
     to_match, refresh = [], []
     for k, r in enumerate(changed):
@@ -154,9 +203,11 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     same_batch = await resolve.within_batch(conn, model, incoming, n_children=feed.n_children + len(incoming),
                                             cap=feed.cap)
     cannot_create = np.array([apply.can_create(changed[k]) is not None for k in to_match], dtype=bool)
+    # The batch's own keys are written while it is scored (the candidates were read above,
+    # so that no row is its own candidate).
     outcomes = await resolve.resolve(conn, model, incoming, cands, n_children=max(feed.n_children, 1),
-                                     same_batch=same_batch, cannot_create=cannot_create)
-    await records.write_keys(conn, sids, key_rows, keys)
+                                     same_batch=same_batch, cannot_create=cannot_create,
+                                     alongside=lambda: records.write_keys(conn, sids, key_rows, keys))
     links, creating, reviews = [], [], []
     for k, outcome in zip(to_match, outcomes):
         row, sid = changed[k], sids[k]

@@ -13,6 +13,7 @@ import secrets
 import tempfile
 import time
 import uuid
+from collections.abc import Container
 from dataclasses import dataclass
 
 import asyncpg
@@ -64,15 +65,27 @@ async def rekey_former_upns(conn: asyncpg.Connection, org_id: int, rows: list[Ce
 
 
 async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows: list[CensusRow],
-                 hashes: dict[str, bytes]) -> dict[str, tuple[uuid.UUID, bool]]:
+                 hashes: dict[str, bytes], known: Container[str] | None = None) -> dict[str, tuple[uuid.UUID, bool]]:
     """record key -> (source record id, newly inserted); hashes[record key] is the row's
-    content_hash. Carers are replaced."""
+    content_hash; `known`, the record keys the source has records for (find, under the
+    resolve lock): the others are inserted without a conflict check. Carers are replaced.
+    The rows go in by binary COPY into a staging table and from there in one or two
+    statements (a new record's id is given, in increasing order: see ordered_ids)."""
     if not rows:
         return {}
-    columns = [[r.record_id for r in rows], [hashes[r.record_id] for r in rows]]
-    columns += [[getattr(r, f) for r in rows] for f in FIELDS]
-    got = await conn.fetch(SQL["upsert"], org_id, feed_id, *columns)
-    ids = {r["record_key"]: (r["id"], r["inserted"]) for r in got}
+    await conn.execute(SQL["drop_staged_rows"])
+    await conn.execute(SQL["stage_rows"])
+    staged = [(sid, known is not None and r.record_id not in known, r.record_id, hashes[r.record_id],
+               *(getattr(r, f) for f in FIELDS)) for sid, r in zip(ordered_ids(len(rows)), rows)]
+    await conn.copy_records_to_table("feed_source_rows", columns=STAGED_COLUMNS, records=staged)
+    ids = {}
+    if any(s[1] for s in staged):
+        await conn.execute(SQL["insert_fresh"], org_id, feed_id)
+        ids = {s[2]: (s[0], True) for s in staged if s[1]}
+    if len(ids) < len(staged):
+        got = await conn.fetch(SQL["upsert"], org_id, feed_id)
+        ids.update((r["record_key"], (r["id"], r["inserted"])) for r in got)
+    await conn.execute(SQL["drop_staged_rows"])
     replaced = [sid for sid, inserted in ids.values() if not inserted]
     if replaced:
         await conn.execute(SQL["delete_carers"], replaced)
@@ -82,6 +95,7 @@ async def upsert(conn: asyncpg.Connection, org_id: int, feed_id: uuid.UUID, rows
     return ids
 
 
+STAGED_COLUMNS = ("id", "fresh", "record_key", "content_hash", *FIELDS)
 CARER_COLUMNS = ("source_record_id", "position", "forename", "surname", "relationship", "parental_responsibility",
                  "phone")
 

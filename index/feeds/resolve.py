@@ -12,7 +12,9 @@ matching's (matching.decide).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -37,12 +39,14 @@ class Outcome:
 
 async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table, cands: Candidates, *,
                   n_children: int, max_candidates: int = 5, same_batch: np.ndarray | None = None,
-                  cannot_create: np.ndarray | None = None) -> list[Outcome]:
+                  cannot_create: np.ndarray | None = None,
+                  alongside: Callable[[], Awaitable[None]] | None = None) -> list[Outcome]:
     """Score each incoming record against its candidates and decide, per child, with
     the index's facts (matching.decide.Facts): which candidates are shielded, which
     have no child to offer (a record waiting in review counts as a child of its own),
     which came in the same feed; per incoming row, same_batch (within_batch) and
-    cannot_create."""
+    cannot_create. `alongside`: statements for the connection to run meanwhile (the
+    scoring runs in a thread: it needs no connection once the name counts are read)."""
     children, record_child = cands.children, cands.record_child
     shielded = np.zeros(len(children), dtype=bool)
     shielded[record_child[cands.shielded]] = True
@@ -52,20 +56,32 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
     facts = decide.Facts(shielded=shielded, pending=np.array([c is None for c in children], dtype=bool),
                          same_feed=same_feed, same_batch=same_batch, cannot_create=cannot_create)
     freq = await frequencies(conn, model.comparisons, cands.existing, incoming)
-    scored = pipeline.score(model, cands.existing, incoming, cands.li, cands.ri, freq, n_existing=n_children)
-    decisions, kept = pipeline.decide(model, cands.existing, incoming, scored, child=record_child[cands.li],
-                                      facts=facts, max_candidates=max_candidates)
-    out = []
-    for d in decisions:
-        outcome = Outcome(d.decision, weight=d.weight, reasons=list(d.reasons), shielded=d.shielded)
-        if d.decision == "auto":
-            outcome.child_id = uuid.UUID(children[d.existing])
-        elif d.decision == "review":
-            outcome.candidates = [
-                (uuid.UUID(children[child]), weight,
-                 [list(x) for x in explain(scored.levels[kept[k]], scored.contributions[kept[k]], model.comparisons)])
-                for (child, weight), k in zip(d.candidates, d.pairs)]
-        out.append(outcome)
+
+    def decided() -> list[Outcome]:
+        scored = pipeline.score(model, cands.existing, incoming, cands.li, cands.ri, freq, n_existing=n_children)
+        decisions, kept = pipeline.decide(model, cands.existing, incoming, scored, child=record_child[cands.li],
+                                          facts=facts, max_candidates=max_candidates)
+        out = []
+        for d in decisions:
+            outcome = Outcome(d.decision, weight=d.weight, reasons=list(d.reasons), shielded=d.shielded)
+            if d.decision == "auto":
+                outcome.child_id = uuid.UUID(children[d.existing])
+            elif d.decision == "review":
+                outcome.candidates = [
+                    (uuid.UUID(children[child]), weight,
+                     [list(x) for x in explain(scored.levels[kept[k]], scored.contributions[kept[k]],
+                                               model.comparisons)])
+                    for (child, weight), k in zip(d.candidates, d.pairs)]
+            out.append(outcome)
+        return out
+
+    if alongside is None:
+        return decided()
+    scoring = asyncio.ensure_future(asyncio.to_thread(decided))
+    try:
+        await alongside()
+    finally:
+        out = await scoring   # the thread finishes before any error of the connection's goes on
     return out
 
 

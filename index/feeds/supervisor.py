@@ -24,14 +24,16 @@ import uuid
 import asyncpg
 import structlog
 
+from index import db
 from index.feeds import liveness, process, queue
 from matching import model as mmodel
 
 log = structlog.get_logger()
 
-# A lost or refused connection, a server shutting down or starting up (class 57).
+# A lost or refused connection, a server shutting down or starting up (class 57), or
+# no read-write host yet in a multi-host URL (a failover under way).
 CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                     asyncpg.exceptions.OperatorInterventionError)
+                     asyncpg.exceptions.OperatorInterventionError, asyncpg.TargetServerAttributeNotMatched)
 
 
 class Backoff:
@@ -91,7 +93,7 @@ class Supervisor:
         """One connection's worth of work; returns the pause before the next (None: drained)."""
         conn, began = None, time.monotonic()
         try:
-            conn = await asyncpg.connect(self.url, timeout=10)    # pgqueuer's own: default codecs
+            conn = await db.connect(self.url, timeout=10)    # pgqueuer's own: default codecs
             self._connected()
             await self._beat()
             await self._requeue()
@@ -101,13 +103,14 @@ class Supervisor:
                 return None
             # Drain: a feed is still picked by another worker (alive, or dead with a fresh heartbeat).
             return min(1.0, self.timeout_s / 4)
-        except CONNECTION_ERRORS as exc:
-            if self.down_since is None:
+        except Exception as exc:
+            if not (isinstance(exc, CONNECTION_ERRORS) or db.connection_lost(exc)):
+                # A bug must not end feed processing silently either.
+                log.error("feed_worker_error", worker_id=str(self.id), error_class=type(exc).__name__)
+            elif self.down_since is None:
                 self.down_since = time.monotonic()
                 log.warning("feed_worker_disconnected" if self.connected else "feed_worker_cannot_connect",
                             worker_id=str(self.id), error_class=type(exc).__name__)
-        except Exception as exc:    # a bug must not end feed processing silently either
-            log.error("feed_worker_error", worker_id=str(self.id), error_class=type(exc).__name__)
         finally:
             self.connected = False
             if conn is not None:
@@ -141,7 +144,7 @@ class Supervisor:
         return not (left - self.failed)
 
     def _failed(self, feed_id: uuid.UUID, exc: BaseException) -> None:
-        if not isinstance(exc, CONNECTION_ERRORS):
+        if not (isinstance(exc, CONNECTION_ERRORS) or db.connection_lost(exc)):
             self.failed.add(feed_id)
 
     async def _beat(self) -> None:

@@ -59,6 +59,10 @@ UPDATE children c SET forename = t.forename, middle_names = t.middle_names, surn
             address_line1, address_line2, town, postcode)
  WHERE c.id = t.id
 
+-- search_names --
+-- The search name rows of children $1, as registry.name_rows gives them.
+SELECT child_id, kind, forename_key, surname_key, dob FROM child_search_names WHERE child_id = ANY($1::uuid[])
+
 -- delete_search_names --
 DELETE FROM child_search_names WHERE child_id = ANY($1::uuid[])
 

@@ -18,21 +18,40 @@ UPDATE source_records sr SET record_key = p.new_key
  WHERE sr.source_org_id = $1 AND sr.record_key = p.old_key
    AND NOT EXISTS (SELECT 1 FROM source_records x WHERE x.source_org_id = $1 AND x.record_key = p.new_key)
 
--- upsert --
--- Insert or update the source records of feed $2 from source $1, a column array each ($3..$20);
--- inserted says which are new.
-INSERT INTO source_records AS sr (source_org_id, record_key, content_hash, last_feed_id, updated_at,
+-- stage_rows --
+-- The batch's rows, COPYed in (binary) before upsert: one statement of any size, no arrays to bind.
+CREATE TEMP TABLE feed_source_rows (
+    id uuid NOT NULL, fresh boolean NOT NULL, record_key text NOT NULL, content_hash bytea, forename text, middle_names text,
+    surname text, preferred_forename text, preferred_surname text, former_surname text, dob date, gender text,
+    address_line1 text, address_line2 text, town text, postcode text, upn text, former_upn text, uln text,
+    nhs_number text
+) ON COMMIT DROP
+
+-- insert_fresh --
+-- The staged records of source $1 that find did not find (under the resolve lock, which every feed's
+-- chunk takes): a plain insert, no conflict to check for; the staged id is the record's.
+INSERT INTO source_records (id, source_org_id, record_key, content_hash, last_feed_id, updated_at,
     forename, middle_names, surname, preferred_forename, preferred_surname, former_surname, dob, gender,
     address_line1, address_line2, town, postcode, upn, former_upn, uln, nhs_number)
-SELECT $1, t.record_key, t.content_hash, $2, clock_timestamp(), t.forename, t.middle_names, t.surname,
+SELECT t.id, $1, t.record_key, t.content_hash, $2, clock_timestamp(), t.forename, t.middle_names, t.surname,
        t.preferred_forename, t.preferred_surname, t.former_surname, t.dob, t.gender, t.address_line1,
        t.address_line2, t.town, t.postcode, t.upn, t.former_upn, t.uln, t.nhs_number
-  FROM unnest($3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-              $11::date[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-              $18::text[], $19::text[], $20::text[])
-       AS t(record_key, content_hash, forename, middle_names, surname, preferred_forename, preferred_surname,
-            former_surname, dob, gender, address_line1, address_line2, town, postcode, upn, former_upn, uln,
-            nhs_number)
+  FROM feed_source_rows t
+ WHERE t.fresh
+ ORDER BY t.id
+
+-- upsert --
+-- Insert or update the other staged records of feed $2 from source $1 (a new record takes the staged
+-- id, given in increasing order); inserted says which are new.
+INSERT INTO source_records AS sr (id, source_org_id, record_key, content_hash, last_feed_id, updated_at,
+    forename, middle_names, surname, preferred_forename, preferred_surname, former_surname, dob, gender,
+    address_line1, address_line2, town, postcode, upn, former_upn, uln, nhs_number)
+SELECT t.id, $1, t.record_key, t.content_hash, $2, clock_timestamp(), t.forename, t.middle_names, t.surname,
+       t.preferred_forename, t.preferred_surname, t.former_surname, t.dob, t.gender, t.address_line1,
+       t.address_line2, t.town, t.postcode, t.upn, t.former_upn, t.uln, t.nhs_number
+  FROM feed_source_rows t
+ WHERE NOT t.fresh
+ ORDER BY t.id
 ON CONFLICT (source_org_id, record_key) DO UPDATE SET
     content_hash = EXCLUDED.content_hash, last_feed_id = EXCLUDED.last_feed_id, updated_at = EXCLUDED.updated_at,
     forename = EXCLUDED.forename, middle_names = EXCLUDED.middle_names, surname = EXCLUDED.surname,
@@ -42,6 +61,9 @@ ON CONFLICT (source_org_id, record_key) DO UPDATE SET
     postcode = EXCLUDED.postcode, upn = EXCLUDED.upn, former_upn = EXCLUDED.former_upn, uln = EXCLUDED.uln,
     nhs_number = EXCLUDED.nhs_number
 RETURNING sr.id, sr.record_key, (xmax = 0) AS inserted
+
+-- drop_staged_rows --
+DROP TABLE IF EXISTS feed_source_rows
 
 -- delete_carers --
 DELETE FROM source_record_carers WHERE source_record_id = ANY($1::uuid[])

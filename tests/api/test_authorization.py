@@ -11,7 +11,8 @@ from index import policy
 from tests.api.conftest import bearer
 
 ROLES = ("practitioner", "school", "la_data_manager", "auditor", "admin")
-ANY_ID = str(uuid.uuid4())
+ANY_ID = "0b5e7c1a-3f9d-4e26-8a41-6d2c9f0e7b35"   # no row has it; fixed, so that
+# pytest-xdist's workers collect the same test ids
 
 # (method, path, action, body) for every non-public route.
 CALLS = [
@@ -119,23 +120,32 @@ def test_every_route_declares_an_action_or_is_public():
         assert any(pattern.match(call[1].split("?")[0]) for call in CALLS), pattern.pattern
 
 
+# The matrix and the bad tokens only add rows (audit events, each found by its request id),
+# so they share one database and app per module; the tests that change tokens have their own.
+SHARED = pytest.mark.asyncio(loop_scope="module")
+
+
+@SHARED
 @pytest.mark.parametrize("method, path, action, body", CALLS)
 @pytest.mark.parametrize("role", ROLES)
-async def test_matrix(client, tokens, conn, method, path, action, body, role):
+async def test_matrix(module_client, module_tokens, module_pool, method, path, action, body, role):
+    client, tokens = module_client, module_tokens
     response = await client.request(method, path, json=body, headers=bearer(tokens[role]))
     if policy.allowed(action, role):
         assert response.status_code not in (401, 403), response.text
     else:
         assert response.status_code == 403, response.text
         assert response.headers["content-type"].startswith(answered_as(path))
-        row = await conn.fetchrow("SELECT outcome, role, action FROM audit_events WHERE request_id = $1",
-                                  uuid.UUID(response.headers["x-request-id"]))
+        row = await module_pool.fetchrow("SELECT outcome, role, action FROM audit_events WHERE request_id = $1",
+                                         uuid.UUID(response.headers["x-request-id"]))
         assert (row["outcome"], row["role"], row["action"]) == ("denied", role, action)
 
 
+@SHARED
 @pytest.mark.parametrize("method, path, action, body", CALLS)
 @pytest.mark.parametrize("header", [None, "Bearer isx_" + "A" * 43, "Bearer nonsense", "Basic abc"])
-async def test_without_a_valid_token(client, conn, method, path, action, body, header):
+async def test_without_a_valid_token(module_client, module_pool, method, path, action, body, header):
+    client = module_client
     headers = {"Authorization": header} if header else {}
     response = await client.request(method, path, json=body, headers=headers, follow_redirects=False)
     if answered_as(path) != "application/problem+json" and not (header or "").startswith("Bearer "):
@@ -147,8 +157,8 @@ async def test_without_a_valid_token(client, conn, method, path, action, body, h
         assert response.headers["content-type"].startswith(answered_as(path))
     if answered_as(path) == "application/problem+json":
         assert response.json()["status"] == 401
-    row = await conn.fetchrow("SELECT outcome, user_id FROM audit_events WHERE request_id = $1",
-                              uuid.UUID(response.headers["x-request-id"]))
+    row = await module_pool.fetchrow("SELECT outcome, user_id FROM audit_events WHERE request_id = $1",
+                                     uuid.UUID(response.headers["x-request-id"]))
     assert row["outcome"] == "unauthenticated" and row["user_id"] is None
 
 

@@ -114,8 +114,8 @@ async def test_search_validation_errors_name_the_field(client, tokens, params, f
 
 @pytest.mark.parametrize("path, params, status, field", [
     ("/children/not-an-id", REASON, 400, "child_id"),
-    (f"/children/{uuid.uuid4()}", {}, 400, "reason"),
-    (f"/children/{uuid.uuid4()}", REASON, 404, "child_id"),
+    ("/children/2e8f4a6c-1b3d-4c5e-8f70-9a1b2c3d4e5f", {}, 400, "reason"),     # ids no row has
+    ("/children/7a9c1e3f-5b7d-4f91-a2c4-e6f8a0b2c4d6", REASON, 404, "child_id"),
 ])
 async def test_view_errors(client, tokens, path, params, status, field):
     response = await client.get(path, params=params, headers=bearer(tokens["practitioner"]))

@@ -44,6 +44,8 @@ async def test_the_demo_schools_token_can_submit_a_census(demo_client, demo_toke
     (None, "/srv/isindex", "/srv/isindex (embedded PostgreSQL cluster in /srv/isindex/pg, database isindex", None),
     ("postgresql://app:s3cret@db.example.org:5433/isx", "/unused", "database isx on db.example.org:5433", "s3cret"),
     ("postgresql://localhost/isx", "/unused", "database isx on localhost:5432", None),
+    ("postgresql://app:s3cret@db1:5433,db2/isx?target_session_attrs=read-write", "/unused",
+     "database isx on db1:5433,db2:5432 (DATABASE_URL)", "s3cret"),
 ])
 def test_serve_demo_says_where_the_data_lives(database_url, data_dir, expected, absent):
     settings = Settings(database_url=database_url, data_dir=Path(data_dir), token_days=1, max_body_bytes=1024,

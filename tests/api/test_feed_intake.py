@@ -228,7 +228,7 @@ async def test_identifiers_failing_their_check_are_row_warnings(client, conn, sc
 
 
 def test_feed_load_refuses_a_ctf_from_another_school(database_url, tmp_path):
-    from tests.processes import isindex
+    from tests.processes import isindex_here as isindex
 
     isindex(database_url, "la", "add", "--code", "873", "--name", "Cambridgeshire")
     isindex(database_url, "source", "add", "--code", "SCH1", "--kind", "school", "--name", "Mill Lane Primary",
@@ -257,7 +257,7 @@ async def test_bidi_controls_are_dropped_from_feed_values_and_c1_controls_reject
 
 
 def test_feed_load_reports_row_warnings(database_url, tmp_path):
-    from tests.processes import isindex
+    from tests.processes import isindex_here as isindex
 
     isindex(database_url, "la", "add", "--code", "873", "--name", "Cambridgeshire")
     isindex(database_url, "source", "add", "--code", "SCH1", "--kind", "school", "--name", "Mill Lane Primary",

@@ -174,7 +174,7 @@ async def test_a_disabled_rule_does_not_fire(client, tokens, pool):
     ("known", {"outcome": "no_misuse"}, 409, "alert_id"),        # closed already, below
     ("known", {"outcome": "guilty"}, 400, "outcome"),
     ("known", {"outcome": "misuse", "note": "x"}, 400, "note"),  # no free text
-    (str(uuid.uuid4()), {"outcome": "no_misuse"}, 404, "alert_id"),
+    ("3d5f7a9b-1c2e-4a6b-8d0f-2e4a6c8e0b1d", {"outcome": "no_misuse"}, 404, "alert_id"),   # no such alert
     ("not-an-id", {"outcome": "no_misuse"}, 400, "alert_id"),
 ])
 async def test_close_errors(client, tokens, pool, alert_id, body, status, field):

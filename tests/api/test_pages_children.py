@@ -128,9 +128,9 @@ async def test_another_kind_of_practitioner_sees_what_the_json_route_shows(clien
 
 
 @pytest.mark.parametrize("path, params, status, heading", [
-    (f"/child/{uuid.uuid4()}", {"reason": "service_delivery"}, 404, "Page not found"),
+    ("/child/4b6d8f0a-2c4e-4f6a-9b1d-3f5a7c9e1b2d", {"reason": "service_delivery"}, 404, "Page not found"),
     ("/child/not-an-id", {"reason": "service_delivery"}, 400, "There is a problem"),
-    (f"/child/{uuid.uuid4()}", {}, 400, "There is a problem"),
+    ("/child/6e8a0c2e-4f6b-4d8f-a1c3-5e7a9c1e3f4b", {}, 400, "There is a problem"),
 ])
 async def test_child_page_errors_are_pages(client, tokens, conn, path, params, status, heading):
     response = await client.get(path, params=params, headers=bearer(tokens["practitioner"]))

@@ -150,7 +150,7 @@ async def test_a_recorded_death_shows_on_the_record(client, tokens, conn, child)
 
 
 def isindex(database_url, *args):
-    from tests.processes import isindex as run
+    from tests.processes import isindex_here as run
 
     return run(database_url, *args, check=False)
 

@@ -39,10 +39,16 @@ async def users(pool):
         return {role: ((await auth.authenticate(conn, token)).user_id, token) for role, token in tokens.items()}
 
 
+_WEB = []    # the app with the test pages, built once (see tests/api/conftest.py shared_app)
+
+
 @pytest.fixture
 async def web(database_url, users, monkeypatch):
-    monkeypatch.setattr(api.app, "ROUTES", [*api.app.ROUTES, a_page, a_form, auditors_page])
-    app = create_app(database_url, max_body_bytes=4096, pool_min=1, pool_max=4)
+    if not _WEB:
+        monkeypatch.setattr(api.app, "ROUTES", [*api.app.ROUTES, a_page, a_form, auditors_page])
+        _WEB.append(create_app(database_url, max_body_bytes=4096, pool_min=1, pool_max=4))
+    app = _WEB[0]
+    app.state.database_url = database_url
     async with AsyncTestClient(app=app) as client:
         yield client
 

@@ -4,7 +4,7 @@ behind, in one line, and `isindex migrate` puts it right."""
 import asyncpg
 
 from index import migrate
-from tests.processes import isindex
+from tests.processes import isindex_here as isindex
 
 BEHIND = "the database schema is behind"
 

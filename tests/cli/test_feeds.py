@@ -1,4 +1,5 @@
-"""The feed commands, run as a user runs them: separate processes on a real database."""
+"""The feed commands on a real database, run in this process (tests.processes.isindex_here); the
+test of their log lines runs them as a user does, in processes of their own."""
 
 import csv
 import json
@@ -6,7 +7,8 @@ import json
 import pytest
 
 from tests.perf.matching import synthetic
-from tests.processes import isindex
+from tests import processes
+from tests.processes import isindex_here as isindex
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -85,13 +87,14 @@ def test_feed_load_counts_in_words_and_logs_plain_text_unless_json(registered, t
     f = tmp_path / "few.csv"
     f.write_text("record_id,forename,surname,dob\n"
                  + "".join(f"R{i},Ada,Quennell{'ab'[i]},2016-03-1{i}\n" for i in range(rows)))
-    done = isindex(registered, "feed", "load", str(f), "--source", "SCH1")
+    # Processes of their own: structlog is configured once per process (plain text or JSON).
+    done = processes.isindex(registered, "feed", "load", str(f), "--source", "SCH1")
     assert says in done.stdout and "1 rows" not in done.stdout
     assert len(done.stdout.splitlines()) == 1, done.stdout           # the summary alone
     assert done.stderr and not [line for line in done.stderr.splitlines() if line.lstrip().startswith("{")]
     assert "isindex: feed_done feed_id=" in done.stderr
     f.write_text(f.read_text() + "R9,Bo,Quennellc,2016-04-09\n")
-    again = isindex(registered, "feed", "load", str(f), "--source", "SCH1", "--json")
+    again = processes.isindex(registered, "feed", "load", str(f), "--source", "SCH1", "--json")
     assert json.loads(again.stdout)["rows"] == rows + 1              # stdout: one JSON object
     logged = [json.loads(line) for line in again.stderr.splitlines()]  # stderr: JSON lines only
     assert "feed_done" in [e["event"] for e in logged]

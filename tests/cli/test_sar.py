@@ -1,4 +1,4 @@
-"""`isindex sar CHILD_ID`, run as a user runs it: a separate process on a real database."""
+"""`isindex sar CHILD_ID` on a real database (run in this process: tests.processes.isindex_here)."""
 
 import json
 import stat
@@ -11,7 +11,7 @@ from tests import factories, processes
 
 
 def isindex(database_url, *args, cwd=None):
-    return processes.isindex(database_url, *args, check=False, cwd=cwd)
+    return processes.isindex_here(database_url, *args, check=False, cwd=cwd)
 
 
 @pytest.fixture

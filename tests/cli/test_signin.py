@@ -20,7 +20,7 @@ async def user_id(pool):
 
 @pytest.mark.parametrize("who", ["--user-email=LA_DATA_MANAGER@example.org", "--user=ID"])
 async def test_the_printed_link_signs_the_user_in_once(database_url, user_id, who):
-    done = processes.isindex(database_url, "signin-link", who.replace("ID", str(user_id)), "--json",
+    done = processes.isindex_here(database_url, "signin-link", who.replace("ID", str(user_id)), "--json",
                              "--base-url=http://127.0.0.1:8000/", check=False)
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)
@@ -37,5 +37,5 @@ async def test_the_printed_link_signs_the_user_in_once(database_url, user_id, wh
     ("--user=not-an-id", "--user must be a user id"),
 ])
 async def test_an_unknown_user_gets_no_link(database_url, user_id, who, message):
-    done = processes.isindex(database_url, "signin-link", who, check=False)
+    done = processes.isindex_here(database_url, "signin-link", who, check=False)
     assert done.returncode == 1 and message in done.stderr

@@ -1,5 +1,6 @@
-"""The audit log's hash chain (migration 0010): intact under concurrent writers, every
-kind of tampering found and named, and append-only whoever asks."""
+"""The audit log's hash chain (migrations 0010 and 0019): intact under concurrent writers,
+every kind of tampering found and named, and append-only whoever asks. Events are chained
+after they commit (index.audit_chain); `write` chains them as a running chainer would."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from index import audit, db, errors, migrate
+from index import audit, audit_chain, db, errors, migrate
 
 ROLES_SQL = Path(__file__).resolve().parents[2] / "deploy" / "roles.sql"
 
@@ -28,6 +29,7 @@ async def write(conn, count: int) -> dict[int, int]:
     for n in range(count):
         extra = {} if n % 2 else dict(reason=None, case_ref=None, org_code=None, role=None, query={}, child_ids=[])
         await audit.record(conn, event(n, **extra))
+    await audit_chain.chain_all(conn)
     return {r["seq"]: r["id"] for r in await conn.fetch("SELECT seq, id FROM audit_events")}
 
 
@@ -37,12 +39,11 @@ async def test_an_empty_log_is_intact(conn):
 
 
 async def test_many_events_from_concurrent_writers_form_one_chain(pool):
-    # Identity ids are drawn before the trigger takes the head's lock, so they interleave
-    # with seq here; the chain follows seq (commit order).
+    # Ids commit out of order; the chain follows seq (the order the chainer saw them).
     async def one(n: int) -> None:
         async with pool.acquire() as conn, conn.transaction():
             await audit.record(conn, event(n, outcome="denied" if n % 3 else "ok"))
-            await asyncio.sleep(0)   # hold the head across a turn of the loop
+            await asyncio.sleep(0)   # keep the transaction open across a turn of the loop
 
     await asyncio.gather(*(one(n) for n in range(300)))
     async with pool.acquire() as conn:
@@ -63,6 +64,7 @@ async def test_a_rolled_back_or_refused_event_leaves_no_gap(conn):
         await conn.execute("ROLLBACK TO SAVEPOINT s")
         await conn.execute("ROLLBACK")
     await audit.record(conn, event(4))
+    await audit_chain.chain_all(conn)
     result = await audit.verify(conn)
     assert (result.ok, result.events_checked) == (True, 4)
 

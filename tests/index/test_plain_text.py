@@ -36,7 +36,7 @@ async def test_an_la_and_a_user_with_an_unsafe_name_are_refused(conn, value):
 
 
 def test_the_command_line_names_the_field(database_url):
-    from tests.processes import isindex
+    from tests.processes import isindex_here as isindex
 
     refused = isindex(database_url, "la", "add", "--code", "873", "--name", "Cambridge\u202eshire", check=False)
     assert refused.returncode == 1 and "U+202E" in refused.stderr

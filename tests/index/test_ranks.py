@@ -37,7 +37,7 @@ async def test_a_changed_rank_decides_the_next_refresh(conn, sources, gp, model)
 
 
 def test_the_command_line_lists_and_sets_ranks(database_url):
-    from tests.processes import isindex
+    from tests.processes import isindex_here as isindex
 
     assert isindex(database_url, "survivorship", "ranks").stdout.splitlines()[0].split() == ["local_authority", "1"]
     got = isindex(database_url, "survivorship", "set", "school", "1", "--json").stdout

@@ -269,3 +269,30 @@ async def test_stored_keys_are_rebuilt_when_the_blocking_rules_change(conn, sour
     assert await records.ensure_keys(conn, model.blocking_rules)
     assert await conn.fetch("SELECT source_record_id, key FROM match_keys ORDER BY 1, 2") == keys
     assert await conn.fetchval("SELECT rules FROM match_key_rules") == ",".join(r.name for r in model.blocking_rules)
+
+
+SEARCH_KEYS = """SELECT n.surname_key FROM child_search_names n JOIN links l ON l.child_id = n.child_id
+  AND l.unlinked_at IS NULL JOIN source_records sr ON sr.id = l.source_record_id WHERE sr.record_key = $1"""
+
+
+@pytest.mark.parametrize("chunk", [1, 10])
+async def test_a_batch_of_unchanged_changed_and_new_records_writes_each_as_it_should(conn, sources, model, chunk):
+    """An unchanged record is left alone, a changed one updated in place (same id, same
+    child) and a new one inserted; a changed surname reaches the child's search names,
+    an unchanged child's are kept."""
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
+    before = dict(await conn.fetch("SELECT record_key, id FROM source_records"))
+    kept = sorted(await conn.fetchval("SELECT array_agg(surname_key) FROM (" + SEARCH_KEYS + ") k", "A1"))
+    changed = ROWS[2].replace("Fenwick,2012", "Fenwick-Smith,2012")
+    new = "A4,,Isla,,Brook,2016-05-01,F,3 Elm Road,Ely,CB7 4AA,Kim,Brook,PAM"
+    feed2, _ = await submit_and_run(conn, sources["SCH1"], csv_bytes(ROWS[0], ROWS[1], changed, new), model,
+                                    chunk=chunk)
+    got, _ = await store.status(conn, feed2)
+    assert (got.unchanged, got.linked, got.new, got.review) == (2, 1, 1, 0)
+    after = dict(await conn.fetch("SELECT record_key, id FROM source_records"))
+    assert {k: after[k] for k in before} == before and set(after) == {*before, "A4"}
+    assert await conn.fetchval("SELECT surname FROM source_records WHERE record_key = 'A3'") == "Fenwick-Smith"
+    assert any("smith" in k for k in await conn.fetchval(
+        "SELECT array_agg(surname_key) FROM (" + SEARCH_KEYS + ") k", "A3"))
+    assert sorted(await conn.fetchval("SELECT array_agg(surname_key) FROM (" + SEARCH_KEYS + ") k", "A1")) == kept
+    assert await conn.fetchval("SELECT count(*) FROM children") == 4

@@ -38,9 +38,17 @@ def _cpu_children() -> float:
     return use.ru_utime + use.ru_stime
 
 
-def _cpu_postgres() -> float:
-    """CPU seconds used so far by every live postgres process (the embedded server is
-    the only one on the benchmark machine): backends, WAL writer, checkpointer."""
+def _cpu_postgres(pg_dir: Path | None = None) -> float:
+    """CPU seconds used so far by the live postgres processes: the backends, WAL writer,
+    checkpointer of the server whose cluster is `pg_dir` (its postmaster and the postmaster's
+    children), or of every postgres on the machine when pg_dir is None. A shared machine
+    runs other servers: count only the bench's own."""
+    postmaster = None
+    if pg_dir is not None:
+        try:
+            postmaster = int((pg_dir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -50,6 +58,8 @@ def _cpu_postgres() -> float:
         name = text[text.index("(") + 1:text.rindex(")")]
         if name.startswith("postgres"):
             fields = text[text.rindex(")") + 2:].split()
+            if postmaster is not None and postmaster not in (int(stat.parent.name), int(fields[1])):   # ppid
+                continue
             total += int(fields[11]) + int(fields[12])   # utime, stime
     return total / TICK
 
@@ -60,7 +70,7 @@ def _server(directory: Path):
     return db.embedded_server(directory)
 
 
-async def _load_base(url: str, existing: Path) -> dict:
+async def _load_base(url: str, existing: Path, pg_dir: Path | None = None) -> dict:
     import asyncpg
 
     from index import db, migrate, organisations
@@ -78,19 +88,22 @@ async def _load_base(url: str, existing: Path) -> dict:
     for code, kind, name in (("LASYS", "local_authority", "LA system"), ("SCH1", "school", "A school")):
         await store.add_source(conn, organisations.NewOrganisation(code=code, kind=kind, name=name, la_code="873"))
     started = time.perf_counter()
+    cpu, pg_cpu = _cpu_self(), _cpu_postgres(pg_dir)
     src = await store.source(conn, code="LASYS")
     feed_id, _ = await store.submit(conn, src, existing.read_bytes(), format="csv", full=False, submitted_by=None,
                                     keep_days=1)
     await process.run(conn, feed_id, model=model.load(), max_bytes=10 ** 10,
                       on_chunk=lambda d, t: print(f"\rloading {d:,}/{t:,}", end="", file=sys.stderr))
+    seconds = time.perf_counter() - started
+    cpu, pg_cpu = _cpu_self() - cpu, _cpu_postgres(pg_dir) - pg_cpu
     await conn.execute("VACUUM ANALYZE")
     got, _ = await store.status(conn, feed_id)
     await conn.close()
-    return {"seconds": round(time.perf_counter() - started, 1), "rows": got.rows, "new": got.new,
-            "review": got.review}
+    return {"seconds": round(seconds, 1), "cpu_python_s": round(cpu, 1), "cpu_postgres_s": round(pg_cpu, 1),
+            "rows": got.rows, "new": got.new, "review": got.review}
 
 
-async def _ingest(url: str, incoming: Path) -> dict:
+async def _ingest(url: str, incoming: Path, pg_dir: Path | None = None) -> dict:
     import asyncpg
 
     from index import db
@@ -104,14 +117,14 @@ async def _ingest(url: str, incoming: Path) -> dict:
     conn = await asyncpg.connect(db.with_database(url, "ingest_run"))
     await db.init_connection(conn)
     started = time.perf_counter()
-    cpu, pg_cpu = _cpu_self(), _cpu_postgres()
+    cpu, pg_cpu = _cpu_self(), _cpu_postgres(pg_dir)
     raw = incoming.read_bytes()
     src = await store.source(conn, code="SCH1")
     async with conn.transaction():
         feed_id, _ = await store.submit(conn, src, raw, format="csv", full=False, submitted_by=None, keep_days=1)
     await process.run(conn, feed_id, model=model.load(), max_bytes=10 ** 10)
     seconds = time.perf_counter() - started
-    cpu, pg_cpu = _cpu_self() - cpu, _cpu_postgres() - pg_cpu
+    cpu, pg_cpu = _cpu_self() - cpu, _cpu_postgres(pg_dir) - pg_cpu
     got, _ = await store.status(conn, feed_id)
     quality_rows = await conn.fetch(QUALITY)
     candidates = await conn.fetch(CANDIDATES)
@@ -181,12 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     server = _server(store_dir)
     url = server.get_uri("postgres")
     if args.only == "ingest":
-        print(json.dumps(asyncio.run(_ingest(url, data / "incoming.csv"))))
+        print(json.dumps(asyncio.run(_ingest(url, data / "incoming.csv", store_dir / "pg"))))
         return 0
     results: dict = {"existing": args.existing, "incoming": args.incoming}
     marker = store_dir / "loaded.json"
     if not marker.exists():
-        marker.write_text(json.dumps(asyncio.run(_load_base(url, data / "existing.csv"))))
+        marker.write_text(json.dumps(asyncio.run(_load_base(url, data / "existing.csv", store_dir / "pg"))))
     results["load"] = json.loads(marker.read_text())
     print("load", results["load"], flush=True)
     done = subprocess.run([sys.executable, "-m", "tests.perf.ingest.bench", "--existing", str(args.existing),

@@ -1,0 +1,54 @@
+"""Driver errors of a lost connection, as a failover produces them, become Unavailable at
+the database boundary; the same classes without a lost connection behind them are bugs
+and go on as they are."""
+
+import asyncpg
+import pytest
+
+from index import db, errors
+from index.feeds import supervisor
+
+
+def chained(exc: BaseException, cause: BaseException | None) -> BaseException:
+    exc.__context__ = cause
+    return exc
+
+
+LOST = [
+    chained(asyncpg.exceptions.InternalClientError("release() called on a free connection holder"),
+            ConnectionResetError(104, "reset")),
+    chained(asyncpg.InterfaceError("cannot perform operation"), asyncpg.ConnectionDoesNotExistError("lost")),
+    asyncpg.InterfaceError("connection is closed"),
+    asyncpg.TargetServerAttributeNotMatched("None of the hosts match"),
+    ConnectionRefusedError(111, "refused"),
+]
+BUGS = [
+    asyncpg.exceptions.InternalClientError("pool connection inactivity timer already exists"),
+    asyncpg.InterfaceError("the server expects 2 arguments, 1 was passed"),
+]
+
+
+def raise_(exc):
+    raise exc
+
+
+@pytest.mark.parametrize("exc", LOST, ids=lambda e: type(e).__name__)
+def test_a_lost_connection_is_unavailable(exc):
+    with pytest.raises(errors.Unavailable):
+        with db.translate_errors():
+            raise_(exc)
+
+
+@pytest.mark.parametrize("exc", BUGS, ids=lambda e: type(e).__name__)
+def test_the_same_classes_without_a_lost_connection_go_on(exc):
+    with pytest.raises(type(exc)):
+        with db.translate_errors():
+            raise_(exc)
+
+
+@pytest.mark.parametrize("exc, retried", [*((e, True) for e in LOST), (BUGS[0], False)],
+                         ids=lambda e: type(e).__name__ if isinstance(e, BaseException) else str(e))
+def test_a_feed_whose_connection_was_lost_is_retried_not_failed(exc, retried):
+    worker = supervisor.Supervisor(None, "postgresql://unused", model=None, max_bytes=1, kind="worker")
+    worker._failed("00000000-0000-0000-0000-000000000001", exc)
+    assert (not worker.failed) is retried
