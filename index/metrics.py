@@ -47,7 +47,7 @@ class Snapshot(msgspec.Struct):
     rows_processed: int
     row_outcomes: dict[str, int]
     migrations_pending: int
-    chain_lag: ChainLag | None              # None until index.audit can say (audit.chain_lag)
+    chain_lag: ChainLag
 
 
 async def snapshot(conn: asyncpg.Connection) -> Snapshot:
@@ -61,11 +61,8 @@ async def snapshot(conn: asyncpg.Connection) -> Snapshot:
                     migrations_pending=len(await migrate.pending(conn)), chain_lag=await chain_lag(conn))
 
 
-async def chain_lag(conn: asyncpg.Connection) -> ChainLag | None:
-    """The audit chain's lag, once index.audit chains events off the request path and
-    offers `chain_lag(conn) -> (unchained_rows, oldest_unchained_seconds)`; None before."""
-    measure = getattr(audit, "chain_lag", None)
-    if measure is None:
-        return None
-    unchained, oldest = await measure(conn)
+async def chain_lag(conn: asyncpg.Connection) -> ChainLag:
+    """The audit chain's lag: events committed but not yet chained (index.audit_chain
+    chains them after commit), and the oldest's age."""
+    unchained, oldest = await audit.chain_lag(conn)
     return ChainLag(unchained=int(unchained), oldest_seconds=None if oldest is None else float(oldest))

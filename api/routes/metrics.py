@@ -77,12 +77,11 @@ def families(s: figures.Snapshot):
     yield outcomes
     yield GaugeMetricFamily("isindex_schema_migrations_pending", "Migrations this code has that the database lacks.",
                             value=s.migrations_pending)
-    if s.chain_lag is not None:
-        yield GaugeMetricFamily("isindex_audit_chain_lag_events", "Audit events not yet in the hash chain.",
-                                value=s.chain_lag.unchained)
-        yield GaugeMetricFamily("isindex_audit_chain_lag_seconds",
-                                "Age of the oldest audit event not yet in the hash chain (0 when none).",
-                                value=s.chain_lag.oldest_seconds or 0)
+    yield GaugeMetricFamily("isindex_audit_chain_lag_events", "Audit events not yet in the hash chain.",
+                            value=s.chain_lag.unchained)
+    yield GaugeMetricFamily("isindex_audit_chain_lag_seconds",
+                            "Age of the oldest audit event not yet in the hash chain (0 when none).",
+                            value=s.chain_lag.oldest_seconds or 0)
 
 
 async def read_snapshot(pool) -> figures.Snapshot | None:
