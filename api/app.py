@@ -8,7 +8,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from api import audited, boundary, errors, logs, openapi, signin
+from api import audited, boundary, errors, logs, observe, openapi, signin
 from api.feed_worker import ChildWorker
 from api.pages import census as census_pages
 from api.pages import children as children_pages
@@ -20,6 +20,7 @@ from api.pages import review as review_pages
 from api.pages import render
 from api.routes import audit, children, feeds, involvements, meta, review, shielding
 from api.routes import access, transfers
+from api.routes import metrics as metrics_routes
 from api.routes import oidc as oidc_routes
 from api.routes import signin as signin_routes
 from api.routes import retention as retention_routes
@@ -30,6 +31,9 @@ from index import db
 
 ROUTES = [
     meta.health,
+    meta.live,
+    meta.ready,
+    metrics_routes.metrics,
     meta.me,
     children.search,
     children.view,
@@ -71,27 +75,6 @@ ROUTES = [
 ]
 
 
-def request_id_header(app):
-    """Echo the request id (the audit log's key) in an X-Request-ID response header."""
-
-    async def middleware(scope, receive, send):
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_id(message):
-            if message["type"] == "http.response.start":
-                rid = scope.get("state", {}).get("request_id")
-                if rid is not None:
-                    message.setdefault("headers", [])
-                    message["headers"] = [*message["headers"], (b"x-request-id", str(rid).encode())]
-            await send(message)
-
-        await app(scope, receive, send_with_id)
-
-    return middleware
-
-
 async def no_store(message, scope) -> None:
     """A before_send hook: Cache-Control: no-store on every response, errors and unknown
     routes too, so that no cache keeps a child's record."""
@@ -105,7 +88,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
                feed_worker: bool = False, model_path: str | None = None,
                emergency_review_hours: int = 72, override_review_hours: int = 120,
                queue_max_age: int = 900, session_idle_minutes: int = 15, oidc=None,
-               audit_chainer: bool = True) -> Litestar:
+               audit_chainer: bool = True, metrics_token: str | None = None) -> Litestar:
     """An app bound to one database; the pool opens at start-up and closes at shutdown.
     With feed_worker, a child process works the feed queue in the background (and
     /health reports it as this process's worker); queue_max_age: /health fails when a feed
@@ -130,6 +113,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         app.state.session_idle_minutes = session_idle_minutes   # a browser session ends unused this long
         app.state.oidc = oidc   # an index.oidc.Provider: single sign-on for the pages, else None
         app.state.model = match_model   # practitioner search scores with the feeds' model
+        app.state.metrics_token = metrics_token
         # The feed worker runs in a child process (api/feed_worker.py), never on this loop.
         app.state.feed_worker = ChildWorker(database_url, model_path=model_path,
                                             max_bytes=feed_max_bytes).start() if feed_worker else None
@@ -145,7 +129,7 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
     logs.configure()
     for handler in ROUTES:   # the bearer token and the problem responses, in the document
         openapi.describe(handler)
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTES, openapi.assets(), render.assets()],
         guards=[authorize, boundary.screen],
         dependencies={"audit": Provide(audited.provide)},   # every route's audited transaction
@@ -154,11 +138,13 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         state=State({"database_url": database_url}),
         openapi_config=openapi.config(),
         template_config=render.config(),
-        middleware=[request_id_header],
         before_send=[no_store],
         request_max_body_size=max_body_bytes,
         debug=False,
     )
+    # Outside Litestar's exception handling: unknown routes and errors get an id, a log line, a count.
+    app.asgi_handler = observe.instrument(app.asgi_handler)
+    return app
 
 
 def from_env() -> Litestar:
@@ -177,5 +163,6 @@ def from_env() -> Litestar:
                       session_idle_minutes=settings.session_idle_minutes,
                       oidc=oidc.Provider(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret,
                                          settings.oidc_claim, settings.public_url) if settings.oidc_issuer else None,
+                      metrics_token=settings.metrics_token,
                       feed_worker=settings.feed_worker,
                       audit_chainer=audit_chain.enabled())

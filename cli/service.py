@@ -6,7 +6,9 @@ Only `serve` and `migrate` apply migrations.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 from cli import args as types
@@ -85,8 +87,19 @@ def cmd_serve(args, settings) -> int:
     # ISINDEX_FEED_WORKER (index.config): on by default only with the embedded PostgreSQL.
     print("feed worker: a child process of serve (ISINDEX_FEED_WORKER=1)" if settings.feed_worker else
           "feed worker: none here; run `isindex worker` (ISINDEX_FEED_WORKER=0)", flush=True)
-    uvicorn.run("api.app:from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="warning", access_log=False)
+    shared = None
+    if args.workers > 1:
+        # The processes answer on one port and a scrape reaches any one: they keep their
+        # request metrics in files there, summed at each scrape (api/observe.py).
+        shared = tempfile.mkdtemp(prefix="isindex-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared
+    try:
+        # uvicorn's access log is off: api/observe.py writes one without the query string.
+        uvicorn.run("api.app:from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level="warning", access_log=False)
+    finally:
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
     return 0
 
 

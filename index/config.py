@@ -30,6 +30,7 @@ class Settings:
     oidc_client_secret: str | None = None
     oidc_claim: str = "email"             # the ID token's claim that finds the user: an email claim, or "sub"
     public_url: str | None = None         # where users reach the service (the OIDC redirect's base)
+    metrics_token: str | None = None      # /metrics wants it as a bearer token; unset: /metrics is open
     feed_worker: bool = True              # serve starts its own feed worker (a child process)
 
 
@@ -62,9 +63,18 @@ def load() -> Settings:
         override_review_hours=_int("ISINDEX_OVERRIDE_REVIEW_HOURS", 120, 1, 24 * 90),
         queue_max_age=_int("ISINDEX_QUEUE_MAX_AGE", 900, 10, 7 * 24 * 3600),
         session_idle_minutes=_int("ISINDEX_SESSION_IDLE_MINUTES", 15, 1, 24 * 60),
+        metrics_token=_metrics_token(),
         feed_worker=_feed_worker(),
         **_oidc(),
     )
+
+
+def _metrics_token() -> str | None:
+    token = os.environ.get("ISINDEX_METRICS_TOKEN") or None
+    if token is not None and not (16 <= len(token) <= 200 and token.isascii() and token.isprintable()
+                                  and " " not in token):
+        raise SystemExit("ISINDEX_METRICS_TOKEN must be 16 to 200 printable ASCII characters without spaces")
+    return token
 
 
 def _feed_worker() -> bool:

@@ -1,4 +1,13 @@
-"""Service routes: health, and who am I."""
+"""Service routes: health, the probes (live, ready), and who am I.
+
+/health/live answers while the process runs its event loop (no database). /health/ready
+answers 200 only when this process can do its work: the database is reachable, its
+schema is current (no pending migration), and, when this process runs a feed worker,
+that worker beats. A process that runs no worker does not wait for one elsewhere: an API
+replica that cannot process feeds still serves searches, so a missing `isindex worker`
+shows in /health (503) and in /metrics (`isindex_feed_workers`), not by taking every
+replica out of service.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from api import audited
 from api.state import pool_of
-from index import db, errors
+from index import db, errors, migrate
 from index.feeds import liveness
 
 
@@ -22,6 +31,15 @@ class Health(msgspec.Struct):
     problems: list[str]                     # what is unhealthy, one line each
     workers: list[liveness.Worker] = []     # every feed worker that beats in the database
     queued: liveness.Queue | None = None
+
+
+class Live(msgspec.Struct):
+    status: str                             # ok
+
+
+class Ready(msgspec.Struct):
+    status: str                             # ready | not_ready
+    problems: list[str]                     # why not ready, one line each
 
 
 class Me(msgspec.Struct):
@@ -63,6 +81,32 @@ async def health(request: Request) -> Response[Health]:
     body = Health(status="unhealthy" if problems else "ok", database="ok", worker=worker, queue=queue,
                   problems=problems, workers=facts.workers, queued=facts.queue)
     return Response(body, status_code=503 if problems else 200)
+
+
+@get("/health/live", opt={"public": True}, summary="Liveness: the process answers (no database)")
+async def live() -> Live:
+    return Live(status="ok")
+
+
+@get("/health/ready", opt={"public": True},
+     summary="Readiness: database reachable, schema current, this process's feed worker beating",
+     responses={503: ResponseSpec(data_container=Ready, description="not ready: see problems")})
+async def ready(request: Request) -> Response[Ready]:
+    own = getattr(request.app.state, "feed_worker", None)
+    problems = []
+    try:
+        async with db.connection(pool_of(request.app)) as conn:
+            behind = await migrate.pending(conn)
+            beating = (await liveness.facts(conn)).workers if own is not None else []
+    except errors.Unavailable:
+        return Response(Ready(status="not_ready", problems=["database: not reachable"]), status_code=503)
+    mine = [w for w in beating if w.id == str(own.id)]
+    if behind:
+        problems.append(f"schema: {len(behind)} migration(s) pending; run `isindex migrate`")
+    if own is not None and (state := _own_state(own, mine[0] if mine else None)) != "ok":
+        problems.append(f"worker {own.id} (this process): {state}")
+    return Response(Ready(status="not_ready" if problems else "ready", problems=problems),
+                    status_code=503 if problems else 200)
 
 
 def _own_state(own, row: liveness.Worker | None) -> str:

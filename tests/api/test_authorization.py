@@ -187,10 +187,11 @@ async def test_public_routes(client):
     assert schema.status_code == 200
     doc = schema.json()
     assert "/children/search" in doc["paths"]
-    # Bearer tokens, documented: every route needs one but /health.
+    # Bearer tokens, documented: every route needs one but the probes and /metrics.
     assert doc["components"]["securitySchemes"]["bearer"] == {
         "type": "http", "scheme": "bearer", "description": "A token from `isindex token issue` (256 random bits)"}
     for path, methods in doc["paths"].items():
         for method, operation in methods.items():
-            expected = None if path == "/health" or path.startswith("/schema") else [{"bearer": []}]
+            public = path in ("/health", "/health/live", "/health/ready", "/metrics") or path.startswith("/schema")
+            expected = None if public else [{"bearer": []}]
             assert operation.get("security") == expected, (method, path)

@@ -97,3 +97,43 @@ async def test_a_worker_stopping_cleanly_leaves_no_row(conn):
     assert (w.id, w.kind, w.status, w.reconnects) == (str(me), "serve", "ok", 2)
     await liveness.forget(conn, me)
     assert (await liveness.facts(conn)).workers == []
+
+
+async def behind(conn):
+    await conn.execute("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
+
+
+READY = [
+    # name, setup, status code, problems
+    ("idle", nothing, 200, []),
+    ("no worker anywhere is not this process's concern", lambda c: add_worker(c, 95), 200, []),
+    ("a feed stuck in the queue is /health's concern", lambda c: add_feed(c, 1000), 200, []),
+    ("the schema behind", behind, 503, ["schema: 1 migration(s) pending; run `isindex migrate`"]),
+]
+
+
+@pytest.mark.parametrize("name, setup, code, problems", READY, ids=[c[0] for c in READY])
+async def test_ready(client, pool, name, setup, code, problems):
+    async with pool.acquire() as conn:
+        await setup(conn)
+    r = await client.get("/health/ready")
+    assert (r.status_code, r.json()) == (code, {"status": "ready" if code == 200 else "not_ready",
+                                                "problems": problems})
+    assert (await client.get("/health/live")).json() == {"status": "ok"}
+
+
+async def test_ready_waits_for_this_process_worker_and_fails_when_it_stalls(database_url, tokens, pool):
+    app = create_app(database_url, pool_min=1, pool_max=4, feed_worker=True)
+    async with AsyncTestClient(app=app) as client:
+        for _ in range(100):
+            r = await client.get("/health/ready")
+            if r.status_code == 200:
+                break
+            assert r.json()["problems"] == [f"worker {app.state.feed_worker.id} (this process): starting"]
+            await asyncio.sleep(0.1)
+        assert r.json() == {"status": "ready", "problems": []}
+        own = app.state.feed_worker
+        async with pool.acquire() as conn:      # the test's own: the app runs in another loop
+            await conn.execute("UPDATE feed_workers SET beat_at = now() - interval '45 s' WHERE id = $1", own.id)
+        r = await client.get("/health/ready")
+        assert (r.status_code, r.json()["problems"]) == (503, [f"worker {own.id} (this process): stalled"])
