@@ -12,8 +12,9 @@ from tests.browser.test_accessibility import violations
 
 
 def _child(site: Site) -> str:
-    """A demo child that the demo practitioner's organisation is not involved with."""
-    rows = site.sql("SELECT c.id FROM children c WHERE NOT c.shielded AND NOT EXISTS ("
+    """A demo child that the demo practitioner's organisation is not involved with, born
+    before the start date the tests give (1 September 2024)."""
+    rows = site.sql("SELECT c.id FROM children c WHERE NOT c.shielded AND c.dob < '2024-09-01' AND NOT EXISTS ("
                     " SELECT 1 FROM involvements v JOIN users u ON u.org_id = v.org_id"
                     " WHERE v.child_id = c.id AND u.id = $1::uuid) ORDER BY c.id LIMIT 1",
                     site.users["practitioner"])
