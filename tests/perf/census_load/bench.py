@@ -35,6 +35,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.processes import stop_postgres
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 CLI = "import sys; from cli.main import main; sys.exit(main())"
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                 serve.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 serve.kill()
-        _stop_postgres(work)
+        stop_postgres(work)
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out) if args.out else HERE / f"results-{args.children}-{args.census}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
@@ -246,23 +248,6 @@ def main(argv: list[str] | None = None) -> int:
           f"{results['during_census'].get('p99_ms')} ms: ratio {results['p99_ratio']} ({verdict} the 2x target)")
     return 0
 
-
-def _stop_postgres(work: Path) -> None:
-    """Stop an embedded PostgreSQL left running under work (fast shutdown, by its pid)."""
-    import signal
-
-    for pid_file in work.rglob("postmaster.pid"):
-        try:
-            pid = int(pid_file.read_text().split()[0])
-            os.kill(pid, signal.SIGINT)
-        except (ValueError, IndexError, OSError):
-            continue
-        for _ in range(100):
-            try:
-                os.kill(pid, 0)
-            except OSError:
-                break
-            time.sleep(0.1)
 
 
 def _free_port() -> int:
