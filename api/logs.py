@@ -14,7 +14,10 @@ class _StderrLogger:
     """Writes each line to whatever sys.stderr is at the time (it can be swapped)."""
 
     def msg(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        # One write of the line and its newline: print() writes them apart, and serve and
+        # its child feed worker share one stderr, so their lines could run together.
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
 
     log = debug = info = warn = warning = error = critical = exception = fatal = msg
 
