@@ -152,7 +152,12 @@ def cmd_worker(args, settings) -> int:
                                            chunk=args.chunk)
             if args.serve_worker_id is not None:    # started by serve as its own worker: /health reports it
                 worker.id, worker.kind = args.serve_worker_id, "serve"
-            return await worker.run()
+            failed = await worker.run()
+            if args.drain and chaining:     # drained: chain the last feeds' audit events before leaving
+                await audit_chain.stop(chainer)
+                async with pool.acquire() as conn:
+                    await audit_chain.chain_all(conn)
+            return failed
         finally:
             await audit_chain.stop(chainer)
             try:

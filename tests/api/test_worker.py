@@ -123,6 +123,8 @@ async def test_a_drain_started_inside_the_heartbeat_window_after_a_crash_finishe
     done = await conn.fetchrow("SELECT status, rows_done FROM feeds WHERE id = $1", feed_id)
     assert dict(done) == {"status": "done", "rows_done": 1500}
     assert await conn.fetchval("SELECT count(*) FROM feeds WHERE status IN ('queued', 'processing')") == 0
+    # A drain leaves no audit event unchained behind it (its chainer makes a last pass).
+    assert await conn.fetchval("SELECT count(*) FROM audit_events WHERE seq IS NULL") == 0
 
 
 async def _wait_exit(proc, timeout):
