@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import time
 import uuid
 
@@ -29,11 +28,6 @@ import structlog
 from index import db
 
 log = structlog.get_logger()
-
-# As in index.feeds.supervisor (not imported: it brings pgqueuer and the matching model):
-# a lost or refused connection, a server shutting down or starting up.
-CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                     asyncpg.exceptions.OperatorInterventionError)
 
 BATCH = 1000
 INTERVAL = 0.5            # seconds between polls when nothing was pending
@@ -72,8 +66,8 @@ class Chainer:
     """One background chainer on a connection of its own: run() until cancelled."""
 
     def __init__(self, url: str, *, interval: float = INTERVAL, batch: int = BATCH, most_backoff: float = 5.0) -> None:
-        self.url, self.interval, self.batch, self.most_backoff = url, interval, batch, most_backoff
-        self.delay = interval
+        self.url, self.interval, self.batch = url, interval, batch
+        self.backoff = db.Backoff(first=interval, most=most_backoff)
         self.id = uuid.uuid4()
         self.chained = 0                          # events chained by this one since it started
         self.connected = False
@@ -86,16 +80,16 @@ class Chainer:
         while True:
             conn = None
             try:
-                conn = await asyncpg.connect(self.url, timeout=10)
+                conn = await db.connect(self.url, timeout=10)   # a multi-host URL: each host in turn
                 await db.init_connection(conn)
                 if self.down_since is not None and ever:
                     self.reconnects += 1
                     log.info("audit_chainer_reconnected", chainer_id=str(self.id), reconnects=self.reconnects,
                              seconds_down=round(time.monotonic() - self.down_since, 1))
                 self.connected, self.down_since, ever = True, None, True
-                self.delay = self.interval
+                self.backoff.reset()
                 await self._chain(conn)
-            except CONNECTION_ERRORS as exc:
+            except db.CONNECTION_ERRORS as exc:
                 self._down("audit_chainer_disconnected" if self.connected else "audit_chainer_cannot_connect", exc)
             except Exception as exc:     # a bug, or a refusal: logged, retried after a pause, never silent
                 self._down("audit_chainer_error", exc, level="error")
@@ -105,8 +99,7 @@ class Chainer:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(conn.close(), 2)
                     conn.terminate()
-            await asyncio.sleep(self.delay * random.uniform(0.8, 1.2))   # doubling up to most_backoff
-            self.delay = min(self.most_backoff, self.delay * 2)
+            await asyncio.sleep(self.backoff.next())
 
     async def _chain(self, conn: asyncpg.Connection) -> None:
         while True:

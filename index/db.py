@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -89,6 +90,28 @@ def hosts(url: str) -> str:
         return "localhost:5432"
     return ",".join(h if h.rpartition(":")[2].isdigit() and not h.endswith("]") else f"{h}:5432"
                     for h in netloc.split(","))
+
+
+# For the long-running loops that reconnect by themselves (the feed supervisor, the audit
+# chainer): a lost or refused connection, a server shutting down or starting up (class 57), or
+# no read-write host yet in a multi-host URL (a failover under way).
+CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                     asyncpg.exceptions.OperatorInterventionError, asyncpg.TargetServerAttributeNotMatched)
+
+
+class Backoff:
+    """Exponential delays with jitter: first, 2*first, ... up to most."""
+
+    def __init__(self, first: float = 0.2, most: float = 5.0) -> None:
+        self.first, self.most, self.delay = first, most, first
+
+    def next(self) -> float:
+        delay = self.delay
+        self.delay = min(self.most, self.delay * 2)
+        return delay * random.uniform(0.8, 1.2)
+
+    def reset(self) -> None:
+        self.delay = self.first
 
 
 HOST_TIMEOUT = 10.0      # seconds for each host of a multi-host URL to answer

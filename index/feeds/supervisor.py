@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import random
 import time
 import uuid
 
@@ -30,25 +29,9 @@ from matching import model as mmodel
 
 log = structlog.get_logger()
 
-# A lost or refused connection, a server shutting down or starting up (class 57), or
-# no read-write host yet in a multi-host URL (a failover under way).
-CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                     asyncpg.exceptions.OperatorInterventionError, asyncpg.TargetServerAttributeNotMatched)
-
-
-class Backoff:
-    """Exponential delays with jitter: first, 2*first, ... up to most."""
-
-    def __init__(self, first: float = 0.2, most: float = 5.0) -> None:
-        self.first, self.most, self.delay = first, most, first
-
-    def next(self) -> float:
-        delay = self.delay
-        self.delay = min(self.most, self.delay * 2)
-        return delay * random.uniform(0.8, 1.2)
-
-    def reset(self) -> None:
-        self.delay = self.first
+# What a lost connection looks like, and the delays between reconnections: shared with
+# the audit chainer (index/db.py).
+CONNECTION_ERRORS, Backoff = db.CONNECTION_ERRORS, db.Backoff
 
 
 class Supervisor:
