@@ -9,14 +9,14 @@ from tests import factories
 from tests.api.conftest import bearer
 
 REASON = {"reason": "service_delivery"}
-TODAY = dt.date.today()
 
 
 def _years_ago(years: int, days: int = 0) -> dt.date:
+    today = dt.date.today()     # at the test's run, not its collection: a run can cross midnight
     try:
-        born = TODAY.replace(year=TODAY.year - years)
+        born = today.replace(year=today.year - years)
     except ValueError:                      # 29 February
-        born = TODAY.replace(year=TODAY.year - years, day=28)
+        born = today.replace(year=today.year - years, day=28)
     return born - dt.timedelta(days=days)
 
 
