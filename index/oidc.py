@@ -11,7 +11,9 @@ state, nonce and PKCE verifier are kept server-side (index.sessions.begin_oidc).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import ssl
 from urllib.parse import urlencode
 
 import httpx
@@ -24,6 +26,15 @@ from index import errors
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 TIMEOUT = 10.0
+
+
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """The TLS settings of every request to the provider (httpx's defaults), built once: each
+    client built its own, reading the CA bundle again, the dearest part of a sign-in."""
+    return httpx.create_ssl_context()
+
+
 LEEWAY = 60          # seconds of clock difference allowed with the provider
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import io
 import os
 import shutil
@@ -79,6 +80,15 @@ def _no_signal_handlers(cli_main):
         yield
     finally:
         cli_main.signal.signal = original
+
+
+@functools.cache
+def http():
+    """One HTTP client for the tests' requests to the servers they start (health polls,
+    probes): httpx.get builds a client, and reads the CA bundle, for every call."""
+    import httpx
+
+    return httpx.Client(timeout=10)
 
 
 def free_port() -> int:

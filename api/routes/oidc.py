@@ -61,7 +61,7 @@ def _provider(request: Request) -> oidc.Provider:
 async def begin(request: Request, next_: Annotated[str | None, Parameter(query="next")] = None) -> Response:
     provider = _provider(request)
     try:
-        async with httpx.AsyncClient(timeout=oidc.TIMEOUT) as client:
+        async with httpx.AsyncClient(timeout=oidc.TIMEOUT, verify=oidc.tls()) as client:
             metadata = await _metadata(request, provider, client)
     except errors.Unavailable as exc:
         raise signin.PageRefused(503, "Sign-in unavailable", exc.message) from None
@@ -87,7 +87,7 @@ async def callback(request: Request) -> Response:
             raise errors.Unauthenticated("this sign-in was not begun in this browser: start again")
         async with db.transaction(pool_of(request.app)) as conn:
             login = await sessions.finish_oidc(conn, state)
-        async with httpx.AsyncClient(timeout=oidc.TIMEOUT) as client:
+        async with httpx.AsyncClient(timeout=oidc.TIMEOUT, verify=oidc.tls()) as client:
             metadata = await _metadata(request, provider, client)
             id_token = await oidc.exchange(provider, metadata, client, code=code, redirect_uri=redirect_uri(request),
                                            verifier=login.code_verifier)

@@ -16,6 +16,7 @@ import uuid
 import asyncpg
 import pytest
 import schemathesis
+from schemathesis.python import asgi
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -58,10 +59,15 @@ async def _seed(server_url: str, name: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def served(server_url, template_url):
-    """The app on this module's database (started by the first request, in schemathesis's loop)."""
+    """The app on this module's database (started by the first request, in schemathesis's
+    loop), and one client for all the module's requests: schemathesis would otherwise build a
+    session per request and read the proxy settings from the environment for each."""
     name = "t_st_" + uuid.uuid4().hex[:12]
     TOKENS.update(asyncio.run(_seed(server_url, name)))
-    return create_app(db.with_database(server_url, name), max_body_bytes=64 * 1024, pool_min=1, pool_max=4)
+    app = create_app(db.with_database(server_url, name), max_body_bytes=64 * 1024, pool_min=1, pool_max=4)
+    with asgi.get_client(app) as client:
+        client.trust_env = False
+        yield client
 
 
 # The document the service serves (built without a database: it depends on the code only).
@@ -73,4 +79,4 @@ schema = schemathesis.openapi.from_dict(create_app("postgresql://unused@localhos
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.generate])
 def test_generated_requests_get_documented_answers_and_no_server_error(case, role, served):
-    case.call_and_validate(app=served, headers={"Authorization": f"Bearer {TOKENS[role]}"}, checks=CHECKS)
+    case.call_and_validate(session=served, headers={"Authorization": f"Bearer {TOKENS[role]}"}, checks=CHECKS)

@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.processes import CLI, free_port
+from tests.processes import CLI, free_port, http
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -33,7 +33,7 @@ def test_a_stopped_serve_stops_its_embedded_postgresql(sig):
             while True:
                 assert serve.poll() is None, f"serve exited {serve.returncode}"
                 try:
-                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    if http().get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass

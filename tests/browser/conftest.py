@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from index import db, sessions
 from tests.api.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.conftest import TEMPLATE
-from tests.processes import CLI, free_port, stop
+from tests.processes import CLI, free_port, http, stop
 
 CHROMIUM = os.environ.get("ISINDEX_TEST_CHROMIUM", "/usr/bin/chromium")
 DEMO_CHILDREN = 300
@@ -102,7 +102,7 @@ def running(database_url: str, provider: Provider, children: int = DEMO_CHILDREN
             time.sleep(0.2)
         users = {}   # role -> user id, read through the API
         for role, token in tokens.items():
-            me = httpx.get(f"{url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            me = http().get(f"{url}/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
             me.raise_for_status()
             users[role] = me.json()["user_id"]
         yield Site(url=url, database_url=database_url, provider=provider, users=users)
@@ -112,7 +112,7 @@ def running(database_url: str, provider: Provider, children: int = DEMO_CHILDREN
 
 def _healthy(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/health", timeout=2).status_code == 200
+        return http().get(f"{url}/health", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.processes import CLI, free_port, stop
+from tests.processes import CLI, free_port, http, stop
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -36,21 +36,22 @@ def test_two_serve_processes_count_their_requests_together(database_url, tmp_pat
             while True:
                 assert serve.poll() is None, f"serve exited {serve.returncode}"
                 try:
-                    if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
+                    if http().get(f"{base}/health/ready", timeout=2).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass
                 assert time.monotonic() < deadline, "serve did not come up"
                 time.sleep(0.3)
             ids = set()
+            fresh = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
             for _ in range(REQUESTS):     # a new connection each: either process may take it
-                r = httpx.get(f"{base}/health/live")
+                r = fresh.get(f"{base}/health/live")
                 assert r.status_code == 200
                 ids.add(r.headers["x-request-id"])
-            refused = httpx.get(f"{base}/children/search?surname=Smith&dob=2015-01-01&reason=service_delivery")
+            refused = http().get(f"{base}/children/search?surname=Smith&dob=2015-01-01&reason=service_delivery")
             assert refused.status_code == 401
             for _ in range(4):
-                assert live_count(httpx.get(f"{base}/metrics").text) == REQUESTS
+                assert live_count(http().get(f"{base}/metrics").text) == REQUESTS
         finally:
             stop(serve)
         log.seek(0)
