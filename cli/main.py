@@ -40,9 +40,12 @@ def _on_sigterm(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
-    args = parser().parse_args(argv)
-    logs.configure(json=getattr(args, "json", False) or args.command in SERVICES)
-    settings = config.load()
+    try:        # a stop while the command starts (its imports take a second) is a stop too
+        args = parser().parse_args(argv)
+        logs.configure(json=getattr(args, "json", False) or args.command in SERVICES)
+        settings = config.load()
+    except KeyboardInterrupt:
+        return 143 if _terminated else 130
     try:
         return args.func(args, settings)
     except errors.DomainError as exc:

@@ -83,6 +83,11 @@ def pytest_testnodedown(node, error):
     seen.SEEN.extend((m, p, tuple(names), status) for m, p, names, status in node.workeroutput.get("seen", []))
 
 
+# The browser modules share one demo site per worker (tests/browser/conftest.py), so they go
+# to one worker together; test_restart.py restarts a server of its own.
+SHARED_SITE = "tests/browser/"
+OWN_SITE = frozenset({"tests/browser/test_restart.py"})
+
 # Under pytest-xdist (`--dist loadfile`, pyproject.toml) a test file runs on one worker, so
 # that its module-scoped servers, browsers and databases start once. These files' tests
 # are spread one by one instead: their module fixtures are cheap to build on each worker,
@@ -99,7 +104,9 @@ def pytest_xdist_make_scheduler(config, log):
     class ByFile(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return nodeid if path in SPREAD else path
+            if path in SPREAD:
+                return nodeid
+            return SHARED_SITE if path.startswith(SHARED_SITE) and path not in OWN_SITE else path
 
     return ByFile(config, log)
 

@@ -3,9 +3,10 @@
 `isindex demo`. Playwright's own browser download is not reachable here; .ci/run
 installs Debian's `chromium` when it is missing, and it is launched by path.
 
-Each module gets its own database and server; each test its own browser context (its
-own cookies), signed in by a fresh one-time link or by single sign-on against the
-loopback provider of tests/api/oidc_provider.py."""
+The modules share one database and server (started once: `isindex demo` and `serve` took
+seconds); each module has its own browser, each test its own browser context (its own
+cookies), signed in by a fresh one-time link or by single sign-on against the loopback
+provider of tests/api/oidc_provider.py."""
 
 from __future__ import annotations
 
@@ -117,8 +118,10 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(server_url, template_url):
+    """One demo site for the browser modules a worker runs (tests/conftest.py sends them all
+    to one worker): each test signs in afresh and finds or makes the children it needs."""
     name = "b_" + uuid.uuid4().hex[:16]
     _run(_admin(server_url, f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY"))
     try:
