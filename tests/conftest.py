@@ -8,6 +8,7 @@ Under pytest-xdist each worker has its own embedded server and its own template 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import os
 import shutil
@@ -95,11 +96,35 @@ OWN_SITE = frozenset({"tests/browser/test_restart.py"})
 SPREAD = frozenset({"tests/api/test_schemathesis.py", "tests/api/test_authorization.py", "tests/api/test_boundary.py"})
 
 
+# The files that take a worker longest (seconds, 2 cores), handed out first so that the
+# run does not end with one worker on a long file while the other waits: the rest follow
+# largest first, then SPREAD's single tests fill the gaps.
+SLOW_FIRST = ("tests/browser/", "tests/api/test_worker.py", "tests/test_wheel.py", "tests/api/test_oidc.py",
+              "tests/api/test_worker_restart.py", "tests/cli/test_backup.py", "tests/index/test_failover.py",
+              "tests/index/test_demo_data.py", "tests/index/feeds/test_ctf.py", "tests/api/test_serve_signals.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Items in the order above (a stable sort: each file's tests keep their own order)."""
+    counts = collections.Counter(item.nodeid.split("::", 1)[0] for item in items)
+
+    def order(item) -> tuple:
+        path = item.nodeid.split("::", 1)[0]
+        for rank, slow in enumerate(SLOW_FIRST):
+            if path.startswith(slow):
+                return (0, rank, "")
+        return (2, 0, path) if path in SPREAD else (1, -counts[path], path)
+
+    items.sort(key=order)
+
+
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False      # the collection's order (above) is the order
 
     class ByFile(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:

@@ -38,6 +38,12 @@ def data10k():
     return las, orgs, list(it)
 
 
+@pytest.fixture(scope="module")
+def kids100k():
+    """100,000 children, generated once for the module's tests of what arises only at scale."""
+    return list(generate(100_000, seed=1)[2])
+
+
 # --- basics ------------------------------------------------------------------
 
 @pytest.mark.parametrize("n", [0, 1, 7, 1000, 10_000])
@@ -300,8 +306,8 @@ def test_twins(data10k):
         assert all((b - a).days >= 300 for a, b in zip(dobs, dobs[1:]))
 
 
-def test_similar_twin_names_appear():
-    kids = list(generate(60_000, seed=4)[2])
+def test_similar_twin_names_appear(kids100k):
+    kids = kids100k
     pairs = {frozenset(p) for p in demo_names.SIMILAR_BOY_PAIRS + demo_names.SIMILAR_GIRL_PAIRS}
     found = sum(1 for k in kids if k.twin_of is not None and k.index < k.twin_of
                 and frozenset((k.forename, kids[k.twin_of].forename)) in pairs)
@@ -327,10 +333,10 @@ def test_name_realism(data10k):
     assert sexes["not_specified"] < 0.01 * n
 
 
-def test_same_name_same_dob_different_households():
+def test_same_name_same_dob_different_households(kids100k):
     """A common name born on the same day in different households arises at scale."""
     by_key = defaultdict(set)
-    for k in generate(100_000, seed=1)[2]:    # streamed, not held in a list
+    for k in kids100k:
         by_key[(k.forename, k.surname, k.dob)].add(k.household)
     assert sum(1 for v in by_key.values() if len(v) > 1) >= 5
 
@@ -384,8 +390,8 @@ def test_involvements(data10k):
     assert ended > 0.05 * n
 
 
-def test_sensitive_are_rare_and_13_plus():
-    kids = list(generate(30_000, seed=8)[2])
+def test_sensitive_are_rare_and_13_plus(kids100k):
+    kids = kids100k
     sens = [(k, i) for k in kids for i in k.involvements
             if i.org_code[:2] in ("SH", "MH", "SM")]
     assert 0 < len(sens) < 0.01 * len(kids)
