@@ -11,10 +11,12 @@ identifiers of all its linked records; each source's carers are that source's la
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
@@ -149,24 +151,50 @@ def _new_former(former: list[str], surnames: list[str], current: str) -> list[st
 
 
 async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
-                           records: list[uuid.UUID] | None = None) -> None:
+                           records: list[uuid.UUID] | None = None,
+                           alongside: Callable[[], Awaitable[object]] | None = None) -> None:
     """Re-derive each child's visible record from its linked source records by the
     survivorship rules (index.feeds.survivorship). A surname that changes stays a former
     name (child_former_names), as does each linked record's former surname, so the child
     is still found by it. Identifiers are a union that only grows: with `records` (the
     source records that are new or changed) only theirs are added, the others' being
-    there already."""
-    if not child_ids:
-        return
+    there already. `alongside`: statements for the connection to run while the records
+    are derived (in a thread: it needs no connection once the records are read), after
+    the identifiers."""
     ids = sorted(set(child_ids))
+    if not ids:
+        if alongside is not None:
+            await alongside()
+        return
     linked: dict[uuid.UUID, list] = {}
     for r in await conn.fetch(SQL["linked"], ids, survivorship.UNRANKED):
         linked.setdefault(r["child_id"], []).append(r)
     stored: dict[uuid.UUID, set] = {}
     for r in await conn.fetch(SQL["search_names"], ids):
         stored.setdefault(r["child_id"], set()).add(tuple(r.values()))
+    current = await conn.fetch(SQL["current"], ids)
+    deriving = asyncio.ensure_future(asyncio.to_thread(_derive, current, linked, stored))
+    try:
+        await _union_identifiers(conn, ids, records)
+        if alongside is not None:
+            await alongside()
+    finally:
+        changed, former, rows, rewrite = await deriving   # the thread ends before any error goes on
+    if changed:
+        await conn.execute(SQL["update_children"], *map(list, zip(*changed)))
+    if former:
+        await conn.copy_records_to_table("child_former_names", records=former, columns=["child_id", "surname"])
+    if rewrite:
+        await conn.execute(SQL["delete_search_names"], rewrite)
+        await conn.copy_records_to_table("child_search_names", records=rows,
+                                         columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
+
+
+def _derive(current: list, linked: dict, stored: dict) -> tuple[list, list, list, list]:
+    """Pure: each child's new record (survivorship), the children whose fields change, the
+    former surnames to add, and the search name rows of the children whose rows change."""
     changed, former, rows, rewrite = [], [], [], []
-    for c in await conn.fetch(SQL["current"], ids):
+    for c in current:
         mine = linked.get(c["id"], [])
         new = survivorship.derive(c, [_record(r) for r in mine]) if mine else dict(c)
         if any(new[name] != c[name] for name in survivorship.FIELDS):
@@ -181,15 +209,7 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
         if set(mine_rows) != stored.get(c["id"], set()):
             rewrite.append(c["id"])
             rows += mine_rows
-    if changed:
-        await conn.execute(SQL["update_children"], *map(list, zip(*changed)))
-    if former:
-        await conn.copy_records_to_table("child_former_names", records=former, columns=["child_id", "surname"])
-    if rewrite:
-        await conn.execute(SQL["delete_search_names"], rewrite)
-        await conn.copy_records_to_table("child_search_names", records=rows,
-                                         columns=["child_id", "kind", "forename_key", "surname_key", "dob"])
-    await _union_identifiers(conn, ids, records)
+    return changed, former, rows, rewrite
 
 
 async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID], records: list[uuid.UUID] | None) -> None:

@@ -152,14 +152,17 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     """Resolve and apply one batch of rows (inside the caller's transaction); `prepared`,
     prepare(rows) if the caller started it."""
     src, model, counts = feed.source, feed.model, Counts()
+    ready: Prepared | None = None
     if prepared is None:
-        prepared = _ahead(rows, model.blocking_rules)
+        # Only the hashes now: the changed rows' table is built in a thread while they are written.
+        hashes = {r.record_id: records.content_hash(r) for r in rows}
     await records.ensure_keys(conn, model.blocking_rules)
     if feed.format == "ctf":
         await records.rekey_former_upns(conn, src.org_id, rows)
     existing = await records.find(conn, src.org_id, [r.record_id for r in rows])
-    ready: Prepared = await prepared
-    hashes = ready.hashes
+    if prepared is not None:
+        ready = await prepared
+        hashes = ready.hashes
     same, changed = [], []
     for r in rows:
         before = existing.get(r.record_id)
@@ -172,7 +175,8 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     present = [e.child_id for e in same if e.child_id]
     # The matching table of the rows to write: the prepared one when every row changed (a
     # first load, a new school), else built from the changed rows alone, while they are written.
-    build = None if len(changed) == len(rows) else _ahead(changed, model.blocking_rules, hashes)
+    build = None if ready is not None and len(changed) == len(rows) else _ahead(changed, model.blocking_rules,
+                                                                                hashes)
     ids = await records.upsert(conn, src.org_id, feed.id, changed, hashes, known=existing)
     if build is not None:
         ready = await build
@@ -226,9 +230,10 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     links += [(sid, child_id, "new", weight) for (sid, weight, _), child_id in zip(creating, created)]
     await apply.link_many(conn, links, model_version=model.version, feed_id=feed.id)
     present += [child for _, child, _, _ in links]
-    await apply.refresh_children(conn, refresh, records=sids)
-    if src.kind != "local_authority":
-        await apply.ensure_involvements(conn, src.org_id, present, feed.today)
+    # A school's involvements are written while the children's records are re-derived.
+    involved = None if src.kind == "local_authority" else (
+        lambda: apply.ensure_involvements(conn, src.org_id, present, feed.today))
+    await apply.refresh_children(conn, refresh, records=sids, alongside=involved)
     counts.children = sorted(set(present) | set(refresh))
     await audit.record(conn, audit.Event(
         request_id=uuid.uuid4(), action="feed.apply", outcome="ok", status=200, user_id=feed.submitted_by,
