@@ -21,17 +21,29 @@ from joserfc.jwk import KeySet, RSAKey
 CLIENT_ID, CLIENT_SECRET = "isindex-test", "s3cret-test"
 
 
+_KEYS: list[RSAKey] = []
+
+
+def _keys() -> tuple[RSAKey, RSAKey]:
+    """The provider's signing key and a foreign one with the same kid, made once per
+    process: a 2048-bit RSA key takes a good part of a second to generate."""
+    if not _KEYS:
+        _KEYS.extend(RSAKey.generate_key(2048, parameters={"kid": "k1"}) for _ in range(2))
+    return _KEYS[0], _KEYS[1]
+
+
 class Provider:
     def __init__(self) -> None:
-        self.key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
-        self.other = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+        self.key, self.other = _keys()
         self.email = "practitioner@example.org"
         self.tweak: dict = {}
         self.foreign_key = False
         self.codes: dict[str, dict] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for the loop's next poll: 0.5 s by default, at every test's end.
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     def __enter__(self) -> Provider:
         self.thread.start()
