@@ -141,6 +141,11 @@ def create_app(database_url: str, *, max_body_bytes: int = 64 * 1024, pool_min: 
         before_send=[no_store],
         request_max_body_size=max_body_bytes,
         debug=False,
+        # The service's lines are structlog's JSON (api.logs, api.observe). Litestar's default
+        # would also put the standard library's root logger on stderr in a text format of its
+        # own (httpx's INFO line for each request, URLs and all); left alone, only warnings
+        # and errors from libraries reach stderr.
+        logging_config=None,
     )
     # Outside Litestar's exception handling: unknown routes and errors get an id, a log line, a count.
     app.asgi_handler = observe.instrument(app.asgi_handler)
