@@ -67,11 +67,19 @@ def sizing(memory_bytes: int) -> dict[str, str]:
     }
 
 
-def memory() -> int:
-    """This machine's memory, or the container's limit where that is lower (cgroup v2)."""
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+CGROUP_MEMORY = Path("/sys/fs/cgroup/memory.max")
+
+
+def memory(cgroup: Path = CGROUP_MEMORY) -> int:
+    """This machine's memory, or the container's limit where that is lower (cgroup v2);
+    0 where the system does not say (sizing then gives its floors: PostgreSQL's default
+    buffers and work memory)."""
     try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 0
+    try:
+        limit = cgroup.read_text().strip()
     except OSError:
         return total
     return min(total, int(limit)) if limit.isdigit() else total

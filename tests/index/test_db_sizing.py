@@ -15,6 +15,7 @@ GB = 1024 ** 3
 
 
 @pytest.mark.parametrize(("memory", "shared_buffers", "effective_cache_size", "maintenance_work_mem", "work_mem"), [
+    (0, "128MB", "512MB", "64MB", "4MB"),                      # memory unknown: the floors
     (512 * 1024 ** 2, "128MB", "512MB", "64MB", "4MB"),        # tiny: never below PostgreSQL's defaults
     (4 * GB, "1024MB", "2048MB", "256MB", "8MB"),
     (24 * GB, "6144MB", "12288MB", "1024MB", "48MB"),
@@ -26,6 +27,18 @@ def test_sizing_follows_memory_within_bounds(memory, shared_buffers, effective_c
     assert (got["shared_buffers"], got["effective_cache_size"], got["maintenance_work_mem"], got["work_mem"]) == (
         shared_buffers, effective_cache_size, maintenance_work_mem, work_mem)
     assert got["max_wal_size"] == "4GB" and got["checkpoint_timeout"] == "15min"
+
+
+def test_memory_is_the_lower_of_the_machine_and_its_container(tmp_path, monkeypatch):
+    machine = db.memory(tmp_path / "none")          # no cgroup file: the machine's
+    assert machine > 0
+    limit = tmp_path / "memory.max"
+    limit.write_text(f"{GB}\n")
+    assert db.memory(limit) == min(machine, GB)
+    limit.write_text("max\n")                       # no limit set
+    assert db.memory(limit) == machine
+    monkeypatch.setattr(db.os, "sysconf", lambda name: (_ for _ in ()).throw(ValueError(name)))
+    assert db.memory(limit) == 0                     # the system does not say
 
 
 def test_the_sizing_is_written_once(tmp_path):
