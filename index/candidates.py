@@ -143,13 +143,17 @@ async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs):
     """The batch's candidate records (feed_candidates, in idx order) as a matching table
     built a slice at a time; each record's "child" (its child, or one of its own when it
     has none to offer), and whether it is shielded or came in the same feed."""
-    parts, child_ids, shielded, same_feed = [], [], [], []
     text = records.MATCH_TEXT + ("child_id", "shielded", "same_feed")
-    async for batch in records.copy_out_batches(conn, RECORDS, text=text):
-        parts.append(records.match_table(vocabs, batch, known_ids_only=True))
-        child_ids.append(batch.column("child_id"))
-        shielded.append(pc.equal(batch.column("shielded"), "t").to_numpy(zero_copy_only=False))
-        same_feed.append(pc.equal(batch.column("same_feed"), "t").to_numpy(zero_copy_only=False))
+
+    def piece(rows: pa.Table) -> tuple:
+        """One piece of the records (in a thread, one piece at a time: the vocabularies grow in order)."""
+        return (records.match_table(vocabs, rows, known_ids_only=True), rows.column("child_id"),
+                pc.equal(rows.column("shielded"), "t").to_numpy(zero_copy_only=False),
+                pc.equal(rows.column("same_feed"), "t").to_numpy(zero_copy_only=False))
+
+    pieces = await records.copy_out_pieces(conn, RECORDS, text=text, handle=piece)
+    parts, child_ids, shielded, same_feed = (list(x) for x in zip(*pieces)) if pieces else ([], [], [], [])
+    child_ids = [c for chunked in child_ids for c in chunked.chunks]
     existing = table.Table.concat(vocabs, parts)
     encoded = pc.dictionary_encode(pa.chunked_array(child_ids, pa.string())).combine_chunks()
     children = encoded.dictionary.to_pylist()

@@ -7,14 +7,17 @@ record_id for CSV, the UPN for CTF. Its content hash tells an unchanged row.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import secrets
 import tempfile
 import time
 import uuid
-from collections.abc import Container
+from collections.abc import Callable, Container
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import asyncpg
 import msgspec
@@ -28,6 +31,7 @@ from matching import blocking, table
 from matching.census import CensusRow
 
 SQL = sql.queries("feeds_records")
+T = TypeVar("T")
 
 log = structlog.get_logger()
 
@@ -199,22 +203,73 @@ async def copy_out(conn: asyncpg.Connection, query: str, *args, text: tuple[str,
         return (await _copied(conn, buf, query, args, text, 1 << 26)).read_all()
 
 
-async def copy_out_batches(conn: asyncpg.Connection, query: str, *args, text: tuple[str, ...] = (),
-                           batch_bytes: int = 1 << 24):
-    """copy_out, a batch of about `batch_bytes` of CSV at a time: the rows go to a
-    temporary file first, so a large result is never held whole as text."""
-    with tempfile.TemporaryFile() as buf:
-        for batch in await _copied(conn, buf, query, args, text, batch_bytes):
-            yield batch
+async def copy_out_pieces(conn: asyncpg.Connection, query: str, *args, text: tuple[str, ...] = (),
+                          handle: Callable[[pa.Table], T], piece_bytes: int = 1 << 23, ahead: int = 2) -> list[T]:
+    """copy_out in pieces of about `piece_bytes` of whole rows, each handed to handle(rows)
+    in a thread as soon as it has arrived, while the next one is still coming: the handling
+    (building a matching table) and PostgreSQL's query run side by side. One piece at a
+    time is handled, in order; at most `ahead` pieces wait, so memory stays bounded. The
+    results of handle, in order."""
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-out")
+    names: list[str] = []
+    waiting: list[asyncio.Future] = []
+    buf = bytearray()
+
+    def parse(data: bytes) -> T:
+        options = pcsv.ReadOptions(use_threads=False, block_size=1 << 24, column_names=names or None)
+        rows = pcsv.read_csv(io.BytesIO(data), read_options=options, parse_options=PARSE, convert_options=_convert(text))
+        if not names:
+            names.extend(rows.column_names)   # the header, in the first piece only
+        return handle(rows)
+
+    async def piece(data: bytes) -> None:
+        if sum(not f.done() for f in waiting) >= ahead:
+            await next(f for f in waiting if not f.done())
+        waiting.append(loop.run_in_executor(pool, parse, data))
+
+    async def received(data: bytes) -> None:
+        buf.extend(data)
+        if len(buf) >= piece_bytes:
+            cut = whole_rows(buf)
+            if cut:
+                await piece(bytes(buf[:cut]))
+                del buf[:cut]
+
+    try:
+        await conn.copy_from_query(query, *args, output=received, format="csv", header=True)
+        if buf:
+            await piece(bytes(buf))
+        return list(await asyncio.gather(*waiting))
+    finally:
+        for f in waiting:
+            f.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def whole_rows(buf: bytes | bytearray) -> int:
+    """The length of buf's longest start made of whole CSV rows (0 if it has none): up to
+    a newline outside quotes. A quote inside a quoted value is doubled, so a newline ends a
+    row where the quotes before it are even in number."""
+    end = buf.rfind(b"\n")
+    while end >= 0 and buf.count(b'"', 0, end) % 2:
+        end = buf.rfind(b"\n", 0, end)
+    return end + 1
+
+
+PARSE = pcsv.ParseOptions(newlines_in_values=True)
+
+
+def _convert(text: tuple[str, ...]) -> pcsv.ConvertOptions:
+    return pcsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
+                               column_types={c: pa.string() for c in text})
 
 
 async def _copied(conn: asyncpg.Connection, buf, query: str, args, text: tuple[str, ...], block: int):
     await conn.copy_from_query(query, *args, output=buf, format="csv", header=True)
     buf.seek(0)
     return pcsv.open_csv(buf, read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
-                         parse_options=pcsv.ParseOptions(newlines_in_values=True),
-                         convert_options=pcsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                             column_types={c: pa.string() for c in text}))
+                         parse_options=PARSE, convert_options=_convert(text))
 
 
 # A source record's matching fields, census column names (sr: source_records).
