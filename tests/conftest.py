@@ -96,7 +96,7 @@ OWN_SITE = frozenset({"tests/browser/test_restart.py"})
 SPREAD = frozenset({"tests/api/test_schemathesis.py", "tests/api/test_authorization.py", "tests/api/test_boundary.py"})
 
 
-# The files that take a worker longest (seconds, 2 cores), handed out first so that the
+# The files that take a worker longest (longest first, as timed on 2 cores), handed out first so that the
 # run does not end with one worker on a long file while the other waits: the rest follow
 # largest first, then SPREAD's single tests fill the gaps.
 SLOW_FIRST = ("tests/browser/", "tests/api/test_worker.py", "tests/test_wheel.py", "tests/api/test_oidc.py",

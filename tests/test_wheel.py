@@ -289,7 +289,7 @@ def test_the_systemd_units_commands_run_migrations_as_owner_and_the_service_as_i
                 assert got == 200, text[:2000]
                 return json.loads(text)["status"]
 
-            time.sleep(1.5)   # serve (ISINDEX_FEED_WORKER off with DATABASE_URL) leaves it queued
+            time.sleep(3)     # serve (ISINDEX_FEED_WORKER off with DATABASE_URL) leaves it queued
             assert status() == "queued"
             worker = subprocess.Popen(worker_argv, env=_clean_env(**app_env), cwd=tmp_path,
                                       stdout=logs["worker"], stderr=subprocess.STDOUT)
