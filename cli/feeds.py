@@ -211,6 +211,6 @@ def add_parsers(sub) -> None:
     w.add_argument("--heartbeat", type=types.positive, default=30,
                    help="seconds after which a silent worker's feed is taken over")
     w.add_argument("--drain", action="store_true", help="stop when the queue is empty")
-    w.add_argument("--chunk", type=types.positive, default=50_000, help="rows applied per transaction (default 50000)")
+    w.add_argument("--chunk", type=types.positive, default=100_000, help="rows applied per transaction (default 100000)")
     w.add_argument("--serve-worker-id", type=uuid.UUID, help=argparse.SUPPRESS)   # serve's child (api/feed_worker.py)
     w.set_defaults(func=cmd_worker)

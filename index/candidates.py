@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 import asyncpg
@@ -82,8 +83,10 @@ PAIRS = "SELECT p.i, c.idx FROM feed_pairs p JOIN feed_candidates c USING (sourc
 RULED_OUT = "SELECT source_record_id, child_id FROM not_matches WHERE source_record_id = ANY($1::uuid[])"
 RECORDS = ("SELECT c.idx, c.source_record_id AS record_id, c.child_id, c.shielded, c.same_feed, "
            + records.MATCH_FIELDS
-           + " FROM feed_candidates c JOIN source_records sr ON sr.id = c.source_record_id " + records.MATCH_CARERS
-           + " ORDER BY c.idx")
+           + " FROM feed_candidates c JOIN source_records sr ON sr.id = c.source_record_id " + records.MATCH_CARERS)
+# RECORDS has no ORDER BY: a sort would hold back the first row until the whole join is
+# done, where unsorted rows stream while the joins run, side by side with the matching
+# table being built from them (_candidate_records puts them in idx order).
 
 
 @dataclass
@@ -107,10 +110,12 @@ class Candidates:
 
 async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.ndarray, keys: np.ndarray, *,
                      sids: list[uuid.UUID | None], feed_id: uuid.UUID | None, cap: int,
-                     bulk: bool | None = None) -> Candidates:
+                     bulk: bool | None = None, before_records: Awaitable[object] | None = None) -> Candidates:
     """Candidates of incoming rows whose stored keys are (rows[k], keys[k]); sids[i] is
     incoming row i's source record, if it has one (for "not this child"). Runs inside
-    the caller's transaction (its staging tables go at commit)."""
+    the caller's transaction (its staging tables go at commit). `before_records`: awaited
+    once the join is done, before the candidate records are added to `vocabs` (work the
+    caller runs in a thread meanwhile, which must not see the vocabularies grow)."""
     for statement in STAGE:
         await conn.execute(statement)
     if bulk if bulk is not None else len(sids) >= BULK_FROM:
@@ -127,6 +132,8 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
     ri = pairs.column("i").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     li = pairs.column("idx").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     del pairs
+    if before_records is not None:
+        await before_records
     existing, record_child, children, shielded, same_feed = await _candidate_records(conn, vocabs)
     ruled_out = await conn.fetch(RULED_OUT, [s for s in sids if s is not None])
     if ruled_out:
@@ -147,22 +154,25 @@ async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs):
 
     def piece(rows: pa.Table) -> tuple:
         """One piece of the records (in a thread, one piece at a time: the vocabularies grow in order)."""
-        return (records.match_table(vocabs, rows, known_ids_only=True), rows.column("child_id"),
+        return (records.match_table(vocabs, rows, known_ids_only=True), np.asarray(rows.column("idx").to_numpy(zero_copy_only=False), np.int64),
+                rows.column("child_id"),
                 pc.equal(rows.column("shielded"), "t").to_numpy(zero_copy_only=False),
                 pc.equal(rows.column("same_feed"), "t").to_numpy(zero_copy_only=False))
 
     pieces = await records.copy_out_pieces(conn, RECORDS, text=text, handle=piece)
-    parts, child_ids, shielded, same_feed = (list(x) for x in zip(*pieces)) if pieces else ([], [], [], [])
-    child_ids = [c for chunked in child_ids for c in chunked.chunks]
-    existing = table.Table.concat(vocabs, parts)
-    encoded = pc.dictionary_encode(pa.chunked_array(child_ids, pa.string())).combine_chunks()
+    parts, idx, child_ids, shielded, same_feed = (list(x) for x in zip(*pieces)) if pieces else ([], [], [], [], [])
+    # The rows came in the join's order: row k of each result below is the record numbered k.
+    order = np.argsort(np.concatenate(idx), kind="stable") if idx else np.zeros(0, np.int64)
+    existing = table.Table.concat(vocabs, parts).subset(order)
+    child_ids = pa.chunked_array([c for chunked in child_ids for c in chunked.chunks], pa.string()).take(order)
+    encoded = pc.dictionary_encode(child_ids).combine_chunks()
     children = encoded.dictionary.to_pylist()
     record_child = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     if "" in children:
         pending = np.flatnonzero(record_child == children.index(""))
         record_child[pending] = len(children) + np.arange(len(pending))
         children += [None] * len(pending)
-    flags = [np.concatenate(f) if f else np.zeros(0, dtype=bool) for f in (shielded, same_feed)]
+    flags = [np.concatenate(f)[order] if f else np.zeros(0, dtype=bool) for f in (shielded, same_feed)]
     return existing, record_child, children, flags[0], flags[1]
 
 

@@ -86,20 +86,31 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
 
 
 async def within_batch(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table, *, n_children: int,
-                       cap: int) -> np.ndarray:
+                       cap: int) -> asyncio.Future:
     """Rows of one batch that would auto-link to an earlier row of the batch (the batch's
     rows are not in the index yet, so the candidate join cannot see them): as when the
     earlier row came in an earlier batch, the first is resolved and the later one is held
-    for review."""
-    near = np.zeros(len(incoming), dtype=bool)
+    for review. The name counts are read on the connection; the rest, pure, runs in a
+    thread: the future's result is the rows held. The caller awaits it before anything
+    else adds to the batch's vocabularies (the candidates' table)."""
     if len(incoming) < 2:
-        return near
-    blocked = blocking.block(incoming, incoming, model.blocking_rules, cap=cap)
-    other = blocked.left < blocked.right
-    li, ri = blocked.left[other], blocked.right[other]
-    if len(li) == 0:
-        return near
+        return _done(np.zeros(len(incoming), dtype=bool))
     freq = await frequencies(conn, model.comparisons, incoming, incoming)
-    scored = pipeline.score(model, incoming, incoming, li, ri, freq, n_existing=n_children)
-    near[ri[pipeline.would_link(model, scored)]] = True
-    return near
+
+    def near() -> np.ndarray:
+        held = np.zeros(len(incoming), dtype=bool)
+        blocked = blocking.block(incoming, incoming, model.blocking_rules, cap=cap)
+        other = blocked.left < blocked.right
+        li, ri = blocked.left[other], blocked.right[other]
+        if len(li):
+            scored = pipeline.score(model, incoming, incoming, li, ri, freq, n_existing=n_children)
+            held[ri[pipeline.would_link(model, scored)]] = True
+        return held
+
+    return asyncio.ensure_future(asyncio.to_thread(near))
+
+
+def _done(value) -> asyncio.Future:
+    got = asyncio.get_running_loop().create_future()
+    got.set_result(value)
+    return got

@@ -117,6 +117,40 @@ async def test_the_bulk_and_point_paths_find_the_same_candidates(conn, sources, 
     assert all(child is not None for _, _, child in found[True])
 
 
+FORENAMES = ("Amelia", "Olivia", "Noah", "Isla", "Leo", "Freya", "Arlo", "Ivy", "Theo", "Ada", "Jude", "Mia")
+
+
+async def test_candidate_records_are_numbered_as_the_join_numbered_them_whatever_order_they_come_in(
+        conn, sources, model):
+    from matching import normalise, table
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(*(
+        f"K{k},{upn(serial=20 + k)},{name},,Fenwick{'e' * k},2014-02-{k + 1:02d},F,{k} Hills Road,Cambridge,CB2 1AA,,,"
+        for k, name in enumerate(FORENAMES))), model, chunk=100)
+    shielded = await conn.fetchval("SELECT l.child_id FROM links l JOIN source_records sr ON sr.id = l.source_record_id"
+                                   " WHERE sr.record_key = 'K3'")
+    async with conn.transaction():
+        # Numbered against the records' order, and written in that order: the join below
+        # gives them back in some order of its own, not by number.
+        await conn.execute("""
+            CREATE TEMP TABLE feed_candidates ON COMMIT DROP AS
+            SELECT (row_number() OVER (ORDER BY sr.id DESC) - 1)::integer AS idx, sr.id AS source_record_id,
+                   CASE WHEN sr.record_key <> 'K5' THEN l.child_id END AS child_id,
+                   l.child_id = $1 AS shielded, sr.record_key = 'K5' AS same_feed
+              FROM source_records sr JOIN links l ON l.source_record_id = sr.id ORDER BY sr.id""", shielded)
+        want = await conn.fetch("SELECT c.*, sr.forename FROM feed_candidates c "
+                                "JOIN source_records sr ON sr.id = c.source_record_id ORDER BY idx")
+        came = [r["idx"] for r in await conn.fetch(candidates.RECORDS)]
+        assert came != sorted(came)   # else nothing here would show the records being put in order
+        existing, record_child, children, is_shielded, same_feed = await candidates._candidate_records(
+            conn, table.Vocabs())
+    assert existing.ids == [str(r["source_record_id"]) for r in want]
+    assert [existing.vocabs.names.values[c] for c in existing["forename"]] == [
+        normalise.fold(r["forename"]) for r in want]
+    assert [children[k] for k in record_child] == [str(r["child_id"]) if r["child_id"] else None for r in want]
+    assert is_shielded.tolist() == [r["shielded"] for r in want] and sum(is_shielded) == 1
+    assert same_feed.tolist() == [r["same_feed"] for r in want] and sum(same_feed) == 1
+
+
 async def test_not_this_child_rules_the_pair_out_of_later_candidates(conn, sources, model):
     from matching import blocking, table
     from matching.census import read_text
