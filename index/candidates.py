@@ -51,7 +51,7 @@ STAGE = ("DROP TABLE IF EXISTS feed_keys",
 STAGE_ARRAYS = "INSERT INTO feed_keys (i, key) SELECT * FROM unnest($1::integer[], $2::bigint[])"
 # The stored records under each wanted key come from the index alone ($1: the distinct
 # keys, sorted); blocks over the cap (counted over every stored record) are skipped; the
-# candidate records are numbered (idx) in the order they are read back.
+# candidate records are numbered (idx) in the order of their ids.
 JOIN = (
     "DROP TABLE IF EXISTS feed_hits",
     """CREATE TEMP TABLE feed_hits ON COMMIT DROP AS
@@ -66,27 +66,28 @@ JOIN = (
     "ANALYZE feed_pairs",
     "DROP TABLE IF EXISTS feed_candidates",
     """CREATE TEMP TABLE feed_candidates ON COMMIT DROP AS
-       SELECT (row_number() OVER (ORDER BY c.source_record_id) - 1)::integer AS idx, c.source_record_id,
-              CASE WHEN sr.last_feed_id IS DISTINCT FROM $1::uuid THEN l.child_id END AS child_id,
-              coalesce(ch.shielded, false) AS shielded, sr.last_feed_id IS NOT DISTINCT FROM $1::uuid AS same_feed
-         FROM (SELECT DISTINCT source_record_id FROM feed_pairs) c
-         JOIN source_records sr ON sr.id = c.source_record_id
-         LEFT JOIN links l ON l.source_record_id = c.source_record_id AND l.unlinked_at IS NULL
-         LEFT JOIN children ch ON ch.id = l.child_id""",
+       SELECT (row_number() OVER (ORDER BY source_record_id) - 1)::integer AS idx, source_record_id
+         FROM (SELECT DISTINCT source_record_id FROM feed_pairs) c""",
 )
-HITS_AT, PAIRS_AT, CANDIDATES_AT = JOIN[1], JOIN[5], JOIN[8]
+HITS_AT, PAIRS_AT = JOIN[1], JOIN[5]
 # Hash joins and aggregates over a batch's million pairs in memory, not spilled to disk
 # (this transaction only).
 WORK_MEM = "SET LOCAL work_mem = '256MB'"
 PAIRS = "SELECT p.i, c.idx FROM feed_pairs p JOIN feed_candidates c USING (source_record_id)"
 # "Not this child" rules a pair out for good.
 RULED_OUT = "SELECT source_record_id, child_id FROM not_matches WHERE source_record_id = ANY($1::uuid[])"
-RECORDS = ("SELECT c.idx, c.source_record_id AS record_id, c.child_id, c.shielded, c.same_feed, "
+# The candidate records ($1: the incoming records' feed), each with its child, or none when
+# it has none to offer: it came in the same feed. No ORDER BY: a sort would hold back the
+# first row until the whole join is done, where unsorted rows stream while the joins run,
+# side by side with the matching table being built from them (_candidate_records puts
+# them in idx order).
+RECORDS = ("SELECT c.idx, c.source_record_id AS record_id, "
+           "CASE WHEN sr.last_feed_id IS DISTINCT FROM $1::uuid THEN l.child_id END AS child_id, "
+           "coalesce(ch.shielded, false) AS shielded, sr.last_feed_id IS NOT DISTINCT FROM $1::uuid AS same_feed, "
            + records.MATCH_FIELDS
-           + " FROM feed_candidates c JOIN source_records sr ON sr.id = c.source_record_id " + records.MATCH_CARERS)
-# RECORDS has no ORDER BY: a sort would hold back the first row until the whole join is
-# done, where unsorted rows stream while the joins run, side by side with the matching
-# table being built from them (_candidate_records puts them in idx order).
+           + " FROM feed_candidates c JOIN source_records sr ON sr.id = c.source_record_id"
+           " LEFT JOIN links l ON l.source_record_id = c.source_record_id AND l.unlinked_at IS NULL"
+           " LEFT JOIN children ch ON ch.id = l.child_id " + records.MATCH_CARERS)
 
 
 @dataclass
@@ -125,7 +126,7 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
         await conn.execute(STAGE_ARRAYS, rows.astype(np.int32).tolist(), keys.tolist())
     await conn.execute(WORK_MEM)
     wanted = np.unique(keys).tolist()
-    args = {HITS_AT: (wanted,), PAIRS_AT: (cap,), CANDIDATES_AT: (feed_id,)}
+    args = {HITS_AT: (wanted,), PAIRS_AT: (cap,)}
     for statement in JOIN:
         await conn.execute(statement, *args.get(statement, ()))
     pairs = await records.copy_out(conn, PAIRS)
@@ -134,7 +135,13 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
     del pairs
     if before_records is not None:
         await before_records
-    existing, record_child, children, shielded, same_feed = await _candidate_records(conn, vocabs)
+    numbers, existing, record_child, children, shielded, same_feed = await _candidate_records(conn, vocabs, feed_id)
+    # A stored key can outlive its record (keys are derived data, with no foreign key): such
+    # a record is not read back, and its pairs go. The others are renumbered in order.
+    position = np.full(int(max(li.max(initial=-1), numbers.max(initial=-1))) + 1, -1, dtype=np.int64)
+    position[numbers] = np.arange(len(numbers))
+    li = position[li]
+    ri, li = ri[li >= 0], li[li >= 0]
     ruled_out = await conn.fetch(RULED_OUT, [s for s in sids if s is not None])
     if ruled_out:
         index = {sid: i for i, sid in enumerate(sids)}
@@ -146,10 +153,11 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
     return Candidates(ri[order], li[order], existing, record_child, children, shielded, same_feed)
 
 
-async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs):
+async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs, feed_id: uuid.UUID | None):
     """The batch's candidate records (feed_candidates, in idx order) as a matching table
-    built a slice at a time; each record's "child" (its child, or one of its own when it
-    has none to offer), and whether it is shielded or came in the same feed."""
+    built a slice at a time, with their numbers (idx); each record's "child" (its child, or
+    one of its own when it has none to offer), and whether it is shielded or came in the
+    same feed."""
     text = records.MATCH_TEXT + ("child_id", "shielded", "same_feed")
 
     def piece(rows: pa.Table) -> tuple:
@@ -159,10 +167,11 @@ async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs):
                 pc.equal(rows.column("shielded"), "t").to_numpy(zero_copy_only=False),
                 pc.equal(rows.column("same_feed"), "t").to_numpy(zero_copy_only=False))
 
-    pieces = await records.copy_out_pieces(conn, RECORDS, text=text, handle=piece)
+    pieces = await records.copy_out_pieces(conn, RECORDS, feed_id, text=text, handle=piece)
     parts, idx, child_ids, shielded, same_feed = (list(x) for x in zip(*pieces)) if pieces else ([], [], [], [], [])
     # The rows came in the join's order: row k of each result below is the record numbered k.
-    order = np.argsort(np.concatenate(idx), kind="stable") if idx else np.zeros(0, np.int64)
+    numbers = np.concatenate(idx) if idx else np.zeros(0, np.int64)
+    order = np.argsort(numbers, kind="stable")
     existing = table.Table.concat(vocabs, parts).subset(order)
     child_ids = pa.chunked_array([c for chunked in child_ids for c in chunked.chunks], pa.string()).take(order)
     encoded = pc.dictionary_encode(child_ids).combine_chunks()
@@ -173,7 +182,7 @@ async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs):
         record_child[pending] = len(children) + np.arange(len(pending))
         children += [None] * len(pending)
     flags = [np.concatenate(f)[order] if f else np.zeros(0, dtype=bool) for f in (shielded, same_feed)]
-    return existing, record_child, children, flags[0], flags[1]
+    return numbers[order], existing, record_child, children, flags[0], flags[1]
 
 
 TERM_KINDS = {"forename": "forename", "surname": "surname", "address": "carer_forename"}   # comparison -> kind

@@ -126,29 +126,56 @@ async def test_candidate_records_are_numbered_as_the_join_numbered_them_whatever
     await submit_and_run(conn, sources["SCH1"], csv_bytes(*(
         f"K{k},{upn(serial=20 + k)},{name},,Fenwick{'e' * k},2014-02-{k + 1:02d},F,{k} Hills Road,Cambridge,CB2 1AA,,,"
         for k, name in enumerate(FORENAMES))), model, chunk=100)
-    shielded = await conn.fetchval("SELECT l.child_id FROM links l JOIN source_records sr ON sr.id = l.source_record_id"
-                                   " WHERE sr.record_key = 'K3'")
+    later, _ = await submit_and_run(conn, sources["SCH2"], csv_bytes(
+        "L1,,Nobody,,Else,2013-01-01,M,1 Mill Lane,Peterborough,PE1 1AA,,,"), model)
+    await conn.execute("UPDATE children SET shielded = true WHERE id = (SELECT l.child_id FROM links l "
+                       "JOIN source_records sr ON sr.id = l.source_record_id WHERE sr.record_key = 'K3')")
     async with conn.transaction():
-        # Numbered against the records' order, and written in that order: the join below
-        # gives them back in some order of its own, not by number.
+        # Numbered against the records' order, and written in that order: the join gives
+        # them back in some order of its own, not by number.
         await conn.execute("""
             CREATE TEMP TABLE feed_candidates ON COMMIT DROP AS
-            SELECT (row_number() OVER (ORDER BY sr.id DESC) - 1)::integer AS idx, sr.id AS source_record_id,
-                   CASE WHEN sr.record_key <> 'K5' THEN l.child_id END AS child_id,
-                   l.child_id = $1 AS shielded, sr.record_key = 'K5' AS same_feed
-              FROM source_records sr JOIN links l ON l.source_record_id = sr.id ORDER BY sr.id""", shielded)
-        want = await conn.fetch("SELECT c.*, sr.forename FROM feed_candidates c "
-                                "JOIN source_records sr ON sr.id = c.source_record_id ORDER BY idx")
-        came = [r["idx"] for r in await conn.fetch(candidates.RECORDS)]
+            SELECT (row_number() OVER (ORDER BY id DESC) - 1)::integer AS idx, id AS source_record_id
+              FROM source_records ORDER BY id""")
+        want = await conn.fetch(
+            "SELECT c.idx, c.source_record_id, sr.forename, sr.record_key, l.child_id, ch.shielded "
+            "FROM feed_candidates c JOIN source_records sr ON sr.id = c.source_record_id "
+            "JOIN links l ON l.source_record_id = sr.id JOIN children ch ON ch.id = l.child_id ORDER BY idx")
+        came = [r["idx"] for r in await conn.fetch(candidates.RECORDS, later)]
         assert came != sorted(came)   # else nothing here would show the records being put in order
-        existing, record_child, children, is_shielded, same_feed = await candidates._candidate_records(
-            conn, table.Vocabs())
+        numbers, existing, record_child, children, shielded, same_feed = await candidates._candidate_records(
+            conn, table.Vocabs(), later)
+    assert numbers.tolist() == [r["idx"] for r in want]
+    assert len(want) == len(FORENAMES) + 1
     assert existing.ids == [str(r["source_record_id"]) for r in want]
     assert [existing.vocabs.names.values[c] for c in existing["forename"]] == [
         normalise.fold(r["forename"]) for r in want]
-    assert [children[k] for k in record_child] == [str(r["child_id"]) if r["child_id"] else None for r in want]
-    assert is_shielded.tolist() == [r["shielded"] for r in want] and sum(is_shielded) == 1
-    assert same_feed.tolist() == [r["same_feed"] for r in want] and sum(same_feed) == 1
+    # A record of the incoming records' own feed has no child to offer: one of its own.
+    assert [children[k] for k in record_child] == [
+        None if r["record_key"] == "L1" else str(r["child_id"]) for r in want]
+    assert same_feed.tolist() == [r["record_key"] == "L1" for r in want]
+    assert shielded.tolist() == [r["shielded"] for r in want] and sum(shielded) == 1
+
+
+async def test_a_stored_key_that_outlived_its_record_offers_nothing(conn, sources, model):
+    from matching import blocking, table
+    from matching.census import read_text
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
+    gone = await conn.fetchval("SELECT id FROM source_records WHERE record_key = 'A1'")
+    # Keys are derived data with no foreign key: deleting the record directly leaves them.
+    await conn.execute("DELETE FROM source_records WHERE id = $1", gone)
+    assert await conn.fetchval("SELECT count(*) FROM match_keys WHERE source_record_id = $1", gone) > 0
+    rows = list(read_text(csv_bytes(*(r.replace("A", "Z", 1) for r in ROWS)).decode()))
+    vocabs = table.Vocabs()
+    key_rows, keys = blocking.stored_keys(table.build(vocabs, rows), model.blocking_rules)
+    async with conn.transaction():
+        got = await candidates.for_batch(conn, vocabs, key_rows, keys, sids=[None] * len(rows), feed_id=None,
+                                         cap=500)
+    offered = {(i, got.existing.ids[k]) for i, k in zip(got.ri.tolist(), got.li.tolist())}
+    keys_of = dict(await conn.fetch("SELECT record_key, id::text FROM source_records"))
+    assert (1, keys_of["A2"]) in offered and (2, keys_of["A3"]) in offered
+    assert str(gone) not in {record for _, record in offered}
+    assert sorted(got.existing.ids) == got.existing.ids and len(got.existing) == len(set(got.existing.ids))
 
 
 async def test_not_this_child_rules_the_pair_out_of_later_candidates(conn, sources, model):
