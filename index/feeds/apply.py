@@ -126,14 +126,19 @@ UPDATED = ("forename", "middle_names", "surname", "preferred_forename", "preferr
            "address_line1", "address_line2", "town", "postcode")
 
 
-def _record(r) -> survivorship.Record:
-    postcode = r["postcode"] and identifiers.check_postcode(r["postcode"])
+def _record(r, postcodes: dict[str, str | None]) -> survivorship.Record:
+    """A linked record for survivorship; `postcodes`: each postcode checked so far (a
+    household's records share one), its valid form or None."""
+    given = r["postcode"]
+    if given and given not in postcodes:
+        checked = identifiers.check_postcode(given)
+        postcodes[given] = checked.value if checked.valid else None
     return survivorship.Record(source=r["source_org_id"], rank=r["rank"], updated_at=r["updated_at"], values={
         "forename": r["forename"], "middle_names": r["middle_names"], "surname": r["surname"],
         "preferred_forename": r["preferred_forename"], "preferred_surname": r["preferred_surname"],
         "sex": SEX.get(r["gender"] or ""), "dob": r["dob"], "address_line1": r["address_line1"],
         "address_line2": r["address_line2"], "town": r["town"],
-        "postcode": postcode.value if postcode and postcode.valid else None})
+        "postcode": postcodes[given] if given else None})
 
 
 def _new_former(former: list[str], surnames: list[str], current: str) -> list[str]:
@@ -159,8 +164,8 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
     is still found by it. Identifiers are a union that only grows: with `records` (the
     source records that are new or changed) only theirs are added, the others' being
     there already. `alongside`: statements for the connection to run while the records
-    are derived (in a thread: it needs no connection once the records are read), after
-    the identifiers."""
+    are derived and the identifiers' rows are made (in threads: neither needs the
+    connection once the records are read), before the identifiers are added."""
     ids = sorted(set(child_ids))
     if not ids:
         if alongside is not None:
@@ -175,9 +180,7 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
     current = await conn.fetch(SQL["current"], ids)
     deriving = asyncio.ensure_future(asyncio.to_thread(_derive, current, linked, stored))
     try:
-        await _union_identifiers(conn, ids, records)
-        if alongside is not None:
-            await alongside()
+        await _union_identifiers(conn, ids, records, alongside)
     finally:
         changed, former, rows, rewrite = await deriving   # the thread ends before any error goes on
     if changed:
@@ -194,9 +197,10 @@ def _derive(current: list, linked: dict, stored: dict) -> tuple[list, list, list
     """Pure: each child's new record (survivorship), the children whose fields change, the
     former surnames to add, and the search name rows of the children whose rows change."""
     changed, former, rows, rewrite = [], [], [], []
+    postcodes: dict[str, str | None] = {}
     for c in current:
         mine = linked.get(c["id"], [])
-        new = survivorship.derive(c, [_record(r) for r in mine]) if mine else dict(c)
+        new = survivorship.derive(c, [_record(r, postcodes) for r in mine]) if mine else dict(c)
         if any(new[name] != c[name] for name in survivorship.FIELDS):
             changed.append((c["id"], *(new[name] for name in UPDATED)))
         added = _new_former(list(c["former"]), [c["surname"]] + [r["former_surname"] for r in mine], new["surname"])
@@ -212,11 +216,24 @@ def _derive(current: list, linked: dict, stored: dict) -> tuple[list, list, list
     return changed, former, rows, rewrite
 
 
-async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID], records: list[uuid.UUID] | None) -> None:
+async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID], records: list[uuid.UUID] | None,
+                             alongside: Callable[[], Awaitable[object]] | None = None) -> None:
+    """Add the linked records' identifiers to the children's; `alongside` runs on the
+    connection while the identifier rows are made (in a thread)."""
     rows = await conn.fetch(SQL["linked_identifiers"], ids, records)
-    values = []
-    for r in rows:
-        values += [(r["child_id"], *row, r["source_org_id"])
-                   for row in registry.identifiers_of({name: r[name] for name in schemes.NAMES})]
-    if values:
-        await conn.execute(SQL["insert_identifiers"], *map(list, zip(*values)))
+
+    def values() -> list[tuple]:
+        out = []
+        for r in rows:
+            out += [(r["child_id"], *row, r["source_org_id"])
+                    for row in registry.identifiers_of({name: r[name] for name in schemes.NAMES})]
+        return out
+
+    making = asyncio.ensure_future(asyncio.to_thread(values))
+    try:
+        if alongside is not None:
+            await alongside()
+    finally:
+        got = await making   # the thread ends before any error of the connection's goes on
+    if got:
+        await conn.execute(SQL["insert_identifiers"], *map(list, zip(*got)))
