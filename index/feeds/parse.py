@@ -123,7 +123,23 @@ def parse_chunks(source: Iterable[bytes], format: str, *, max_bytes: int) -> Par
                   warnings=_identifier_warnings(rows, format), header=header)
 
 
+# The row's own text columns (census names) that _control_character checks one by one.
+_CHECKED = tuple(name for name in census.COLUMNS if not name.startswith("carer"))
+
+
+def _text(row: CensusRow, names: tuple[str, ...]) -> str:
+    """The row's text values in `names` and its carers', run together. CONTROL and BIDI each
+    match one character, so either matches this where it matches a value, and nowhere
+    else: one search of it passes the (nearly every) row with none."""
+    parts = [value for name in names if isinstance(value := getattr(row, name, None), str)]
+    for carer in row.carers:
+        parts += [value for value in msgspec.structs.astuple(carer) if isinstance(value, str)]
+    return "".join(parts)
+
+
 def _without_bidi(row: CensusRow) -> CensusRow:
+    if not BIDI.search(_text(row, census.ROW_TEXT_FIELDS)):
+        return row
     changed = {name: normalise.strip_bidi(value) for name in census.ROW_TEXT_FIELDS
                if isinstance(value := getattr(row, name), str) and BIDI.search(value)}
     carers = row.carers
@@ -156,6 +172,8 @@ def _identifier_warnings(rows: list[CensusRow], format: str) -> list[RowError]:
 
 def _control_character(row: CensusRow) -> str | None:
     """The first field (census column name) holding a control character, or None."""
+    if not CONTROL.search(_text(row, _CHECKED)):
+        return None
     for name in census.COLUMNS:
         if name.startswith("carer"):
             continue
