@@ -50,30 +50,30 @@ STAGE = ("DROP TABLE IF EXISTS feed_keys",
          "CREATE TEMP TABLE feed_keys (i integer NOT NULL, key bigint NOT NULL) ON COMMIT DROP")
 STAGE_ARRAYS = "INSERT INTO feed_keys (i, key) SELECT * FROM unnest($1::integer[], $2::bigint[])"
 # The stored records under each wanted key come from the index alone ($1: the distinct
-# keys, sorted); blocks over the cap (counted over every stored record) are skipped; the
-# candidate records are numbered (idx) in the order of their ids.
+# keys, sorted), but not those of a block over the cap ($2; counted over every stored
+# record); the candidate records are numbered (idx) in the order of their ids.
 JOIN = (
     "DROP TABLE IF EXISTS feed_hits",
     """CREATE TEMP TABLE feed_hits ON COMMIT DROP AS
-       SELECT key, source_record_id FROM match_keys WHERE key = ANY($1::bigint[])""",
+       SELECT key, source_record_id
+         FROM (SELECT key, source_record_id, count(*) OVER (PARTITION BY key) AS n
+                 FROM match_keys WHERE key = ANY($1::bigint[])) h
+        WHERE n <= $2::bigint""",
     "ANALYZE feed_keys",   # the planner needs the sizes: a nested loop over a million pairs takes minutes
     "ANALYZE feed_hits",
-    "DROP TABLE IF EXISTS feed_pairs",
-    """CREATE TEMP TABLE feed_pairs ON COMMIT DROP AS
-       WITH blocks AS (SELECT key FROM feed_hits GROUP BY key HAVING count(*) <= $1::bigint)
-       SELECT DISTINCT fk.i, h.source_record_id
-         FROM feed_hits h JOIN blocks b ON b.key = h.key JOIN feed_keys fk ON fk.key = h.key""",
-    "ANALYZE feed_pairs",
     "DROP TABLE IF EXISTS feed_candidates",
     """CREATE TEMP TABLE feed_candidates ON COMMIT DROP AS
        SELECT (row_number() OVER (ORDER BY source_record_id) - 1)::integer AS idx, source_record_id
-         FROM (SELECT DISTINCT source_record_id FROM feed_pairs) c""",
+         FROM (SELECT DISTINCT source_record_id FROM feed_hits) c""",
 )
-HITS_AT, PAIRS_AT = JOIN[1], JOIN[5]
+HITS_AT = JOIN[1]
 # Hash joins and aggregates over a batch's million pairs in memory, not spilled to disk
 # (this transaction only).
 WORK_MEM = "SET LOCAL work_mem = '256MB'"
-PAIRS = "SELECT p.i, c.idx FROM feed_pairs p JOIN feed_candidates c USING (source_record_id)"
+# Each (incoming row, candidate) pair once for each key they share: made distinct in numpy,
+# not by an aggregate over a million pairs here.
+PAIRS = ("SELECT fk.i, c.idx FROM feed_keys fk JOIN feed_hits h ON h.key = fk.key"
+         " JOIN feed_candidates c ON c.source_record_id = h.source_record_id")
 # "Not this child" rules a pair out for good.
 RULED_OUT = "SELECT source_record_id, child_id FROM not_matches WHERE source_record_id = ANY($1::uuid[])"
 # The candidate records ($1: the incoming records' feed), each with its child, or none when
@@ -126,13 +126,17 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
         await conn.execute(STAGE_ARRAYS, rows.astype(np.int32).tolist(), keys.tolist())
     await conn.execute(WORK_MEM)
     wanted = np.unique(keys).tolist()
-    args = {HITS_AT: (wanted,), PAIRS_AT: (cap,)}
+    args = {HITS_AT: (wanted, cap)}
     for statement in JOIN:
         await conn.execute(statement, *args.get(statement, ()))
     pairs = await records.copy_out(conn, PAIRS)
     ri = pairs.column("i").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     li = pairs.column("idx").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
     del pairs
+    if len(li):
+        size = int(li.max()) + 1
+        both = np.unique(ri * size + li)
+        ri, li = both // size, both % size
     if before_records is not None:
         await before_records
     numbers, existing, record_child, children, shielded, same_feed = await _candidate_records(conn, vocabs, feed_id)
