@@ -166,8 +166,8 @@ async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs, fee
 
     def piece(rows: pa.Table) -> tuple:
         """One piece of the records (in a thread, one piece at a time: the vocabularies grow in order)."""
-        return (records.match_table(vocabs, rows, known_ids_only=True), np.asarray(rows.column("idx").to_numpy(zero_copy_only=False), np.int64),
-                rows.column("child_id"),
+        numbers = np.asarray(rows.column("idx").to_numpy(zero_copy_only=False), np.int64)
+        return (records.match_table(vocabs, rows, known_ids_only=True), numbers, rows.column("child_id"),
                 pc.equal(rows.column("shielded"), "t").to_numpy(zero_copy_only=False),
                 pc.equal(rows.column("same_feed"), "t").to_numpy(zero_copy_only=False))
 

@@ -37,9 +37,9 @@ log = structlog.get_logger()
 
 RESOLVE_LOCK = 0x15_1DE7   # advisory lock key: one chunk resolves at a time
 # Rows per transaction: each batch is resolved set-based, in memory bounded by its size
-# (about 1.4 GB at 100,000 rows into an index of a million). A batch's candidate join and
-# its re-derivation read whole tables, so fewer, larger batches cost less per row: a
-# census of 100,000 into a million took 68 s in two batches, 54 s in one (RESULTS.md).
+# (a peak of 1.2-1.5 GB at 100,000 rows into an index of a million). A batch's candidate
+# join and its re-derivation read whole tables, so fewer, larger batches cost less per
+# row: a census of 100,000 into a million took 68 s in two batches, 54 s in one.
 CHUNK = 100_000
 
 
