@@ -11,8 +11,8 @@ identifiers of all its linked records; each source's carers are that source's la
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import functools
 import json
 import re
 import uuid
@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from index import registry, sql
-from index.feeds import survivorship
+from index.feeds import survivorship, threads
 from index.feeds.resolve import Outcome
 from matching import identifiers, normalise, schemes
 from matching.census import CensusRow
@@ -178,11 +178,8 @@ async def refresh_children(conn: asyncpg.Connection, child_ids: list[uuid.UUID],
     for r in await conn.fetch(SQL["search_names"], ids):
         stored.setdefault(r["child_id"], set()).add(tuple(r.values()))
     current = await conn.fetch(SQL["current"], ids)
-    deriving = asyncio.ensure_future(asyncio.to_thread(_derive, current, linked, stored))
-    try:
-        await _union_identifiers(conn, ids, records, alongside)
-    finally:
-        changed, former, rows, rewrite = await deriving   # the thread ends before any error goes on
+    changed, former, rows, rewrite = await threads.beside(functools.partial(_derive, current, linked, stored),
+                                                          _union_identifiers(conn, ids, records, alongside))
     if changed:
         await conn.execute(SQL["update_children"], *map(list, zip(*changed)))
     if former:
@@ -229,11 +226,6 @@ async def _union_identifiers(conn: asyncpg.Connection, ids: list[uuid.UUID], rec
                     for row in registry.identifiers_of({name: r[name] for name in schemes.NAMES})]
         return out
 
-    making = asyncio.ensure_future(asyncio.to_thread(values))
-    try:
-        if alongside is not None:
-            await alongside()
-    finally:
-        got = await making   # the thread ends before any error of the connection's goes on
+    got = await threads.beside(values, alongside() if alongside is not None else None)
     if got:
         await conn.execute(SQL["insert_identifiers"], *map(list, zip(*got)))

@@ -21,6 +21,7 @@ import asyncpg
 import numpy as np
 
 from index.candidates import Candidates, frequencies
+from index.feeds import threads
 from matching import blocking, decide, model as mmodel, pipeline
 from matching.score import explain
 from matching.table import Table
@@ -77,12 +78,7 @@ async def resolve(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table
 
     if alongside is None:
         return decided()
-    scoring = asyncio.ensure_future(asyncio.to_thread(decided))
-    try:
-        await alongside()
-    finally:
-        out = await scoring   # the thread finishes before any error of the connection's goes on
-    return out
+    return await threads.beside(decided, alongside())
 
 
 async def within_batch(conn: asyncpg.Connection, model: mmodel.Model, incoming: Table, *, n_children: int,
