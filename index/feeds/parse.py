@@ -112,33 +112,33 @@ def parse_chunks(source: Iterable[bytes], format: str, *, max_bytes: int) -> Par
     for item in results:
         if isinstance(item, RowError):
             errors.append(item)
-        elif not RECORD_KEY.fullmatch(item.record_id):
+            continue
+        text = _text(item)
+        if not RECORD_KEY.fullmatch(item.record_id):
             column = "UPN" if format == "ctf" else "record_id"
             errors.append(RowError(item.row, column, "a record key is 1-64 letters, digits or _ . / -"))
-        elif (column := _control_character(item)) is not None:
+        elif (column := _control_character(item, text)) is not None:
             errors.append(RowError(item.row, column, "contains a line break or another control character"))
         else:
-            rows.append(_without_bidi(item))
+            rows.append(_without_bidi(item, text))
     return Parsed(format=format, rows=rows, errors=sorted(errors, key=lambda e: e.row),
                   warnings=_identifier_warnings(rows, format), header=header)
 
 
-# The row's own text columns (census names) that _control_character checks one by one.
-_CHECKED = tuple(name for name in census.COLUMNS if not name.startswith("carer"))
-
-
-def _text(row: CensusRow, names: tuple[str, ...]) -> str:
-    """The row's text values in `names` and its carers', run together. CONTROL and BIDI each
-    match one character, so either matches this where it matches a value, and nowhere
-    else: one search of it passes the (nearly every) row with none."""
-    parts = [value for name in names if isinstance(value := getattr(row, name, None), str)]
+def _text(row: CensusRow) -> str:
+    """Every text value of the row and of its carers, run together (the values
+    _control_character and _without_bidi check one by one). CONTROL and BIDI each match one
+    character, so either matches this where it matches a value, and nowhere else: one
+    search of it passes the (nearly every) row with none."""
+    parts = [value for name in census.ROW_TEXT_FIELDS if isinstance(value := getattr(row, name), str)]
     for carer in row.carers:
         parts += [value for value in msgspec.structs.astuple(carer) if isinstance(value, str)]
     return "".join(parts)
 
 
-def _without_bidi(row: CensusRow) -> CensusRow:
-    if not BIDI.search(_text(row, census.ROW_TEXT_FIELDS)):
+def _without_bidi(row: CensusRow, text: str) -> CensusRow:
+    """The row without bidirectional marks; `text`, _text(row)."""
+    if not BIDI.search(text):
         return row
     changed = {name: normalise.strip_bidi(value) for name in census.ROW_TEXT_FIELDS
                if isinstance(value := getattr(row, name), str) and BIDI.search(value)}
@@ -170,9 +170,10 @@ def _identifier_warnings(rows: list[CensusRow], format: str) -> list[RowError]:
     return sorted(found, key=lambda e: (e.row, e.column))
 
 
-def _control_character(row: CensusRow) -> str | None:
-    """The first field (census column name) holding a control character, or None."""
-    if not CONTROL.search(_text(row, _CHECKED)):
+def _control_character(row: CensusRow, text: str) -> str | None:
+    """The first field (census column name) holding a control character, or None; `text`,
+    _text(row)."""
+    if not CONTROL.search(text):
         return None
     for name in census.COLUMNS:
         if name.startswith("carer"):
