@@ -2,8 +2,11 @@
 
 Matching a census is CPU-bound Python; on the API's loop (or a thread of the same
 process, which shares the GIL) it made every search wait behind it. A child process is
-scheduled by the OS instead, at a lower priority (nice), so searches come first while a
-census is processed. It beats in feed_workers under the id and kind ("serve") this
+scheduled by the OS instead, at a lower priority (nice), it and its database sessions
+(index/priority.py), so searches come first while a census is processed. It stays in
+serve's session, so that Linux's autogroup weighs it inside serve's scheduler group (a
+session of its own would be a group as heavy as serve's), in a process group of its own,
+so that Ctrl-C at serve's terminal reaches serve alone, and serve stops it. It beats in feed_workers under the id and kind ("serve") this
 process chose, so /health reports it as this process's worker; its task ends when the
 child exits (then /health says dead), and cancelling the task stops the child.
 """
@@ -30,10 +33,10 @@ log = structlog.get_logger()
 
 
 def _in_child() -> None:
-    """Run in the child before exec: lower its priority and have it stopped with its parent
-    (Linux: PR_SET_PDEATHSIG), so that a killed serve leaves no worker behind."""
-    with contextlib.suppress(OSError):
-        os.nice(NICE)
+    """Run in the child before exec: a process group of its own (not a session), and
+    stopped with its parent (Linux: PR_SET_PDEATHSIG), so that a killed serve leaves no
+    worker behind."""
+    os.setpgid(0, 0)
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # 1: PR_SET_PDEATHSIG
 
@@ -57,7 +60,7 @@ class ChildWorker:
 
     def command(self) -> list[str]:
         return [sys.executable, "-c", CHILD, "worker", "--heartbeat", str(self.timeout_s),
-                "--serve-worker-id", str(self.id)]
+                "--serve-worker-id", str(self.id), "--nice", str(NICE)]
 
     def environment(self) -> dict[str, str]:
         env = {**os.environ, "DATABASE_URL": self.url, "ISINDEX_FEED_MAX_BYTES": str(self.max_bytes)}
@@ -73,8 +76,7 @@ class ChildWorker:
 
     async def _run(self) -> int:
         proc = await asyncio.create_subprocess_exec(*self.command(), env=self.environment(),
-                                                    stdin=asyncio.subprocess.DEVNULL, preexec_fn=_in_child,
-                                                    start_new_session=True)   # Ctrl-C reaches serve; serve stops it
+                                                    stdin=asyncio.subprocess.DEVNULL, preexec_fn=_in_child)
         self.proc = proc
         try:
             return await proc.wait()

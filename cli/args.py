@@ -32,3 +32,14 @@ def whole_number(high: int | None = None) -> Callable[[str], int]:
 
 
 positive = whole_number()
+
+
+def nice(value: str) -> int:
+    """A nice value to lower a process's priority by: 0 (unchanged) to 19 (lowest)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 0 <= number <= 19:
+        raise argparse.ArgumentTypeError("must be between 0 and 19")
+    return number

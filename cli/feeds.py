@@ -15,7 +15,7 @@ from cli import database
 from cli.files import replacing
 from cli.output import print_json
 from cli.progress import Progress
-from index import audit_chain, db, links, organisations
+from index import audit_chain, db, links, organisations, priority
 from index.feeds import intake, parse, store
 
 EXPORT_COLUMNS = ("source", "record_key", "child_id", "decision", "match_weight")
@@ -140,6 +140,7 @@ def cmd_worker(args, settings) -> int:
 
     mdl = _model(settings)
     chaining = audit_chain.enabled()
+    priority.lower_worker(args.nice)
 
     async def run():
         async with database.connected(settings):     # the schema checked once; the worker keeps no connection of it
@@ -212,5 +213,8 @@ def add_parsers(sub) -> None:
                    help="seconds after which a silent worker's feed is taken over")
     w.add_argument("--drain", action="store_true", help="stop when the queue is empty")
     w.add_argument("--chunk", type=types.positive, default=100_000, help="rows applied per transaction (default 100000)")
+    w.add_argument("--nice", type=types.nice, default=0,
+                   help="run at this lower CPU priority (0-19), and so do this worker's PostgreSQL sessions when "
+                        "PostgreSQL runs on this machine (so that an API beside it comes first)")
     w.add_argument("--serve-worker-id", type=uuid.UUID, help=argparse.SUPPRESS)   # serve's child (api/feed_worker.py)
     w.set_defaults(func=cmd_worker)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import structlog
 
-from index import errors
+from index import errors, priority
 from index.config import Settings
 
 log = structlog.get_logger(__name__)
@@ -198,6 +198,16 @@ async def connect(url: str, *args, timeout: float | None = None, **kwargs) -> as
     would never be tried. A host that fails to connect, or is not what the URL's
     target_session_attrs asks for (a standby when read-write is wanted), is passed over
     for the next; the last host's error is raised."""
+    conn = await _connect(url, *args, timeout=timeout, **kwargs)
+    try:
+        await priority.lower_session(conn)      # a worker run with --nice: its backend too
+    except BaseException:
+        conn.terminate()
+        raise
+    return conn
+
+
+async def _connect(url: str, *args, timeout: float | None = None, **kwargs) -> asyncpg.Connection:
     urls = each_host(url)
     if len(urls) == 1:
         return await asyncpg.connect(url, *args, **({} if timeout is None else {"timeout": timeout}), **kwargs)

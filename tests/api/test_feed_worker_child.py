@@ -1,6 +1,6 @@
 """serve's own feed worker (api/feed_worker.py) is a child process, not a task on the
 API's event loop: it beats under the id /health reports, from another pid, at a lower
-priority, and the app's shutdown stops it cleanly (its row goes)."""
+priority (its database sessions too), and the app's shutdown stops it cleanly (its row goes)."""
 
 import asyncio
 import os
@@ -25,6 +25,14 @@ async def test_serve_own_feed_worker_is_a_child_process_stopped_with_the_app(dat
             row = await conn.fetchrow("SELECT kind, pid FROM feed_workers WHERE id = $1", own.id)
         assert (row["kind"], row["pid"]) == ("serve", own.proc.pid) and own.proc.pid != os.getpid()
         assert os.getpriority(os.PRIO_PROCESS, own.proc.pid) >= os.getpriority(os.PRIO_PROCESS, 0) + 1
+        # in serve's session (one autogroup: its nice ranks it below serve), not serve's process group
+        assert os.getsid(own.proc.pid) == os.getsid(0) and os.getpgid(own.proc.pid) == own.proc.pid
+        async with pool.acquire() as conn:     # its database sessions are lowered too, the app's are not
+            backends = [r["pid"] for r in await conn.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = current_database()")]
+            mine = conn.get_server_pid()
+        lowered = {pid for pid in backends if os.getpriority(os.PRIO_PROCESS, pid) == feed_worker.NICE}
+        assert lowered and mine not in lowered
     assert own.proc.returncode in (0, 143), "stopped by SIGTERM, cleanly"
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM feed_workers") == 0

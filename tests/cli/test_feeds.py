@@ -98,3 +98,13 @@ def test_feed_load_counts_in_words_and_logs_plain_text_unless_json(registered, t
     assert json.loads(again.stdout)["rows"] == rows + 1              # stdout: one JSON object
     logged = [json.loads(line) for line in again.stderr.splitlines()]  # stderr: JSON lines only
     assert "feed_done" in [e["event"] for e in logged]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("20", "must be between 0 and 19"),
+    ("-1", "must be between 0 and 19"),
+    ("low", "'low' is not a whole number"),
+])
+def test_worker_nice_out_of_range_is_refused_by_name(database_url, value, message):
+    done = isindex(database_url, "worker", "--drain", "--nice", value, check=False)
+    assert done.returncode == 2 and "--nice" in done.stderr and message in done.stderr
