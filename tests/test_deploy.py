@@ -1,7 +1,7 @@
 """deploy/: the compose file and the Containerfile say what the systemd units say.
 
-No container engine runs here (the image and compose.yaml are not built or started by
-the tests); these checks read the files. tests/test_wheel.py runs the units' commands
+These checks read the files; tests/test_image.py (opt-in: it needs podman and PyPI, and
+takes minutes) builds the image and runs compose.yaml's services' commands in it. tests/test_wheel.py runs the units' commands
 against a real PostgreSQL from the installed wheel, so a compose service running the
 same command as a unit runs a command that works, as the role the unit uses.
 """
@@ -106,14 +106,23 @@ def _stages(text: str) -> list[list[str]]:
     for line in lines:
         if line.upper().startswith("FROM "):
             stages.append([])
-        stages[-1].append(line)
+        if stages:          # global ARGs (before the first FROM) are read by _base
+            stages[-1].append(line)
     return stages
 
 
+def _base(text: str) -> str:
+    """The default of the Containerfile's global ARG BASE."""
+    (default,) = re.findall(r"(?m)^ARG BASE=(\S+)$", text)
+    return default
+
+
 def test_the_image_installs_the_wheel_and_runs_as_a_user_without_build_tools():
-    builder, final = _stages((DEPLOY / "Containerfile").read_text())
+    text = (DEPLOY / "Containerfile").read_text()
+    builder, final = _stages(text)
     assert any("pip wheel" in line for line in builder)
-    assert final[0].startswith("FROM python:3.11-slim")
+    assert _base(text) == "docker.io/library/python:3.11-slim"
+    assert builder[0] == "FROM ${BASE} AS builder" and final[0] == "FROM ${BASE}"
     body = "\n".join(final)
     assert "COPY --from=builder /wheels" in body and "--no-index" in body and "COPY . " not in body
     for tool in ("gcc", "build-essential", "apt-get install", "python3-dev", "libpq-dev", "make "):
