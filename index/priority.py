@@ -47,6 +47,13 @@ def local_server(address: str | None) -> bool:
         return False
 
 
+def _is_postgres(cmdline: bytes) -> bool:
+    """A PostgreSQL process's command line: a backend's title ("postgres: user db ...") or,
+    with update_process_title off, the server's own (".../bin/postgres -D ...")."""
+    first = cmdline.split(b"\0", 1)[0].split(b" ", 1)[0]
+    return os.path.basename(first) in (b"postgres", b"postgres:", b"postmaster")
+
+
 async def lower_session(conn: asyncpg.Connection) -> bool:
     """Lower the backend of conn to this worker's priority, if lower_worker() was called
     and the server is on this machine; True if it was lowered."""
@@ -58,7 +65,7 @@ async def lower_session(conn: asyncpg.Connection) -> bool:
     pid = conn.get_server_pid()
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if not f.read().startswith(b"postgres"):
+            if not _is_postgres(f.read()):
                 return False        # another pid namespace (a container): not the backend
         os.setpriority(os.PRIO_PROCESS, pid, max(os.getpriority(os.PRIO_PROCESS, pid), _nice))
         if os.path.exists(f"/proc/{pid}/autogroup"):
