@@ -37,6 +37,7 @@ def _in_child() -> None:
     stopped with its parent (Linux: PR_SET_PDEATHSIG), so that a killed serve leaves no
     worker behind."""
     os.setpgid(0, 0)
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)   # a background group writing to serve's terminal (stty tostop)
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # 1: PR_SET_PDEATHSIG
 

@@ -136,11 +136,11 @@ def cmd_links_export(args, settings) -> int:
 
 def cmd_worker(args, settings) -> int:
     """Work the queue until stopped; a database restart is waited out (supervisor)."""
+    priority.lower_worker(args.nice)         # first: the imports and the model below run at it too
     from index.feeds import supervisor     # imported here: slow to import (the matching model, pgqueuer)
 
     mdl = _model(settings)
     chaining = audit_chain.enabled()
-    priority.lower_worker(args.nice)
 
     async def run():
         async with database.connected(settings):     # the schema checked once; the worker keeps no connection of it

@@ -7,15 +7,25 @@ backend in a session of its own (setsid), which Linux's autogroup scheduling mak
 scheduler group of its own, weighed equally with serve's. So a worker started with a
 nice value also lowers the backends of its own connections, when PostgreSQL runs on
 this machine: their process priority, and, where autogroup is on, their group's
-(/proc/PID/autogroup). Lowering a priority needs no privilege for a process of the
-same user; for another user's PostgreSQL it fails, and the worker says so once and
-runs on. Searches' backends are never touched.
+(/proc/PID/autogroup). A priority is only ever lowered, never raised.
+
+Only a process proven to be this connection's own backend is touched: the server names
+the pid (pg_backend_pid(), which must be the one the connection announced, so no pooler
+stands between), the connection reaches it by a Unix socket or loopback, and the pid's
+process title here is that backend's ("postgres: USER DB [local]" or "... HOST(PORT)",
+with the client port the server sees), so a tunnel, a container's published port or
+another cluster cannot lead to someone else's process. Where that cannot be shown
+(update_process_title off, no /proc), nothing is lowered. Lowering a process of the
+same user needs no privilege; another user's PostgreSQL refuses, and the worker says so
+once and runs on. Searches' backends are never touched.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
+import re
 
 import asyncpg
 import structlog
@@ -24,16 +34,18 @@ log = structlog.get_logger()
 
 _nice: int | None = None          # set by lower_worker(); the worker's connections follow it
 _warned = False
+AUTOGROUP_TRIES = 10              # the kernel takes one autogroup change per 100 ms from a non-root caller
+WHO = "SELECT pg_backend_pid(), host(inet_server_addr()), inet_client_port(), current_user, current_database()"
 
 
 def lower_worker(nice: int) -> None:
-    """Lower this process's priority by nice, and have this process's later database
-    sessions lowered to the same (lower_session)."""
+    """Run this process at nice (0-19; an existing higher nice is kept), and have this
+    process's later database sessions lowered to the same (lower_session)."""
     global _nice
     if nice <= 0:
         return
-    os.nice(nice)
-    _nice = nice
+    _nice = max(os.getpriority(os.PRIO_PROCESS, 0), nice)
+    os.setpriority(os.PRIO_PROCESS, 0, _nice)
 
 
 def local_server(address: str | None) -> bool:
@@ -47,33 +59,54 @@ def local_server(address: str | None) -> bool:
         return False
 
 
-def _is_postgres(cmdline: bytes) -> bool:
-    """A PostgreSQL process's command line: a backend's title ("postgres: user db ...") or,
-    with update_process_title off, the server's own (".../bin/postgres -D ...")."""
-    first = cmdline.split(b"\0", 1)[0].split(b" ", 1)[0]
-    return os.path.basename(first) in (b"postgres", b"postgres:", b"postmaster")
+def is_backend(cmdline: bytes, *, user: str, database: str, client_port: int | None) -> bool:
+    """Whether a process's command line is the title of the backend serving user on
+    database for this client: "postgres: [CLUSTER: ]USER DB [local] ..." over a Unix
+    socket (client_port None), "... HOST(PORT) ..." over TCP."""
+    title = cmdline.split(b"\0", 1)[0].decode("utf-8", "replace")
+    where = r"\[local\]" if client_port is None else rf"\S+\({client_port}\)"
+    return re.match(rf"postgres: (?:\S+: )?{re.escape(user)} {re.escape(database)} {where}(?: |$)", title) is not None
 
 
 async def lower_session(conn: asyncpg.Connection) -> bool:
     """Lower the backend of conn to this worker's priority, if lower_worker() was called
-    and the server is on this machine; True if it was lowered."""
-    global _warned
+    and the backend is shown to be this connection's own, on this machine; True if it was."""
     if _nice is None:
         return False
-    if not local_server(await conn.fetchval("SELECT host(inet_server_addr())")):
-        return False
-    pid = conn.get_server_pid()
+    pid, address, client_port, user, database = await conn.fetchrow(WHO)
+    if pid != conn.get_server_pid() or not local_server(address):
+        return False        # a pooler between, or a server elsewhere
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if not _is_postgres(f.read()):
-                return False        # another pid namespace (a container): not the backend
+            if not is_backend(f.read(), user=user, database=database, client_port=client_port):
+                return False    # not this connection's backend here (a tunnel, a container, no title)
         os.setpriority(os.PRIO_PROCESS, pid, max(os.getpriority(os.PRIO_PROCESS, pid), _nice))
-        if os.path.exists(f"/proc/{pid}/autogroup"):
-            with open(f"/proc/{pid}/autogroup", "w") as f:
-                f.write(str(_nice))
+        if os.path.exists(f"/proc/{pid}/autogroup") and os.getsid(pid) == pid:    # its own group only
+            await _lower_autogroup(pid, _nice)
         return True
     except OSError as exc:
-        if not _warned:
-            _warned = True
-            log.warning("worker_database_session_not_lowered", error_class=type(exc).__name__)
+        _warn_once(exc)
         return False
+
+
+async def _lower_autogroup(pid: int, nice: int) -> None:
+    for attempt in range(AUTOGROUP_TRIES):
+        try:
+            with open(f"/proc/{pid}/autogroup") as f:       # "/autogroup-123 nice 0"
+                current = int(f.read().split()[-1])
+            if current >= nice:
+                return
+            with open(f"/proc/{pid}/autogroup", "w") as f:
+                f.write(str(nice))
+            return
+        except BlockingIOError:
+            if attempt == AUTOGROUP_TRIES - 1:
+                raise
+            await asyncio.sleep(0.11)
+
+
+def _warn_once(exc: OSError) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        log.warning("worker_database_session_not_lowered", error_class=type(exc).__name__)

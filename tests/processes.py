@@ -91,6 +91,41 @@ def http():
     return httpx.Client(timeout=10)
 
 
+# A two-pupil census for the tests that post one to a server they started.
+CENSUS = ("record_id,forename,surname,dob,gender,postcode\n"
+          "U1,Ada,Quennell,2016-03-11,F,CB1 2AB\nU2,Bo,Quennell,2018-05-02,M,CB1 2AB\n")
+
+
+def get(port: int, path: str, token: str | None = None) -> tuple[int, bytes]:
+    """GET path on 127.0.0.1:port (with a bearer token): status and body."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def post_census(port: int, token: str, body: str = CENSUS) -> str:
+    """POST a CSV census to /feeds on 127.0.0.1:port as a school: the feed's id (202 asserted)."""
+    import http.client
+    import json
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/feeds", body=body.encode(),
+                     headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+        answer = conn.getresponse()
+        text = answer.read()
+    finally:
+        conn.close()
+    assert answer.status == 202, text[:2000]
+    return json.loads(text)["id"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -21,7 +21,6 @@ checked in tests/test_deploy.py).
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -36,7 +35,7 @@ import yaml
 
 from index import backup
 from tests import deploy_units
-from tests.processes import free_port, own_postgres
+from tests.processes import free_port, get, own_postgres, post_census
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("ISINDEX_IMAGE_TEST") != "1" or shutil.which("podman") is None,
@@ -46,8 +45,6 @@ DEPLOY = deploy_units.DEPLOY
 ROOT = DEPLOY.parent
 PODMAN = ["podman", *shlex.split(os.environ.get("ISINDEX_PODMAN_OPTIONS", ""))]
 TAG = "localhost/isindex:test"
-CENSUS = ("record_id,forename,surname,dob,gender,postcode\n"
-          "U1,Ada,Quennell,2016-03-11,F,CB1 2AB\nU2,Bo,Quennell,2018-05-02,M,CB1 2AB\n")
 
 
 def _podman(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
@@ -100,14 +97,6 @@ def _run_args(name: str, service: dict, env: dict[str, str], pg_port: int, api_p
     return [*args, TAG, *command]
 
 
-def _get(port: int, path: str, token: str | None = None) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 def _until(check, timeout: float, what: str):
@@ -122,7 +111,7 @@ def _until(check, timeout: float, what: str):
 
 def _ready(port: int) -> bool:
     try:
-        return _get(port, "/health/ready")[0] == 200
+        return get(port, "/health/ready")[0] == 200
     except OSError:
         return False
 
@@ -144,8 +133,8 @@ def test_the_image_runs_compose_services_commands_as_their_roles(image, tmp_path
     services, env = compose["services"], _env_example()
     user = _podman("image", "inspect", "--format", "{{.Config.User}}", image).stdout.strip()
     assert user.split(":")[0] not in ("", "0", "root"), user
-    tools = _podman("run", "--rm", "--entrypoint", "sh", image, "-c",
-                    "command -v gcc cc make apt-get pg_dump psql || true").stdout.split()
+    tools = _podman("run", "--rm", "--entrypoint", "sh", image, "-c",     # dash's command -v: one name each
+                    "for t in gcc cc make apt-get pg_dump psql; do command -v $t; done; true").stdout.split()
     assert [t for t in tools if not t.endswith("apt-get")] == [], tools     # no compiler, no client tools
 
     psql = backup.tool("psql")
@@ -192,17 +181,10 @@ def test_the_image_runs_compose_services_commands_as_their_roles(image, tmp_path
             for name, port in ports.items():
                 _until(lambda: _ready(port), 120, f"{name} ready")
 
-            conn = http.client.HTTPConnection("127.0.0.1", ports["api-1"], timeout=30)
-            conn.request("POST", "/feeds", body=CENSUS.encode(),
-                         headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
-            answer = conn.getresponse()
-            body = answer.read()
-            conn.close()
-            assert answer.status == 202, body[:2000]
-            feed = json.loads(body)["id"]
+            feed = post_census(ports["api-1"], token)
 
             def status() -> str:
-                got, text = _get(ports["api-2"], f"/feeds/{feed}", token)   # the other replica
+                got, text = get(ports["api-2"], f"/feeds/{feed}", token)   # the other replica
                 assert got == 200, text[:2000]
                 return json.loads(text)["status"]
 
@@ -216,7 +198,7 @@ def test_the_image_runs_compose_services_commands_as_their_roles(image, tmp_path
             assert status() == "done"
 
             def both_workers_beat() -> bool:     # as Prometheus would see it, from either replica
-                _, metrics = _get(ports["api-1"], "/metrics")
+                _, metrics = get(ports["api-1"], "/metrics")
                 return re.search(rb'(?m)^isindex_feed_workers\{status="ok"\} 2(\.0)?$', metrics) is not None
 
             _until(both_workers_beat, 60, "isindex_feed_workers{status=\"ok\"} 2 in /metrics")

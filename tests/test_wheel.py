@@ -15,7 +15,6 @@ as isindex_app, the least-privilege role, on a PostgreSQL of the test's own.
 
 from __future__ import annotations
 
-import http.client
 import importlib.metadata
 import json
 import os
@@ -33,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from index import backup
-from tests.processes import free_port, stop, stop_postgres
+from tests.processes import free_port, get, post_census, stop, stop_postgres
 
 pytestmark = pytest.mark.install
 
@@ -140,14 +139,6 @@ def test_installed_packages_come_from_the_wheel(venv, tmp_path):
         assert Path(path).resolve().is_relative_to(venv.resolve()), f"{path} is not the installed copy"
 
 
-def _get(port: int, path: str, token: str | None = None) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 
@@ -166,7 +157,7 @@ def test_serve_demo_answers_a_practitioner_search(venv, tmp_path):
             found = re.search(r"^\s*practitioner\s+(isx_\S+)\s*$", output, re.MULTILINE)
             if found and "listening on" in output:
                 try:
-                    _get(port, "/health")   # any answer: the server is up
+                    get(port, "/health")   # any answer: the server is up
                     token = found.group(1)
                     break
                 except OSError:
@@ -176,10 +167,10 @@ def test_serve_demo_answers_a_practitioner_search(venv, tmp_path):
         # The README's first search: the demo always holds this child.
         query = urllib.parse.urlencode({"surname": "Elis", "forename": "Hally", "dob": "2019-09-03",
                                         "reason": "safeguarding_concern"})
-        status, body = _get(port, f"/children/search?{query}", token)
+        status, body = get(port, f"/children/search?{query}", token)
         assert status == 200, body[:2000]
         assert json.loads(body)["results"], "the demo child of the README's search is not found"
-        status, body = _get(port, "/schema/openapi.json")
+        status, body = get(port, "/schema/openapi.json")
         assert status == 200, f"GET /schema/openapi.json: {status} {body[:500]!r}"
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()[-3000:]
@@ -191,8 +182,6 @@ def test_serve_demo_answers_a_practitioner_search(venv, tmp_path):
 
 # -- deploy/'s systemd units, run as they are written, from the installed wheel --------
 
-CENSUS = ("record_id,forename,surname,dob,gender,postcode\n"
-          "U1,Ada,Quennell,2016-03-11,F,CB1 2AB\nU2,Bo,Quennell,2018-05-02,M,CB1 2AB\n")
 
 
 def _as_role(server_url: str, role: str, database: str) -> str:
@@ -270,22 +259,15 @@ def test_the_systemd_units_commands_run_migrations_as_owner_and_the_service_as_i
             while True:
                 assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
                 try:
-                    _get(port, "/health")
+                    get(port, "/health")
                     break
                 except OSError:
                     assert time.monotonic() < deadline, "serve did not answer"
                     time.sleep(0.5)
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("POST", "/feeds", body=CENSUS.encode(),
-                         headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
-            answer = conn.getresponse()
-            body = answer.read()
-            conn.close()
-            assert answer.status == 202, body[:2000]
-            feed = json.loads(body)["id"]
+            feed = post_census(port, token)
 
             def status() -> str:
-                got, text = _get(port, f"/feeds/{feed}", token)
+                got, text = get(port, f"/feeds/{feed}", token)
                 assert got == 200, text[:2000]
                 return json.loads(text)["status"]
 
@@ -299,7 +281,7 @@ def test_the_systemd_units_commands_run_migrations_as_owner_and_the_service_as_i
                 assert time.monotonic() < deadline, f"feed still {state}"
                 time.sleep(0.5)
             assert state == "done", (tmp_path / "worker.log").read_text()[-3000:]
-            got, text = _get(port, "/health")
+            got, text = get(port, "/health")
             kinds = [w["kind"] for w in json.loads(text)["workers"]]
             assert (got, json.loads(text)["worker"], kinds) == (200, "off", ["worker"]), text
             for proc in (worker, serve):     # systemd stops a unit with SIGTERM

@@ -33,6 +33,10 @@ async def test_serve_own_feed_worker_is_a_child_process_stopped_with_the_app(dat
             mine = conn.get_server_pid()
         lowered = {pid for pid in backends if os.getpriority(os.PRIO_PROCESS, pid) == feed_worker.NICE}
         assert lowered and mine not in lowered
+        for pid in lowered:         # and their scheduler groups, where Linux has autogroup
+            if os.path.exists(f"/proc/{pid}/autogroup"):
+                with open(f"/proc/{pid}/autogroup") as f:
+                    assert f.read().split()[-1] == str(feed_worker.NICE)
     assert own.proc.returncode in (0, 143), "stopped by SIGTERM, cleanly"
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM feed_workers") == 0

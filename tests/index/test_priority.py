@@ -1,10 +1,18 @@
 """A worker's own database sessions at its lower priority (index/priority.py)."""
 
+import builtins
 import os
 
 import pytest
 
 from index import db, priority
+
+
+@pytest.fixture(autouse=True)
+def fresh(monkeypatch):
+    """Each test starts with no worker nice and no warning given (module state)."""
+    monkeypatch.setattr(priority, "_nice", None)
+    monkeypatch.setattr(priority, "_warned", False)
 
 
 @pytest.mark.parametrize(("address", "local"), [
@@ -21,16 +29,23 @@ def test_only_a_server_on_this_machine_is_local(address, local):
     assert priority.local_server(address) is local
 
 
-@pytest.mark.parametrize(("cmdline", "postgres"), [
-    (b"postgres: isindex_app isindex 127.0.0.1(5100) idle", True),
-    (b"/usr/lib/postgresql/18/bin/postgres\0-D\0/var/lib/postgresql/data\0", True),
-    (b"postmaster\0-D\0/data\0", True),
-    (b"/usr/bin/python3\0-m\0isindex\0", False),
-    (b"postgres_exporter\0", False),
-    (b"", False),
+@pytest.mark.parametrize(("cmdline", "port", "backend"), [
+    (b"postgres: isindex_app isindex 127.0.0.1(5100) idle", 5100, True),
+    (b"postgres: isindex_app isindex 127.0.0.1(5100) idle in transaction", 5100, True),
+    (b"postgres: main: isindex_app isindex 127.0.0.1(5100) COPY", 5100, True),    # cluster_name set
+    (b"postgres: isindex_app isindex [local] idle", None, True),
+    (b"postgres: isindex_app isindex 127.0.0.1(5101) idle", 5100, False),         # another client's
+    (b"postgres: isindex_app isindex 127.0.0.1(51000) idle", 5100, False),
+    (b"postgres: isindex_app isindex [local] idle", 5100, False),
+    (b"postgres: someone isindex 127.0.0.1(5100) idle", 5100, False),             # another user's
+    (b"postgres: isindex_app other 127.0.0.1(5100) idle", 5100, False),           # another database's
+    (b"postgres: checkpointer", None, False),
+    (b"/usr/lib/postgresql/18/bin/postgres\0-D\0/var/lib/postgresql/data\0", None, False),   # no title
+    (b"/usr/bin/python3\0-m\0isindex\0", None, False),
+    (b"", None, False),
 ])
-def test_only_a_postgresql_process_is_taken_for_the_backend(cmdline, postgres):
-    assert priority._is_postgres(cmdline) is postgres
+def test_only_this_connections_own_backend_is_taken_for_it(cmdline, port, backend):
+    assert priority.is_backend(cmdline, user="isindex_app", database="isindex", client_port=port) is backend
 
 
 def _autogroup_nice(pid: int) -> int | None:
@@ -41,8 +56,7 @@ def _autogroup_nice(pid: int) -> int | None:
         return None
 
 
-async def test_a_session_is_left_alone_unless_its_worker_was_lowered(database_url, monkeypatch):
-    monkeypatch.setattr(priority, "_nice", None)
+async def test_a_session_is_left_alone_unless_its_worker_was_lowered(database_url):
     conn = await db.connect(database_url)
     try:
         pid = conn.get_server_pid()
@@ -54,32 +68,44 @@ async def test_a_session_is_left_alone_unless_its_worker_was_lowered(database_ur
 
 
 async def test_a_lowered_workers_sessions_are_lowered_and_no_other(database_url, monkeypatch):
+    other = await db.connect(database_url)            # a session of someone else: no worker nice
     monkeypatch.setattr(priority, "_nice", 7)
-    mine, other = await db.connect(database_url), await db.connect(database_url)
+    mine = [await db.connect(database_url) for _ in range(3)]    # lowered as they connect, one after another
     try:
-        monkeypatch.setattr(priority, "_nice", None)
-        other_before = os.getpriority(os.PRIO_PROCESS, other.get_server_pid())
-        monkeypatch.setattr(priority, "_nice", 7)
-        assert await priority.lower_session(mine) is True
-        pid = mine.get_server_pid()
-        assert os.getpriority(os.PRIO_PROCESS, pid) == 7
-        if _autogroup_nice(pid) is not None:      # Linux with autogroup: the backend's own group too
-            assert _autogroup_nice(pid) == 7
-        assert os.getpriority(os.PRIO_PROCESS, other.get_server_pid()) == other_before
-        assert await mine.fetchval("SELECT 1") == 1
+        for conn in mine:
+            pid = conn.get_server_pid()
+            assert os.getpriority(os.PRIO_PROCESS, pid) == 7
+            if _autogroup_nice(pid) is not None:      # Linux with autogroup: the backend's own group too
+                assert _autogroup_nice(pid) == 7
+            assert await conn.fetchval("SELECT 1") == 1
+        other_pid = other.get_server_pid()
+        assert os.getpriority(os.PRIO_PROCESS, other_pid) == 0
+        assert _autogroup_nice(other_pid) in (None, 0)
     finally:
-        await mine.close()
-        await other.close()
+        for conn in (other, *mine):
+            await conn.close()
 
 
-async def test_a_session_that_cannot_be_lowered_is_said_once_and_the_worker_runs_on(database_url, monkeypatch,
-                                                                                    capsys):
+async def test_a_priority_is_only_ever_lowered(database_url, monkeypatch):
+    monkeypatch.setattr(priority, "_nice", 12)
+    conn = await db.connect(database_url)
+    try:
+        pid = conn.get_server_pid()
+        monkeypatch.setattr(priority, "_nice", 4)
+        assert await priority.lower_session(conn) is True
+        assert os.getpriority(os.PRIO_PROCESS, pid) == 12
+        if _autogroup_nice(pid) is not None:
+            assert _autogroup_nice(pid) == 12
+    finally:
+        await conn.close()
+
+
+async def test_a_session_that_cannot_be_lowered_is_said_once_and_the_worker_runs_on(database_url, monkeypatch):
     """Another user's PostgreSQL (no permission): a warning, once, with no pid or name in it."""
     def refused(*args):
         raise PermissionError(1, "Operation not permitted")
 
     monkeypatch.setattr(priority, "_nice", 5)
-    monkeypatch.setattr(priority, "_warned", False)
     monkeypatch.setattr(priority.os, "setpriority", refused)
     warnings = []
     monkeypatch.setattr(priority.log, "warning", lambda event, **kw: warnings.append((event, kw)))
@@ -93,11 +119,9 @@ async def test_a_session_that_cannot_be_lowered_is_said_once_and_the_worker_runs
     assert warnings == [("worker_database_session_not_lowered", {"error_class": "PermissionError"})]
 
 
-async def test_a_pid_that_is_not_postgresql_here_is_left_alone(database_url, monkeypatch):
-    """A server on loopback in another pid namespace (a container's published port): the
-    backend's pid here may be anything, so nothing is lowered unless it is PostgreSQL."""
-    import builtins
-
+async def test_a_pid_whose_title_is_not_this_backend_is_left_alone(database_url, monkeypatch):
+    """A server reached through a tunnel or a container's published port: the pid it names
+    may be anything here, so nothing is lowered unless its title is this backend's."""
     real_open = builtins.open
     conn = await db.connect(database_url)
     try:
@@ -107,5 +131,38 @@ async def test_a_pid_that_is_not_postgresql_here_is_left_alone(database_url, mon
         monkeypatch.setattr(builtins, "open", lambda path, *a, **k: real_open("/proc/self/cmdline", *a, **k)
                             if str(path).endswith("/cmdline") else real_open(path, *a, **k))
         assert await priority.lower_session(conn) is False
+    finally:
+        await conn.close()
+
+
+def test_the_worker_runs_at_its_nice_not_its_nice_added(monkeypatch):
+    calls = []
+    monkeypatch.setattr(priority.os, "getpriority", lambda which, who: 5)
+    monkeypatch.setattr(priority.os, "setpriority", lambda which, who, value: calls.append((who, value)))
+    priority.lower_worker(10)
+    priority.lower_worker(3)
+    assert calls == [(0, 10), (0, 5)] and priority._nice == 5     # its sessions follow what it runs at
+
+
+async def test_an_autogroup_change_refused_for_now_is_tried_again(database_url, monkeypatch):
+    """The kernel takes one autogroup change per 100 ms from a caller that is not root
+    (EAGAIN): a worker's connections open together, so each waits its turn."""
+    real_open, refusals = builtins.open, []
+
+    def rate_limited(path, mode="r", *a, **k):
+        if str(path).endswith("/autogroup") and "w" in mode and len(refusals) < 2:
+            refusals.append(path)
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real_open(path, mode, *a, **k)
+
+    conn = await db.connect(database_url)
+    try:
+        pid = conn.get_server_pid()
+        if _autogroup_nice(pid) is None:
+            pytest.skip("no autogroup here")
+        monkeypatch.setattr(priority, "_nice", 6)
+        monkeypatch.setattr(builtins, "open", rate_limited)
+        assert await priority.lower_session(conn) is True
+        assert len(refusals) == 2 and _autogroup_nice(pid) == 6
     finally:
         await conn.close()
