@@ -5,10 +5,11 @@ process, which shares the GIL) it made every search wait behind it. A child proc
 scheduled by the OS instead, at a lower priority (nice), it and its database sessions
 (index/priority.py), so searches come first while a census is processed. It stays in
 serve's session, so that Linux's autogroup weighs it inside serve's scheduler group (a
-session of its own would be a group as heavy as serve's), in a process group of its own,
-so that Ctrl-C at serve's terminal reaches serve alone, and serve stops it. It beats in feed_workers under the id and kind ("serve") this
-process chose, so /health reports it as this process's worker; its task ends when the
-child exits (then /health says dead), and cancelling the task stops the child.
+session of its own would be a group as heavy as serve's), in a process group of its
+own, so that Ctrl-C at serve's terminal reaches serve alone, and serve stops it. It
+beats in feed_workers under the id and kind ("serve") this process chose, so /health
+reports it as this process's worker; its task ends when the child exits (then /health
+says dead), and cancelling the task stops the child.
 """
 
 from __future__ import annotations
