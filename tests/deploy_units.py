@@ -38,8 +38,13 @@ def unit(name: str) -> dict[str, dict[str, list[str]]]:
 
 def env_file(path: str) -> dict[str, str]:
     """The KEY=value pairs of the example for an EnvironmentFile path."""
+    return example(ENV_EXAMPLES[path])
+
+
+def example(name: str) -> dict[str, str]:
+    """The KEY=value pairs of deploy/NAME (an environment file's example)."""
     out = {}
-    for raw in (DEPLOY / ENV_EXAMPLES[path]).read_text().splitlines():
+    for raw in (DEPLOY / name).read_text().splitlines():
         line = raw.strip()
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")

@@ -21,13 +21,13 @@ checked in tests/test_deploy.py).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
-import time
 import uuid
 
 import pytest
@@ -35,7 +35,7 @@ import yaml
 
 from index import backup
 from tests import deploy_units
-from tests.processes import free_port, get, own_postgres, post_census
+from tests.processes import free_port, get, own_postgres, post_census, until
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("ISINDEX_IMAGE_TEST") != "1" or shutil.which("podman") is None,
@@ -60,15 +60,6 @@ def image():
     _podman("build", "--network", "host", *(["--build-arg", f"BASE={base}"] if base else []),
             "-f", str(DEPLOY / "Containerfile"), "-t", TAG, str(ROOT), timeout=1800)
     yield TAG
-
-
-def _env_example() -> dict[str, str]:
-    out = {}
-    for line in (DEPLOY / "compose.env.example").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            out[key.strip()] = value.strip()
-    return out
 
 
 def _expand(text: str, env: dict[str, str], port: int) -> str:
@@ -99,23 +90,6 @@ def _run_args(name: str, service: dict, env: dict[str, str], pg_port: int, api_p
 
 
 
-def _until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(0.5)
-
-
-def _ready(port: int) -> bool:
-    try:
-        return get(port, "/health/ready")[0] == 200
-    except OSError:
-        return False
-
-
 def _tcp_postgres(server) -> int:
     """The embedded server restarted listening on loopback too, on a free port (compose's
     services reach PostgreSQL over TCP), its Unix socket kept for its own stop."""
@@ -128,9 +102,9 @@ def _tcp_postgres(server) -> int:
     return port
 
 
-def test_the_image_runs_compose_services_commands_as_their_roles(image, tmp_path):
+async def test_the_image_runs_compose_services_commands_as_their_roles(image, tmp_path):
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
-    services, env = compose["services"], _env_example()
+    services, env = compose["services"], deploy_units.example("compose.env.example")
     user = _podman("image", "inspect", "--format", "{{.Config.User}}", image).stdout.strip()
     assert user.split(":")[0] not in ("", "0", "root"), user
     tools = _podman("run", "--rm", "--entrypoint", "sh", image, "-c",     # dash's command -v: one name each
@@ -179,29 +153,36 @@ def test_the_image_runs_compose_services_commands_as_their_roles(image, tmp_path
                 started.append(args[2])
                 _podman(args[0], "-d", *args[1:])
             for name, port in ports.items():
-                _until(lambda: _ready(port), 120, f"{name} ready")
+                async def ready(port=port) -> bool:
+                    return get(port, "/health/ready")[0] == 200
+
+                await until(ready, 120, f"{name} ready")
 
             feed = post_census(ports["api-1"], token)
 
-            def status() -> str:
+            async def status() -> str:
                 got, text = get(ports["api-2"], f"/feeds/{feed}", token)   # the other replica
                 assert got == 200, text[:2000]
                 return json.loads(text)["status"]
 
-            time.sleep(3)
-            assert status() == "queued"      # the API replicas run no feed worker
+            await asyncio.sleep(3)
+            assert await status() == "queued"      # the API replicas run no feed worker
             for name in ("worker-1", "worker-2"):
                 args = _run_args(name, services[name], env, pg_port, None)
                 started.append(args[2])
                 _podman(args[0], "-d", *args[1:])
-            _until(lambda: status() in ("done", "failed"), 120, "the feed processed by a worker container")
-            assert status() == "done"
 
-            def both_workers_beat() -> bool:     # as Prometheus would see it, from either replica
+            async def processed() -> bool:
+                return await status() in ("done", "failed")
+
+            await until(processed, 120, "the feed processed by a worker container")
+            assert await status() == "done"
+
+            async def both_workers_beat() -> bool:     # as Prometheus would see it, from either replica
                 _, metrics = get(ports["api-1"], "/metrics")
                 return re.search(rb'(?m)^isindex_feed_workers\{status="ok"\} 2(\.0)?$', metrics) is not None
 
-            _until(both_workers_beat, 60, "isindex_feed_workers{status=\"ok\"} 2 in /metrics")
+            await until(both_workers_beat, 60, "isindex_feed_workers{status=\"ok\"} 2 in /metrics")
             for container in started:       # stopped as compose stops them: SIGTERM, a clean exit
                 _podman("stop", "-t", "30", container, timeout=60)
                 code = _podman("inspect", "--format", "{{.State.ExitCode}}", container).stdout.strip()
