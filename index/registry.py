@@ -17,6 +17,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import asyncpg
 import msgspec
@@ -148,33 +149,54 @@ CHILD_COLUMNS = ("id", "forename", "middle_names", "surname", "preferred_forenam
                  "shielded")
 
 
+@dataclass(slots=True)
+class ChildRows:
+    """New children as rows to COPY (child_rows): ids, in order, and each table's rows."""
+    ids: list[uuid.UUID]
+    children: list[tuple] = field(default_factory=list)
+    former: list[tuple] = field(default_factory=list)
+    names: list[tuple] = field(default_factory=list)
+    idents: list[tuple] = field(default_factory=list)
+    carers: list[tuple] = field(default_factory=list)
+
+
+def child_rows(children: list[NewChild], *, source_org_id: int | None = None) -> ChildRows:
+    """The rows of new children (postcodes already checked), with new ids. CPU only, so a
+    loader may build the next batch's while the last is written."""
+    out = ChildRows(new_ids(len(children)))
+    for child_id, c in zip(out.ids, children):
+        out.children.append((child_id, c.forename, c.middle_names, c.surname, c.preferred_forename,
+                             c.preferred_surname, c.sex, c.dob, c.address_state, c.address_line1, c.address_line2,
+                             c.town, c.postcode, c.owning_la, c.shielded))
+        out.former.extend((child_id, s) for s in c.former_surnames)
+        out.names.extend((child_id, *row) for row in search_name_rows(c))
+        out.idents.extend((child_id, *row, source_org_id) for row in identifier_rows(c))
+        out.carers.extend((child_id, k.forename, k.surname, k.relationship, k.parental_responsibility, k.phone,
+                           k.email, source_org_id) for k in c.carers)
+    return out
+
+
+async def write_children(conn: asyncpg.Connection, rows: ChildRows) -> list[uuid.UUID]:
+    """Write new children's rows (child_rows) with COPY; their ids, in order."""
+    if not rows.ids:
+        return rows.ids
+    await conn.copy_records_to_table("children", records=rows.children, columns=CHILD_COLUMNS)
+    if rows.former:
+        await conn.copy_records_to_table("child_former_names", records=rows.former, columns=("child_id", "surname"))
+    if rows.names:
+        await conn.copy_records_to_table("child_search_names", records=rows.names,
+                                         columns=("child_id", "kind", "forename_key", "surname_key", "dob"))
+    if rows.idents:
+        await conn.copy_records_to_table("child_identifiers", records=rows.idents, columns=(
+            "child_id", "scheme", "raw_value", "value", "valid", "temporary", "source_org_id"))
+    if rows.carers:
+        await conn.copy_records_to_table("carers", records=rows.carers, columns=(
+            "child_id", "forename", "surname", "relationship", "parental_responsibility", "phone", "email",
+            "source_org_id"))
+    return rows.ids
+
+
 async def create_children(conn: asyncpg.Connection, children: list[NewChild], *,
                           source_org_id: int | None = None) -> list[uuid.UUID]:
     """Create many children with COPY (postcodes already checked); their ids, in order."""
-    ids = new_ids(len(children))
-    rows, former, names, idents, carers = [], [], [], [], []
-    for child_id, c in zip(ids, children):
-        rows.append((child_id, c.forename, c.middle_names, c.surname, c.preferred_forename, c.preferred_surname,
-                     c.sex, c.dob, c.address_state, c.address_line1, c.address_line2, c.town, c.postcode,
-                     c.owning_la, c.shielded))
-        former.extend((child_id, s) for s in c.former_surnames)
-        names.extend((child_id, *row) for row in search_name_rows(c))
-        idents.extend((child_id, *row, source_org_id) for row in identifier_rows(c))
-        carers.extend((child_id, k.forename, k.surname, k.relationship, k.parental_responsibility, k.phone, k.email,
-                       source_org_id) for k in c.carers)
-    if not ids:
-        return ids
-    await conn.copy_records_to_table("children", records=rows, columns=CHILD_COLUMNS)
-    if former:
-        await conn.copy_records_to_table("child_former_names", records=former, columns=("child_id", "surname"))
-    if names:
-        await conn.copy_records_to_table("child_search_names", records=names,
-                                         columns=("child_id", "kind", "forename_key", "surname_key", "dob"))
-    if idents:
-        await conn.copy_records_to_table("child_identifiers", records=idents, columns=(
-            "child_id", "scheme", "raw_value", "value", "valid", "temporary", "source_org_id"))
-    if carers:
-        await conn.copy_records_to_table("carers", records=carers, columns=(
-            "child_id", "forename", "surname", "relationship", "parental_responsibility", "phone", "email",
-            "source_org_id"))
-    return ids
+    return await write_children(conn, child_rows(children, source_org_id=source_org_id))

@@ -6,6 +6,10 @@ run carries on from the first chunk not applied. Chunks from any feed are applie
 at a time across all workers (a transaction-level advisory lock): two feeds naming the
 same new child must not both create it.
 
+A feed into an empty index that is larger than one chunk (a deployment's first load) is
+matched in memory and written in one transaction instead (index.feeds.first_load), with
+the decisions the feed would have had as one chunk.
+
 Python and PostgreSQL take turns within a chunk unless told otherwise, so the work that
 needs no connection runs in a thread while the connection is busy: the next chunk's
 matching table and blocking keys (prepare) while this chunk is applied, and the scoring
@@ -27,7 +31,7 @@ import numpy as np
 import structlog
 
 from index import audit, candidates, registry, sql
-from index.feeds import apply, records, resolve, store
+from index.feeds import apply, first_load, records, resolve, store
 from matching import blocking, model as mmodel, table
 from matching.census import CensusRow, FileError
 
@@ -129,13 +133,17 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
             done = await conn.fetchval(SQL["rows_done"], feed_id)
             if done >= len(rows):
                 break
-            part = rows[done:done + chunk]
-            mine = ahead.pop(done, None)
-            ahead.clear()
-            if done + len(part) < len(rows):
-                ahead[done + len(part)] = _ahead(rows[done + len(part):done + len(part) + chunk],
-                                                 model.blocking_rules)
-            counts = await apply_rows(conn, feed, part, prepared=mine)
+            if done == 0 and await first_load.applies(conn, len(rows), chunk):
+                part = rows
+                counts = await first_load.apply_all(conn, feed, rows, chunk)
+            else:
+                part = rows[done:done + chunk]
+                mine = ahead.pop(done, None)
+                ahead.clear()
+                if done + len(part) < len(rows):
+                    ahead[done + len(part)] = _ahead(rows[done + len(part):done + len(part) + chunk],
+                                                     model.blocking_rules)
+                counts = await apply_rows(conn, feed, part, prepared=mine)
             await conn.execute(SQL["chunk_done"], feed_id, done + len(part), counts.linked, counts.created,
                                counts.review, counts.unchanged)
             feed.n_children += counts.created

@@ -100,7 +100,8 @@ async def _load_base(url: str, existing: Path, pg_dir: Path | None = None) -> di
     got, _ = await store.status(conn, feed_id)
     await conn.close()
     return {"seconds": round(seconds, 1), "cpu_python_s": round(cpu, 1), "cpu_postgres_s": round(pg_cpu, 1),
-            "rows": got.rows, "new": got.new, "review": got.review}
+            "rows": got.rows, "new": got.new, "review": got.review,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
 async def _ingest(url: str, incoming: Path, pg_dir: Path | None = None) -> dict:

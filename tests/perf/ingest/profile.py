@@ -21,6 +21,7 @@ from pathlib import Path
 from tests.perf.ingest import bench
 
 SPENT: dict[str, list[float]] = {}
+SPANS: dict[str, list[float]] = {}   # label -> [first start, last end], wall seconds
 PG_DIR: list = [None]
 
 
@@ -30,6 +31,8 @@ def _now() -> tuple[float, float, float]:
 
 def _add(label: str, start: tuple[float, float, float]) -> None:
     end = _now()
+    span = SPANS.setdefault(label, [start[0], end[0]])
+    span[1] = end[0]
     got = SPENT.setdefault(label, [0.0, 0.0, 0.0])
     for k in range(3):
         got[k] += end[k] - start[k]
@@ -59,7 +62,7 @@ def _wrap(module, name: str) -> None:
 
 def instrument() -> None:
     from index import audit, candidates, registry
-    from index.feeds import apply, process, records, resolve, store
+    from index.feeds import apply, first_load, process, records, resolve, store
     from matching import blocking, table
 
     for module, names in ((records, ("find", "touch", "upsert", "count_names", "delete_keys", "write_keys",
@@ -67,7 +70,10 @@ def instrument() -> None:
                           (candidates, ("for_batch",)), (resolve, ("resolve", "within_batch")),
                           (apply, ("open_reviews", "link_many", "refresh_children", "ensure_involvements")),
                           (registry, ("create_children",)), (audit, ("record",)), (table, ("build",)),
-                          (blocking, ("stored_keys",)), (store, ("stored_rows",)), (process, ("apply_rows",))):
+                          (blocking, ("stored_keys",)), (store, ("stored_rows", "submit")),
+                          (process, ("apply_rows",)),
+                          (first_load, ("_source_rows", "_table", "_held", "_children", "apply_all")),
+                          (records, ("drop_key_indexes", "build_key_indexes", "add_counts"))):
         for name in names:
             _wrap(module, name)
 
@@ -96,6 +102,10 @@ def main() -> int:
     print("    wall  py cpu  pg cpu  (seconds, summed over batches; nested steps counted in both)")
     for label, (wall, py, pg) in sorted(SPENT.items(), key=lambda kv: -kv[1][0]):
         print(f"{wall:8.2f} {py:7.2f} {pg:7.2f}  {label}")
+    zero = min((start for start, _ in SPANS.values()), default=0.0)
+    print("   from      to  (wall seconds from the first step: when each step first started and last ended)")
+    for label, (start, end) in sorted(SPANS.items(), key=lambda kv: kv[1][0]):
+        print(f"{start - zero:7.1f} {end - zero:7.1f}  {label}")
     return 0
 
 

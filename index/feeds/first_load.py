@@ -1,0 +1,174 @@
+"""A feed into an empty index, larger than one batch (a deployment's first load: a local
+authority's million children), matched in memory and written once, in one transaction.
+
+The decisions are those of the feed applied as one batch (process.apply_rows): with
+nothing in the index to match against, every row is a new child, unless an earlier row
+of the feed would auto-link with it (review, same_feed_candidate: a source's two records
+of one child are for a person to see) or too little of it is known to create a child
+(review, cannot_create). What is written is what apply_rows writes, row for row: the
+source records and their carers, blocking keys and name counts, the review items, the
+children with their names, identifiers and carers, their links, a school's
+involvements, and one audit event per CHUNK rows. Tests compare the two paths.
+
+What makes it cheaper than batches (see tests/perf/RESULTS.md, "initial load"): no
+candidate query (each batch's join with every key stored before it), the source records
+COPYed in with no conflict to check, match_keys filled without its indexes and indexed
+once at the end (as index.demo does), and the Python work (hashes, the matching table,
+keys, the feed's own pairs, the children's rows) done in one thread while the
+connection writes what is ready. All of it is one transaction: a crash leaves nothing,
+and the re-run starts again from an empty index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import asyncpg
+import numpy as np
+import structlog
+
+from index import audit, registry, sql
+from index.feeds import apply, records
+from matching import blocking, pipeline, table
+from matching.census import CensusRow
+
+SQL = sql.queries("feeds_first_load")
+
+log = structlog.get_logger()
+
+PAIRS = 1_000_000   # the feed's own pairs scored this many at a time (memory)
+
+
+async def applies(conn: asyncpg.Connection, n_rows: int, chunk: int) -> bool:
+    """Whether a feed of n_rows is a first load: more rows than one batch, and an index
+    with no source record and no child yet (asked under the resolve lock)."""
+    return n_rows > chunk and not await conn.fetchval(SQL["any_record_or_child"])
+
+
+def _source_rows(org_id: int, feed_id: uuid.UUID, at: dt.datetime, ids: list[uuid.UUID],
+                 rows: list[CensusRow]) -> tuple[list[tuple], list[tuple]]:
+    """The source_records rows (records.SOURCE_COLUMNS, then last_feed_id, updated_at) and
+    their carers."""
+    out = [(sid, org_id, r.record_id, records.content_hash(r), *(getattr(r, f) for f in records.FIELDS),
+            feed_id, at) for sid, r in zip(ids, rows)]
+    return out, records.carer_rows(zip(ids, rows))
+
+
+def _table(rows: list[CensusRow], rules: tuple[blocking.Rule, ...]):
+    """The feed's matching table, its stored blocking keys and name counts, and which rows
+    cannot create a child."""
+    tbl = table.build(table.Vocabs(), rows)
+    key_rows, keys = blocking.stored_keys(tbl, rules)
+    cannot = np.array([apply.can_create(r) is not None for r in rows], dtype=bool)
+    return tbl, key_rows, keys, records.name_counts(tbl, range(len(tbl))), cannot
+
+
+def _pairs(tbl: table.Table, rules: tuple[blocking.Rule, ...], cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """The feed's own candidate pairs (earlier row, later row), by later row."""
+    blocked = blocking.block(tbl, tbl, rules, cap=cap)
+    other = blocked.left < blocked.right
+    li, ri = blocked.left[other], blocked.right[other]
+    order = np.argsort(ri, kind="stable")
+    return li[order], ri[order]
+
+
+@dataclass
+class Piece:
+    """One batch of rows, resolved: which are held for review, the children the others create."""
+    held: np.ndarray            # per row of the batch
+    make: np.ndarray            # rows of the batch that create a child
+    rows: registry.ChildRows
+
+
+def _piece(model, tbl: table.Table, freq, pairs: tuple[np.ndarray, np.ndarray], cannot: np.ndarray,
+           rows: list[CensusRow], la_code: str, org_id: int, start: int, stop: int) -> Piece:
+    """Rows start..stop: those an earlier row of the feed would auto-link with
+    (resolve.within_batch's rule over the whole feed), and the rows of the children the
+    others create."""
+    li, ri = pairs
+    a, b = np.searchsorted(ri, [start, stop])
+    held = np.zeros(stop - start, dtype=bool)
+    for at in range(a, b, PAIRS):
+        left, right = li[at:min(at + PAIRS, b)], ri[at:min(at + PAIRS, b)]
+        scored = pipeline.score(model, tbl, tbl, left, right, freq, n_existing=len(tbl))
+        held[right[pipeline.would_link(model, scored)] - start] = True
+    make = np.flatnonzero(~held & ~cannot[start:stop]) + start
+    children = [apply.new_child(rows[k], la_code) for k in make]
+    return Piece(held, make, registry.child_rows(children, source_org_id=org_id))
+
+
+async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk: int):
+    """Resolve and write every row of a first load (inside the caller's transaction,
+    which holds the resolve lock); the feed's counts (process.Counts). The rows are
+    written `chunk` at a time, the next batch resolved in the thread meanwhile."""
+    from index.candidates import frequencies
+    from index.feeds.process import Counts
+    from index.feeds.resolve import Outcome
+
+    src, model, counts = feed.source, feed.model, Counts()
+    rules = model.blocking_rules
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="first-load")   # runs its jobs in order
+    jobs: list[asyncio.Future] = []
+
+    def later(fn, *args) -> asyncio.Future:
+        jobs.append(loop.run_in_executor(pool, fn, *args))
+        return jobs[-1]
+
+    try:
+        await records.ensure_keys(conn, rules)
+        at = await conn.fetchval(SQL["now"])
+        ids = records.ordered_ids(len(rows))
+        sources = later(_source_rows, src.org_id, feed.id, at, ids, rows)
+        built = later(_table, rows, rules)
+        source_rows, carers = await sources
+        await conn.copy_records_to_table("source_records", records=source_rows,
+                                         columns=(*records.SOURCE_COLUMNS, "last_feed_id", "updated_at"))
+        del source_rows
+        if carers:
+            await conn.copy_records_to_table("source_record_carers", records=carers, columns=records.CARER_COLUMNS)
+        del carers
+        tbl, key_rows, keys, names, cannot = await built
+        paired = later(_pairs, tbl, rules, feed.cap)
+        await records.add_counts(conn, names)
+        freq = await frequencies(conn, model.comparisons, tbl, tbl)
+        pairs = await paired
+        bounds = list(range(0, len(rows), chunk))
+        pieces = [later(_piece, model, tbl, freq, pairs, cannot, rows, src.la_code, src.org_id, start,
+                        min(start + chunk, len(rows))) for start in bounds]
+        indexes = await records.drop_key_indexes(conn)
+        await records.write_keys(conn, ids, key_rows, keys)
+        del key_rows, keys
+        await records.build_key_indexes(conn, indexes)
+        created: list[uuid.UUID] = []
+        for start, pending in zip(bounds, pieces):
+            piece = await pending
+            review = np.flatnonzero(piece.held | cannot[start:start + len(piece.held)])
+            await apply.open_reviews(conn, [
+                (ids[start + k], Outcome("review", reasons=["same_feed_candidate" if piece.held[k] else "cannot_create"]))
+                for k in review], src.la_code, feed.id)
+            made = await registry.write_children(conn, piece.rows)
+            await apply.link_many(conn, [(ids[k], child, "new", None) for k, child in zip(piece.make, made)],
+                                  model_version=model.version, feed_id=feed.id)
+            if src.kind != "local_authority":
+                await apply.ensure_involvements(conn, src.org_id, made, feed.today)
+            await audit.record(conn, audit.Event(
+                request_id=uuid.uuid4(), action="feed.apply", outcome="ok", status=200, user_id=feed.submitted_by,
+                org_code=src.code, query={"feed_id": str(feed.id), "rows": len(piece.held)},
+                child_ids=sorted(made)))
+            counts.created += len(made)
+            counts.review += len(review)
+            created += made
+            pieces[bounds.index(start)] = piece = None
+    finally:
+        # Jobs not started are dropped; the one running ends before an error goes on, so
+        # nothing the caller unwinds is still being read by it.
+        pool.shutdown(wait=False, cancel_futures=True)
+        await asyncio.gather(*jobs, return_exceptions=True)
+    counts.children = sorted(created)
+    log.info("feed_first_load", feed_id=str(feed.id), rows=len(rows), created=counts.created, review=counts.review)
+    return counts
