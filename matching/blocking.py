@@ -151,6 +151,37 @@ def block(existing: Table, incoming: Table, rules: tuple[Rule, ...] = RULES, *,
     return out
 
 
+def block_within(table: Table, rules: tuple[Rule, ...] = RULES, *, cap: int = DEFAULT_CAP) -> Blocked:
+    """The pairs of block(table, table) between two rows, each once, as (earlier row,
+    later row), in order of the later row: a batch's rows against each other. Each rule's keys are made once, and
+    only the pairs of a block after each row are made, not both orders and the row with
+    itself. A block of more than `cap` rows is skipped, as block skips it."""
+    lefts, rights = [], []
+    out = Blocked(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    for rule in rules:
+        rows, keys = _keys(table, rule)
+        order = np.argsort(keys, kind="stable")
+        rows, keys = rows[order], keys[order]
+        end = np.searchsorted(keys, keys, side="right")
+        size = end - np.searchsorted(keys, keys, side="left")
+        over = size > cap
+        later = np.where(over, 0, end - np.arange(len(keys)) - 1)   # the rows after this one in its block
+        first = np.repeat(np.arange(len(keys)), later)
+        second = first + 1 + np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later, later)
+        a, b = rows[first], rows[second]
+        lefts.append(np.minimum(a, b))
+        rights.append(np.maximum(a, b))
+        out.pairs_by_rule[rule.name] = len(first)
+        out.capped_blocks[rule.name] = len(np.unique(keys[over]))
+        out.capped_pairs[rule.name] = int((size[over] - 1).sum()) // 2   # each skipped block's s(s-1)/2
+    left = np.concatenate(lefts) if lefts else np.zeros(0, np.int64)
+    right = np.concatenate(rights) if rights else np.zeros(0, np.int64)
+    n = max(len(table), 1)
+    pair = np.unique(right * n + left)
+    out.left, out.right = pair % n, pair // n
+    return out
+
+
 def record_keys(table: Table, row: int, rules: tuple[Rule, ...] = RULES) -> list[tuple[str, str]]:
     """(rule, key) pairs of one record as readable strings, for storage in an index table.
     Two records share a string key exactly when they share the rule's block."""

@@ -69,11 +69,8 @@ def _table(rows: list[CensusRow], rules: tuple[blocking.Rule, ...]):
 
 def _pairs(tbl: table.Table, rules: tuple[blocking.Rule, ...], cap: int) -> tuple[np.ndarray, np.ndarray]:
     """The feed's own candidate pairs (earlier row, later row), by later row."""
-    blocked = blocking.block(tbl, tbl, rules, cap=cap)
-    other = blocked.left < blocked.right
-    li, ri = blocked.left[other], blocked.right[other]
-    order = np.argsort(ri, kind="stable")
-    return li[order], ri[order]
+    blocked = blocking.block_within(tbl, rules, cap=cap)
+    return blocked.left, blocked.right
 
 
 @dataclass
@@ -84,12 +81,12 @@ class Piece:
     rows: registry.ChildRows
 
 
-def _piece(model, tbl: table.Table, freq, pairs: tuple[np.ndarray, np.ndarray], cannot: np.ndarray,
+def _piece(model, tbl: table.Table, freq, pairs: list[tuple[np.ndarray, np.ndarray]], cannot: np.ndarray,
            rows: list[CensusRow], la_code: str, org_id: int, start: int, stop: int) -> Piece:
     """Rows start..stop: those an earlier row of the feed would auto-link with
     (resolve.within_batch's rule over the whole feed), and the rows of the children the
-    others create."""
-    li, ri = pairs
+    others create. pairs[0]: _pairs' (a job run before this one)."""
+    li, ri = pairs[0]
     a, b = np.searchsorted(ri, [start, stop])
     held = np.zeros(stop - start, dtype=bool)
     for at in range(a, b, PAIRS):
@@ -123,20 +120,26 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
         await records.ensure_keys(conn, rules)
         at = await conn.fetchval(SQL["now"])
         ids = records.ordered_ids(len(rows))
-        sources = later(_source_rows, src.org_id, feed.id, at, ids, rows)
-        built = later(_table, rows, rules)
-        source_rows, carers = await sources
-        await conn.copy_records_to_table("source_records", records=source_rows,
-                                         columns=(*records.SOURCE_COLUMNS, "last_feed_id", "updated_at"))
-        del source_rows
-        if carers:
-            await conn.copy_records_to_table("source_record_carers", records=carers, columns=records.CARER_COLUMNS)
-        del carers
+        sources = [later(_source_rows, src.org_id, feed.id, at, ids[start:start + chunk], rows[start:start + chunk])
+                   for start in range(0, len(rows), chunk)]
+        # The thread's jobs run in order, so a job may use the result of one before it
+        # (passed in a list: an asyncio future's result is the event loop's to set).
+        tables: list = []
+        built = later(lambda: tables.append(_table(rows, rules)) or tables[0])
+        pairs: list = []   # the feed's own pairs, made while the source records are written
+        later(lambda: pairs.append(_pairs(tables[0][0], rules, feed.cap)))
+        for start in range(0, len(rows), chunk):
+            source_rows, carers = await sources[start // chunk]
+            await conn.copy_records_to_table("source_records", records=source_rows,
+                                             columns=(*records.SOURCE_COLUMNS, "last_feed_id", "updated_at"))
+            if carers:
+                await conn.copy_records_to_table("source_record_carers", records=carers,
+                                                 columns=records.CARER_COLUMNS)
+            sources[start // chunk] = source_rows = carers = None
         tbl, key_rows, keys, names, cannot = await built
-        paired = later(_pairs, tbl, rules, feed.cap)
         await records.add_counts(conn, names)
         freq = await frequencies(conn, model.comparisons, tbl, tbl)
-        pairs = await paired
+        # Each batch resolved in the thread, after the pairs, while the keys are written.
         bounds = list(range(0, len(rows), chunk))
         pieces = [later(_piece, model, tbl, freq, pairs, cannot, rows, src.la_code, src.org_id, start,
                         min(start + chunk, len(rows))) for start in bounds]

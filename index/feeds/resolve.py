@@ -95,9 +95,8 @@ async def within_batch(conn: asyncpg.Connection, model: mmodel.Model, incoming: 
 
     def near() -> np.ndarray:
         held = np.zeros(len(incoming), dtype=bool)
-        blocked = blocking.block(incoming, incoming, model.blocking_rules, cap=cap)
-        other = blocked.left < blocked.right
-        li, ri = blocked.left[other], blocked.right[other]
+        blocked = blocking.block_within(incoming, model.blocking_rules, cap=cap)
+        li, ri = blocked.left, blocked.right
         if len(li):
             scored = pipeline.score(model, incoming, incoming, li, ri, freq, n_existing=n_children)
             held[ri[pipeline.would_link(model, scored)]] = True

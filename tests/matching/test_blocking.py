@@ -47,6 +47,19 @@ def test_string_keys_and_array_blocking_agree(left, right):
         assert blocking.all_record_keys(L, rules) == [blocking.record_keys(L, i, rules) for i in range(len(L))]
 
 
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(pool, min_size=1, max_size=12), cap=st.sampled_from([1, 2, 3, 1000]))
+def test_blocking_within_one_table_gives_the_pairs_of_blocking_it_with_itself_once(rows, cap):
+    tbl = table.build(table.Vocabs(), rows)
+    for rules in (blocking.RULES, tuple(blocking.LIBRARY.values())):
+        full = blocking.block(tbl, tbl, rules, cap=cap)
+        expected = sorted((j, i) for i, j in zip(full.left.tolist(), full.right.tolist()) if i < j)
+        within = blocking.block_within(tbl, rules, cap=cap)
+        assert sorted(zip(within.right.tolist(), within.left.tolist())) == expected
+        assert list(zip(within.right.tolist(), within.left.tolist())) == expected   # by later row
+        assert within.capped_blocks == full.capped_blocks
+
+
 def test_day_month_swap_and_former_upn_share_a_block():
     vocabs = table.Vocabs()
     L = table.build(vocabs, [record(dob="2015-03-04", upn="")])

@@ -72,8 +72,9 @@ def instrument() -> None:
                           (registry, ("create_children",)), (audit, ("record",)), (table, ("build",)),
                           (blocking, ("stored_keys",)), (store, ("stored_rows", "submit")),
                           (process, ("apply_rows",)),
-                          (first_load, ("_source_rows", "_table", "_held", "_children", "apply_all")),
-                          (records, ("drop_key_indexes", "build_key_indexes", "add_counts"))):
+                          (first_load, ("_source_rows", "_table", "_pairs", "_piece", "apply_all")),
+                          (records, ("drop_key_indexes", "build_key_indexes", "add_counts")),
+                          (registry, ("write_children", "child_rows"))):
         for name in names:
             _wrap(module, name)
 
