@@ -128,6 +128,7 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
         built = later(lambda: tables.append(_table(rows, rules)) or tables[0])
         pairs: list = []   # the feed's own pairs, made while the source records are written
         later(lambda: pairs.append(_pairs(tables[0][0], rules, feed.cap)))
+        keyed = later(lambda: records.keys_csv(ids, tables[0][1], tables[0][2]))
         for start in range(0, len(rows), chunk):
             source_rows, carers = await sources[start // chunk]
             await conn.copy_records_to_table("source_records", records=source_rows,
@@ -136,7 +137,7 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
                 await conn.copy_records_to_table("source_record_carers", records=carers,
                                                  columns=records.CARER_COLUMNS)
             sources[start // chunk] = source_rows = carers = None
-        tbl, key_rows, keys, names, cannot = await built
+        tbl, _, _, names, cannot = await built
         await records.add_counts(conn, names)
         freq = await frequencies(conn, model.comparisons, tbl, tbl)
         # Each batch resolved in the thread, after the pairs, while the keys are written.
@@ -144,8 +145,8 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
         pieces = [later(_piece, model, tbl, freq, pairs, cannot, rows, src.la_code, src.org_id, start,
                         min(start + chunk, len(rows))) for start in bounds]
         indexes = await records.drop_key_indexes(conn)
-        await records.write_keys(conn, ids, key_rows, keys)
-        del key_rows, keys
+        await records.copy_csv(conn, "match_keys", records.KEY_COLUMNS, await keyed)
+        keyed = tables[0] = None
         await records.build_key_indexes(conn, indexes)
         created: list[uuid.UUID] = []
         for start, pending in zip(bounds, pieces):

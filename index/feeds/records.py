@@ -207,18 +207,41 @@ async def delete_keys(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
 async def write_keys(conn: asyncpg.Connection, sids: list[uuid.UUID], rows: np.ndarray, keys: np.ndarray) -> None:
     """Store blocking keys: record sids[rows[k]] has key keys[k]."""
     if len(rows):
-        order = np.argsort(keys, kind="stable")   # index pages filled in key order, not at random
-        rows, keys = rows[order], keys[order]
-        ids = pa.array([str(s) for s in sids], pa.string()).take(pa.array(rows, pa.int64()))
-        await copy_in(conn, "match_keys", pa.table({"source_record_id": ids, "key": pa.array(keys, pa.int64())}))
+        await copy_csv(conn, "match_keys", KEY_COLUMNS, keys_csv(sids, rows, keys))
+
+
+KEY_COLUMNS = ("source_record_id", "key")
+
+
+def keys_csv(sids: list[uuid.UUID], rows: np.ndarray, keys: np.ndarray) -> bytes:
+    """write_keys' rows as CSV (KEY_COLUMNS), in key order: index pages are filled in
+    key order, not at random. CPU only, so a loader may make them in a thread."""
+    order = np.argsort(keys, kind="stable")
+    rows, keys = rows[order], keys[order]
+    ids = pa.array([str(s) for s in sids], pa.string()).take(pa.array(rows, pa.int64()))
+    return csv_bytes(pa.table({"source_record_id": ids, "key": pa.array(keys, pa.int64())}))
+
+
+def csv_bytes(data: pa.Table) -> bytes:
+    buf = io.BytesIO()
+    pcsv.write_csv(data, buf, pcsv.WriteOptions(include_header=False))
+    return buf.getvalue()
+
+
+async def copy_csv(conn: asyncpg.Connection, name: str, columns: tuple[str, ...], data: bytes) -> None:
+    """COPY CSV rows (csv_bytes) into `name`, handed to the driver in pieces of 16 MB (a
+    file would be read in a thread, 512 kB at a time: slow while another thread is busy)."""
+    async def pieces():
+        view = memoryview(data)
+        for start in range(0, len(view), 1 << 24):
+            yield view[start:start + (1 << 24)]
+
+    await conn.copy_to_table(name, source=pieces(), columns=columns, format="csv")
 
 
 async def copy_in(conn: asyncpg.Connection, name: str, data: pa.Table) -> None:
     """COPY an Arrow table into `name` (columns by name) as CSV."""
-    buf = io.BytesIO()
-    pcsv.write_csv(data, buf, pcsv.WriteOptions(include_header=False))
-    buf.seek(0)
-    await conn.copy_to_table(name, source=buf, columns=data.column_names, format="csv")
+    await copy_csv(conn, name, tuple(data.column_names), csv_bytes(data))
 
 
 async def copy_out(conn: asyncpg.Connection, query: str, *args, text: tuple[str, ...] = ()) -> pa.Table:
