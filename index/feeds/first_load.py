@@ -12,11 +12,12 @@ involvements, and one audit event per CHUNK rows. Tests compare the two paths.
 
 What makes it cheaper than batches (see tests/perf/RESULTS.md, "initial load"): no
 candidate query (each batch's join with every key stored before it), the source records
-COPYed in with no conflict to check, match_keys filled without its indexes and indexed
-once at the end (as index.demo does), and the Python work (hashes, the matching table,
+COPYed in with no conflict to check, and the Python work (hashes, the matching table,
 keys, the feed's own pairs, the children's rows) done in one thread while the
-connection writes what is ready. All of it is one transaction: a crash leaves nothing,
-and the re-run starts again from an empty index.
+connection writes what is ready, at most two batches ahead. match_keys keeps its indexes
+(dropping them, as the demo loader does, would lock searches out until the commit). All
+of it is one transaction: a crash leaves nothing, and the re-run starts again from an
+empty index.
 """
 
 from __future__ import annotations
@@ -49,12 +50,14 @@ async def applies(conn: asyncpg.Connection, n_rows: int, chunk: int) -> bool:
     return n_rows > chunk and not await conn.fetchval(SQL["any_record_or_child"])
 
 
-def _source_rows(org_id: int, feed_id: uuid.UUID, at: dt.datetime, ids: list[uuid.UUID],
+def _source_rows(org_id: int, feed_id: uuid.UUID, at: dt.datetime, start: int, ids: list[uuid.UUID],
                  rows: list[CensusRow]) -> tuple[list[tuple], list[tuple]]:
     """The source_records rows (records.SOURCE_COLUMNS, then last_feed_id, updated_at) and
-    their carers."""
+    their carers, of rows numbered from `start`. Row k is written at `at` plus k
+    microseconds: as apply_rows' clock_timestamp() per row, a later row of the feed is the
+    more recent record (survivorship's tie-break)."""
     out = [(sid, org_id, r.record_id, records.content_hash(r), *(getattr(r, f) for f in records.FIELDS),
-            feed_id, at) for sid, r in zip(ids, rows)]
+            feed_id, at + dt.timedelta(microseconds=start + k)) for k, (sid, r) in enumerate(zip(ids, rows))]
     return out, records.carer_rows(zip(ids, rows))
 
 
@@ -65,6 +68,20 @@ def _table(rows: list[CensusRow], rules: tuple[blocking.Rule, ...]):
     key_rows, keys = blocking.stored_keys(tbl, rules)
     cannot = np.array([apply.can_create(r) is not None for r in rows], dtype=bool)
     return tbl, key_rows, keys, records.name_counts(tbl, range(len(tbl))), cannot
+
+
+def _tabled(tables: list, rows: list[CensusRow], rules: tuple[blocking.Rule, ...]):
+    """_table's result kept in `tables` for the jobs after it; the table, name counts and
+    rows that cannot create a child returned (the keys go to _keys_csv alone)."""
+    tables.append(_table(rows, rules))
+    tbl, _, _, names, cannot = tables[0]
+    return tbl, names, cannot
+
+
+def _keys_csv(ids: list[uuid.UUID], tables: list) -> bytes:
+    """The stored keys of _table's result as CSV, the key arrays dropped after."""
+    _, key_rows, keys, _, _ = tables.pop()
+    return records.keys_csv(ids, key_rows, keys)
 
 
 def _pairs(tbl: table.Table, rules: tuple[blocking.Rule, ...], cap: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,53 +127,70 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
     rules = model.blocking_rules
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="first-load")   # runs its jobs in order
-    jobs: list[asyncio.Future] = []
+    jobs: set[asyncio.Future] = set()   # not yet taken: a future holds its result until dropped
 
     def later(fn, *args) -> asyncio.Future:
-        jobs.append(loop.run_in_executor(pool, fn, *args))
-        return jobs[-1]
+        job = loop.run_in_executor(pool, fn, *args)
+        jobs.add(job)
+        return job
+
+    async def take(job: asyncio.Future):
+        try:
+            return await job
+        finally:
+            jobs.discard(job)
 
     try:
         await records.ensure_keys(conn, rules)
         at = await conn.fetchval(SQL["now"])
         ids = records.ordered_ids(len(rows))
-        sources = [later(_source_rows, src.org_id, feed.id, at, ids[start:start + chunk], rows[start:start + chunk])
-                   for start in range(0, len(rows), chunk)]
+        bounds = list(range(0, len(rows), chunk))
+        sources = [later(_source_rows, src.org_id, feed.id, at, start, ids[start:start + chunk],
+                         rows[start:start + chunk]) for start in bounds]
         # The thread's jobs run in order, so a job may use the result of one before it
         # (passed in a list: an asyncio future's result is the event loop's to set).
         tables: list = []
-        built = later(lambda: tables.append(_table(rows, rules)) or tables[0])
+        built = later(lambda: _tabled(tables, rows, rules))
         pairs: list = []   # the feed's own pairs, made while the source records are written
-        later(lambda: pairs.append(_pairs(tables[0][0], rules, feed.cap)))
-        keyed = later(lambda: records.keys_csv(ids, tables[0][1], tables[0][2]))
-        for start in range(0, len(rows), chunk):
-            source_rows, carers = await sources[start // chunk]
+        paired = later(lambda: pairs.append(_pairs(tables[0][0], rules, feed.cap)))
+        keyed = later(lambda: _keys_csv(ids, tables))
+        for k in range(len(bounds)):
+            source_rows, carers = await take(sources[k])
+            sources[k] = None
             await conn.copy_records_to_table("source_records", records=source_rows,
                                              columns=(*records.SOURCE_COLUMNS, "last_feed_id", "updated_at"))
             if carers:
                 await conn.copy_records_to_table("source_record_carers", records=carers,
                                                  columns=records.CARER_COLUMNS)
-            sources[start // chunk] = source_rows = carers = None
-        tbl, _, _, names, cannot = await built
+            del source_rows, carers
+        tbl, names, cannot = await take(built)
+        built = None
         await records.add_counts(conn, names)
         freq = await frequencies(conn, model.comparisons, tbl, tbl)
-        # Each batch resolved in the thread, after the pairs, while the keys are written.
-        bounds = list(range(0, len(rows), chunk))
-        pieces = [later(_piece, model, tbl, freq, pairs, cannot, rows, src.la_code, src.org_id, start,
-                        min(start + chunk, len(rows))) for start in bounds]
-        indexes = await records.drop_key_indexes(conn)
-        await records.copy_csv(conn, "match_keys", records.KEY_COLUMNS, await keyed)
-        keyed = tables[0] = None
-        await records.build_key_indexes(conn, indexes)
+        pieces: dict[int, asyncio.Future] = {}
+
+        def resolve_ahead(k: int) -> None:
+            """Batch k resolved in the thread (after the jobs before it), at most two ahead."""
+            if k < len(bounds):
+                start = bounds[k]
+                pieces[k] = later(_piece, model, tbl, freq, pairs, cannot, rows, src.la_code, src.org_id, start,
+                                  min(start + chunk, len(rows)))
+
+        resolve_ahead(0)
+        resolve_ahead(1)
+        await records.copy_csv(conn, "match_keys", records.KEY_COLUMNS, await take(keyed))
+        keyed = None
+        await take(paired)   # its error, if any, rather than the batches' for want of it
         created: list[uuid.UUID] = []
-        for start, pending in zip(bounds, pieces):
-            piece = await pending
+        for k, start in enumerate(bounds):
+            piece = await take(pieces.pop(k))
+            resolve_ahead(k + 2)
             review = np.flatnonzero(piece.held | cannot[start:start + len(piece.held)])
             await apply.open_reviews(conn, [
-                (ids[start + k], Outcome("review", reasons=["same_feed_candidate" if piece.held[k] else "cannot_create"]))
-                for k in review], src.la_code, feed.id)
+                (ids[start + j], Outcome("review", reasons=["same_feed_candidate" if piece.held[j] else "cannot_create"]))
+                for j in review], src.la_code, feed.id)
             made = await registry.write_children(conn, piece.rows)
-            await apply.link_many(conn, [(ids[k], child, "new", None) for k, child in zip(piece.make, made)],
+            await apply.link_many(conn, [(ids[j], child, "new", None) for j, child in zip(piece.make, made)],
                                   model_version=model.version, feed_id=feed.id)
             if src.kind != "local_authority":
                 await apply.ensure_involvements(conn, src.org_id, made, feed.today)
@@ -167,12 +201,12 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
             counts.created += len(made)
             counts.review += len(review)
             created += made
-            pieces[bounds.index(start)] = piece = None
+            del piece
     finally:
         # Jobs not started are dropped; the one running ends before an error goes on, so
         # nothing the caller unwinds is still being read by it.
         pool.shutdown(wait=False, cancel_futures=True)
         await asyncio.gather(*jobs, return_exceptions=True)
-    counts.children = sorted(created)
+    counts.children = created
     log.info("feed_first_load", feed_id=str(feed.id), rows=len(rows), created=counts.created, review=counts.review)
     return counts

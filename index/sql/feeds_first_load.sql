@@ -5,5 +5,6 @@
 SELECT EXISTS (SELECT 1 FROM source_records) OR EXISTS (SELECT 1 FROM children)
 
 -- now --
--- The time the records are written at (apply_rows' upsert takes clock_timestamp() per statement).
+-- The time the records are written at (row k at this plus k microseconds: apply_rows' upsert takes
+-- clock_timestamp() for each row).
 SELECT clock_timestamp()

@@ -32,7 +32,10 @@ def feed_bytes(tmp_path_factory) -> bytes:
             early[header.index(column)] = value
     repeat = existing[7].split(",")
     repeat[header.index("record_id")] = "REPEAT7"
-    lines = [*existing, *incoming[1:], ",".join(early), ",".join(repeat)]
+    bad = existing[9].split(",")
+    bad[header.index("record_id")] = "BADDATE9"
+    bad[header.index("dob")] = "2015-13-45"
+    lines = [*existing, *incoming[1:], ",".join(early), ",".join(repeat), ",".join(bad)]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -63,6 +66,7 @@ SNAPSHOT = {
          ORDER BY sr.record_key""",
     "counts": "SELECT kind, value, n FROM match_term_counts ORDER BY kind, value",
     "feed": "SELECT rows, rows_done, linked, created, review, unchanged, rejected, status FROM feeds",
+    "errors": "SELECT row, column_name, message FROM feed_row_errors ORDER BY row",
     "audited": """SELECT count(DISTINCT c) AS children FROM audit_events, unnest(child_ids) c
                    WHERE action = 'feed.apply'""",
     "key_indexes": "SELECT indexdef FROM pg_indexes WHERE tablename = 'match_keys' ORDER BY 1",
@@ -101,12 +105,18 @@ async def test_a_first_load_writes_what_the_feed_as_one_batch_writes(conn, sourc
     assert first == one_batch
     feed = first["feed"][0]
     # The feed holds duplicates (sent to review) and twins and siblings (new children).
-    assert feed["rows"] == 552 and feed["created"] + feed["review"] == 552
+    assert feed["rows"] == 553 and feed["rejected"] == 1 and feed["created"] + feed["review"] == 552
+    assert [r["row"] for r in first["errors"]] == [554]   # the header is line 1
     assert 20 <= feed["review"] < 200 and feed["linked"] == 0
     reasons = {r["review_reasons"] for r in first["records"] if r["review_status"]}
     assert reasons == {"{same_feed_candidate}", "{cannot_create}"}
     assert first["audited"] == [{"children": feed["created"]}]
     assert first["key_indexes"] and all(r["keys"] for r in first["records"])
+    # A later row of the feed is the more recent record (survivorship's tie-break), as
+    # when apply_rows inserts the rows one after another.
+    keys = await conn.fetch("SELECT record_key FROM source_records ORDER BY updated_at")
+    order = [line.split(",")[0] for line in feed_bytes.decode().splitlines()[1:] if "BADDATE" not in line]
+    assert [r["record_key"] for r in keys] == order
 
 
 async def test_a_first_load_that_fails_leaves_nothing_and_the_rerun_finishes_it(conn, sources, model, feed_bytes,
@@ -122,6 +132,17 @@ async def test_a_first_load_that_fails_leaves_nothing_and_the_rerun_finishes_it(
                                     keep_days=30)
     with pytest.raises(ConnectionResetError):
         await process.run(conn, feed_id, model=model, max_bytes=10_000_000, chunk=100)
+    # A job of the thread that fails: its own error, not another job's for want of its result.
+    real_pairs = first_load._pairs
+
+    def no_pairs(*args, **kwargs):
+        raise MemoryError("no room for the pairs")
+
+    monkeypatch.setattr(registry, "write_children", real)
+    monkeypatch.setattr(first_load, "_pairs", no_pairs)
+    with pytest.raises(MemoryError):
+        await process.run(conn, feed_id, model=model, max_bytes=10_000_000, chunk=100)
+    monkeypatch.setattr(first_load, "_pairs", real_pairs)
     for table in ("source_records", "match_keys", "match_term_counts", "review_items", "children", "links"):
         assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 0, table   # noqa: S608 (fixed names)
     assert await conn.fetch(SNAPSHOT["key_indexes"]) == indexes
@@ -130,7 +151,7 @@ async def test_a_first_load_that_fails_leaves_nothing_and_the_rerun_finishes_it(
     monkeypatch.setattr(registry, "write_children", real)
     assert await process.run(conn, feed_id, model=model, max_bytes=10_000_000, chunk=100) == "done"
     got, _ = await store.status(conn, feed_id)
-    assert got.new + got.review == got.rows == 552
+    assert got.new + got.review == got.rows - got.rejected == 552
     assert await conn.fetchval("SELECT count(*) FROM children") == got.new
 
 

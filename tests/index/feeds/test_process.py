@@ -304,9 +304,17 @@ async def test_a_line_break_is_a_row_error_and_an_overlong_identifier_is_kept_in
 async def test_a_feeds_second_record_of_a_child_is_held_for_review_in_one_batch_or_two(conn, sources, model):
     """A source's two records are two children by its own account: never linked to each
     other by the engine, but the later one is held for a person to see."""
+    import datetime as dt
+
+    from index import registry
     twin = ROWS[0].replace("A1,", "A9,").replace(upn(serial=1), "")
-    for chunk in (1, 10):
+    # chunk 1: the later record meets the earlier through the candidate query; 10: within
+    # its batch; 2: as a first load (an empty index), within the feed.
+    for chunk, seeded in ((1, True), (10, True), (2, False)):
         await conn.execute("TRUNCATE children, source_records, feeds CASCADE")
+        if seeded:   # a child already, unlike these: the feed is applied in batches
+            await registry.create_child(conn, registry.NewChild(forename="Xanthe", surname="Quill", sex="female",
+                                                                dob=dt.date(2019, 12, 31), owning_la="873"))
         feed_id, _ = await submit_and_run(conn, sources["SCH1"], csv_bytes(ROWS[0], twin, ROWS[2]), model, chunk=chunk)
         got, _ = await store.status(conn, feed_id)
         assert (got.new, got.linked, got.review) == (2, 0, 1)
