@@ -139,10 +139,13 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
         return job
 
     async def take(job: asyncio.Future):
+        """The job's result; a job already running when the caller is cancelled stays in
+        `jobs` (shielded), so the clean-up below still waits for it."""
         try:
-            return await job
+            return await asyncio.shield(job)
         finally:
-            jobs.discard(job)
+            if job.done():
+                jobs.discard(job)
 
     switch = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH)
@@ -172,6 +175,7 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
         tbl, names, cannot = await take(built)
         built = None
         await records.add_counts(conn, names)
+        names = None
         freq = await frequencies(conn, model.comparisons, tbl, tbl)
         pieces: dict[int, asyncio.Future] = {}
 
@@ -212,8 +216,10 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
         # Jobs not started are dropped; the one running ends before an error goes on, so
         # nothing the caller unwinds is still being read by it.
         pool.shutdown(wait=False, cancel_futures=True)
-        await asyncio.gather(*jobs, return_exceptions=True)
-        sys.setswitchinterval(switch)
+        try:
+            await asyncio.gather(*jobs, return_exceptions=True)
+        finally:
+            sys.setswitchinterval(switch)
     counts.children = created
     log.info("feed_first_load", feed_id=str(feed.id), rows=len(rows), created=counts.created, review=counts.review)
     return counts

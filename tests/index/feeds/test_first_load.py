@@ -1,6 +1,8 @@
 """A first load (index.feeds.first_load): the same result as the feed applied as one batch
 (process.apply_rows), all or nothing, and only for an empty index."""
 
+import sys
+
 import pytest
 
 from index import registry
@@ -93,6 +95,7 @@ async def test_a_first_load_writes_what_the_feed_as_one_batch_writes(conn, sourc
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(first_load, "apply_all", spy)
+    switch = sys.getswitchinterval()
     outer = conn.transaction()
     await outer.start()
     assert await _run(conn, sources[source], feed_bytes, model, chunk=10 ** 6) == "done"
@@ -114,9 +117,11 @@ async def test_a_first_load_writes_what_the_feed_as_one_batch_writes(conn, sourc
     assert first["key_indexes"] and all(r["keys"] for r in first["records"])
     # A later row of the feed is the more recent record (survivorship's tie-break), as
     # when apply_rows inserts the rows one after another.
-    keys = await conn.fetch("SELECT record_key FROM source_records ORDER BY updated_at")
+    keys = await conn.fetch("SELECT record_key FROM source_records ORDER BY updated_at DESC")
     order = [line.split(",")[0] for line in feed_bytes.decode().splitlines()[1:] if "BADDATE" not in line]
-    assert [r["record_key"] for r in keys] == order
+    assert [r["record_key"] for r in keys] == order[::-1]
+    assert await conn.fetchval("SELECT count(DISTINCT updated_at) FROM source_records") == len(order)
+    assert sys.getswitchinterval() == switch   # the interpreter's own again
 
 
 async def test_a_first_load_that_fails_leaves_nothing_and_the_rerun_finishes_it(conn, sources, model, feed_bytes,
@@ -140,8 +145,10 @@ async def test_a_first_load_that_fails_leaves_nothing_and_the_rerun_finishes_it(
 
     monkeypatch.setattr(registry, "write_children", real)
     monkeypatch.setattr(first_load, "_pairs", no_pairs)
+    switch = sys.getswitchinterval()
     with pytest.raises(MemoryError):
         await process.run(conn, feed_id, model=model, max_bytes=10_000_000, chunk=100)
+    assert sys.getswitchinterval() == switch
     monkeypatch.setattr(first_load, "_pairs", real_pairs)
     for table in ("source_records", "match_keys", "match_term_counts", "review_items", "children", "links"):
         assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 0, table   # noqa: S608 (fixed names)
@@ -168,3 +175,40 @@ async def test_only_an_empty_index_and_a_feed_larger_than_a_batch_is_a_first_loa
         await conn.execute("DELETE FROM links; DELETE FROM involvements; DELETE FROM children")
     n_rows = 10 if case == "one batch" else 552
     assert await first_load.applies(conn, n_rows, chunk=100) is False
+
+
+async def test_a_first_load_cancelled_waits_for_the_job_its_thread_is_running(conn, sources, model, feed_bytes,
+                                                                              monkeypatch):
+    """A worker stopped mid-load (SIGTERM cancels its job): the load stops with nothing
+    written, and not before the thread's running job has ended."""
+    import asyncio
+    import threading
+    import time
+
+    started, finished = threading.Event(), threading.Event()
+    real = first_load._keys_csv
+
+    def slow(*args, **kwargs):
+        started.set()
+        time.sleep(0.6)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(first_load, "_keys_csv", slow)   # the job the connection waits for
+    switch = sys.getswitchinterval()
+    feed_id, _ = await store.submit(conn, sources["LASYS"], feed_bytes, format="csv", full=False, submitted_by=None,
+                                    keep_days=30)
+    task = asyncio.ensure_future(process.run(conn, feed_id, model=model, max_bytes=10_000_000, chunk=100))
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.15)   # the connection's writes before the keys are done: it waits for the job
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert finished.is_set()
+    assert sys.getswitchinterval() == switch
+    assert await conn.fetchval("SELECT count(*) FROM source_records") == 0
+    monkeypatch.setattr(first_load, "_keys_csv", real)
+    assert await process.run(conn, feed_id, model=model, max_bytes=10_000_000, chunk=100) == "done"

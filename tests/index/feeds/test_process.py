@@ -301,16 +301,27 @@ async def test_a_line_break_is_a_row_error_and_an_overlong_identifier_is_kept_in
     assert await conn.fetchval("SELECT valid FROM child_identifiers WHERE scheme = 'upn'") is False
 
 
-async def test_a_feeds_second_record_of_a_child_is_held_for_review_in_one_batch_or_two(conn, sources, model):
+async def test_a_feeds_second_record_of_a_child_is_held_for_review_in_one_batch_or_two(conn, sources, model,
+                                                                                          monkeypatch):
     """A source's two records are two children by its own account: never linked to each
     other by the engine, but the later one is held for a person to see."""
     import datetime as dt
 
     from index import registry
+    from index.feeds import first_load
+    first_loads = []
+    real = first_load.apply_all
+
+    async def spy(*args, **kwargs):
+        first_loads.append(True)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(first_load, "apply_all", spy)
     twin = ROWS[0].replace("A1,", "A9,").replace(upn(serial=1), "")
     # chunk 1: the later record meets the earlier through the candidate query; 10: within
     # its batch; 2: as a first load (an empty index), within the feed.
     for chunk, seeded in ((1, True), (10, True), (2, False)):
+        first_loads.clear()
         await conn.execute("TRUNCATE children, source_records, feeds CASCADE")
         if seeded:   # a child already, unlike these: the feed is applied in batches
             await registry.create_child(conn, registry.NewChild(forename="Xanthe", surname="Quill", sex="female",
@@ -318,6 +329,7 @@ async def test_a_feeds_second_record_of_a_child_is_held_for_review_in_one_batch_
         feed_id, _ = await submit_and_run(conn, sources["SCH1"], csv_bytes(ROWS[0], twin, ROWS[2]), model, chunk=chunk)
         got, _ = await store.status(conn, feed_id)
         assert (got.new, got.linked, got.review) == (2, 0, 1)
+        assert bool(first_loads) is not seeded
         assert await conn.fetchval(
             "SELECT sr.record_key FROM review_items ri JOIN source_records sr ON sr.id = ri.source_record_id "
             "WHERE 'same_feed_candidate' = ANY(ri.reasons)") == "A9"
