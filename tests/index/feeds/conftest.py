@@ -30,3 +30,20 @@ async def sources(conn):
 @pytest.fixture(scope="session")
 def model():
     return mmodel.load()
+
+
+@pytest.fixture
+def first_loads(monkeypatch) -> list:
+    """A list that gets an entry each time a feed is applied as a first load
+    (index.feeds.first_load.apply_all, which still runs)."""
+    from index.feeds import first_load
+
+    taken: list = []
+    real = first_load.apply_all
+
+    async def spy(*args, **kwargs):
+        taken.append(True)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(first_load, "apply_all", spy)
+    return taken

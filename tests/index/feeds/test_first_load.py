@@ -86,15 +86,8 @@ async def _run(conn, src, raw, model, chunk):
 
 @pytest.mark.parametrize("source", ["LASYS", "SCH1"])
 async def test_a_first_load_writes_what_the_feed_as_one_batch_writes(conn, sources, model, feed_bytes,
-                                                                     monkeypatch, source):
-    taken = []
-    real = first_load.apply_all
-
-    async def spy(*args, **kwargs):
-        taken.append(True)
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(first_load, "apply_all", spy)
+                                                                     first_loads, source):
+    taken = first_loads
     switch = sys.getswitchinterval()
     outer = conn.transaction()
     await outer.start()

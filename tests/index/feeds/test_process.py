@@ -302,21 +302,12 @@ async def test_a_line_break_is_a_row_error_and_an_overlong_identifier_is_kept_in
 
 
 async def test_a_feeds_second_record_of_a_child_is_held_for_review_in_one_batch_or_two(conn, sources, model,
-                                                                                          monkeypatch):
+                                                                                          first_loads):
     """A source's two records are two children by its own account: never linked to each
     other by the engine, but the later one is held for a person to see."""
     import datetime as dt
 
     from index import registry
-    from index.feeds import first_load
-    first_loads = []
-    real = first_load.apply_all
-
-    async def spy(*args, **kwargs):
-        first_loads.append(True)
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(first_load, "apply_all", spy)
     twin = ROWS[0].replace("A1,", "A9,").replace(upn(serial=1), "")
     # chunk 1: the later record meets the earlier through the candidate query; 10: within
     # its batch; 2: as a first load (an empty index), within the feed.
