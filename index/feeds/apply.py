@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from index import registry, sql
+from index import audit, registry, sql
 from index.feeds import survivorship, threads
 from index.feeds.resolve import Outcome
 from matching import identifiers, normalise, schemes
@@ -106,6 +106,14 @@ async def open_reviews(conn: asyncpg.Connection, items: list[tuple[uuid.UUID, Ou
 async def open_review(conn: asyncpg.Connection, source_record_id: uuid.UUID, la_code: str,
                       feed_id: uuid.UUID | None, outcome: Outcome) -> uuid.UUID:
     return (await open_reviews(conn, [(source_record_id, outcome)], la_code, feed_id))[0]
+
+
+async def audit_batch(conn: asyncpg.Connection, *, feed_id: uuid.UUID, submitted_by: uuid.UUID | None,
+                      org_code: str, rows: int, child_ids: list[uuid.UUID]) -> None:
+    """The audit event of one batch of a feed applied: the children it touched."""
+    await audit.record(conn, audit.Event(
+        request_id=uuid.uuid4(), action="feed.apply", outcome="ok", status=200, user_id=submitted_by,
+        org_code=org_code, query={"feed_id": str(feed_id), "rows": rows}, child_ids=child_ids))
 
 
 async def ensure_involvements(conn: asyncpg.Connection, org_id: int, child_ids: list[uuid.UUID],

@@ -33,16 +33,17 @@ import asyncpg
 import numpy as np
 import structlog
 
-from index import audit, registry, sql
-from index.feeds import apply, records
-from matching import blocking, pipeline, table
+from index import registry, sql
+from index.candidates import frequencies
+from index.feeds import apply, records, resolve
+from index.feeds.resolve import Outcome
+from matching import blocking, table
 from matching.census import CensusRow
 
 SQL = sql.queries("feeds_first_load")
 
 log = structlog.get_logger()
 
-PAIRS = 1_000_000   # the feed's own pairs scored this many at a time (memory)
 # The interpreter's switch interval while the thread works beside the connection: the
 # event loop, which feeds COPY, gets the interpreter back sooner than after the 5 ms default.
 SWITCH = 0.0005
@@ -108,12 +109,7 @@ def _piece(model, tbl: table.Table, freq, pairs: list[tuple[np.ndarray, np.ndarr
     (resolve.within_batch's rule over the whole feed), and the rows of the children the
     others create. pairs[0]: _pairs' (a job run before this one)."""
     li, ri = pairs[0]
-    a, b = np.searchsorted(ri, [start, stop])
-    held = np.zeros(stop - start, dtype=bool)
-    for at in range(a, b, PAIRS):
-        left, right = li[at:min(at + PAIRS, b)], ri[at:min(at + PAIRS, b)]
-        scored = pipeline.score(model, tbl, tbl, left, right, freq, n_existing=len(tbl))
-        held[right[pipeline.would_link(model, scored)] - start] = True
+    held = resolve.held_by_earlier(model, tbl, freq, li, ri, n_existing=len(tbl), rows=range(start, stop))
     make = np.flatnonzero(~held & ~cannot[start:stop]) + start
     children = [apply.new_child(rows[k], la_code) for k in make]
     return Piece(held, make, registry.child_rows(children, source_org_id=org_id))
@@ -123,9 +119,7 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
     """Resolve and write every row of a first load (inside the caller's transaction,
     which holds the resolve lock); the feed's counts (process.Counts). The rows are
     written `chunk` at a time, the next batch resolved in the thread meanwhile."""
-    from index.candidates import frequencies
-    from index.feeds.process import Counts
-    from index.feeds.resolve import Outcome
+    from index.feeds.process import Counts   # process imports this module
 
     src, model, counts = feed.source, feed.model, Counts()
     rules = model.blocking_rules
@@ -204,10 +198,8 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
                                   model_version=model.version, feed_id=feed.id)
             if src.kind != "local_authority":
                 await apply.ensure_involvements(conn, src.org_id, made, feed.today)
-            await audit.record(conn, audit.Event(
-                request_id=uuid.uuid4(), action="feed.apply", outcome="ok", status=200, user_id=feed.submitted_by,
-                org_code=src.code, query={"feed_id": str(feed.id), "rows": len(piece.held)},
-                child_ids=sorted(made)))
+            await apply.audit_batch(conn, feed_id=feed.id, submitted_by=feed.submitted_by, org_code=src.code,
+                                    rows=len(piece.held), child_ids=sorted(made))
             counts.created += len(made)
             counts.review += len(review)
             created += made

@@ -30,7 +30,7 @@ import asyncpg
 import numpy as np
 import structlog
 
-from index import audit, candidates, registry, sql
+from index import candidates, registry, sql
 from index.feeds import apply, first_load, records, resolve, store
 from matching import blocking, model as mmodel, table
 from matching.census import CensusRow, FileError
@@ -258,7 +258,6 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
         lambda: apply.ensure_involvements(conn, src.org_id, present, feed.today))
     await apply.refresh_children(conn, refresh, records=sids, alongside=involved)
     counts.children = sorted(set(present) | set(refresh))
-    await audit.record(conn, audit.Event(
-        request_id=uuid.uuid4(), action="feed.apply", outcome="ok", status=200, user_id=feed.submitted_by,
-        org_code=src.code, query={"feed_id": str(feed.id), "rows": len(rows)}, child_ids=counts.children))
+    await apply.audit_batch(conn, feed_id=feed.id, submitted_by=feed.submitted_by, org_code=src.code, rows=len(rows),
+                            child_ids=counts.children)
     return counts

@@ -94,15 +94,29 @@ async def within_batch(conn: asyncpg.Connection, model: mmodel.Model, incoming: 
     freq = await frequencies(conn, model.comparisons, incoming, incoming)
 
     def near() -> np.ndarray:
-        held = np.zeros(len(incoming), dtype=bool)
         blocked = blocking.block_within(incoming, model.blocking_rules, cap=cap)
-        li, ri = blocked.left, blocked.right
-        if len(li):
-            scored = pipeline.score(model, incoming, incoming, li, ri, freq, n_existing=n_children)
-            held[ri[pipeline.would_link(model, scored)]] = True
-        return held
+        return held_by_earlier(model, incoming, freq, blocked.left, blocked.right, n_existing=n_children)
 
     return asyncio.ensure_future(asyncio.to_thread(near))
+
+
+PAIRS = 1_000_000   # pairs scored at a time by held_by_earlier (memory)
+
+
+def held_by_earlier(model: mmodel.Model, incoming: Table, freq, left: np.ndarray, right: np.ndarray, *,
+                    n_existing: int, rows: range | None = None) -> np.ndarray:
+    """Pure: per row of `rows` (default every row of incoming), whether an earlier row
+    would auto-link with it, from the pairs (left[k] earlier, right[k] later) sorted by
+    the later row (blocking.block_within's). The rule of within_batch, and of a first
+    load over its whole feed (index.feeds.first_load)."""
+    rows = range(len(incoming)) if rows is None else rows
+    a, b = np.searchsorted(right, [rows.start, rows.stop])
+    held = np.zeros(len(rows), dtype=bool)
+    for at in range(a, b, PAIRS):
+        li, ri = left[at:min(at + PAIRS, b)], right[at:min(at + PAIRS, b)]
+        scored = pipeline.score(model, incoming, incoming, li, ri, freq, n_existing=n_existing)
+        held[ri[pipeline.would_link(model, scored)] - rows.start] = True
+    return held
 
 
 def _done(value) -> asyncio.Future:
