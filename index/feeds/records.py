@@ -167,31 +167,6 @@ async def write_new(conn: asyncpg.Connection, new: NewRecords) -> list[uuid.UUID
     return new.ids
 
 
-async def drop_key_indexes(conn: asyncpg.Connection) -> list[str]:
-    """An empty match_keys loses its indexes for a load (the caller builds them again with
-    build_key_indexes, in the same transaction): one sorted build instead of a dozen random
-    index insertions per record. Nothing is dropped if keys exist or the role may not
-    (it does not own the table); the definitions of those dropped."""
-    if await conn.fetchval(SQL["any_match_key"]):
-        return []
-    found = await conn.fetch(SQL["match_key_indexes"])
-    try:
-        async with conn.transaction():
-            for index in found:
-                await conn.execute("DROP INDEX " + index["name"])
-    except asyncpg.InsufficientPrivilegeError:
-        return []
-    return [index["indexdef"] for index in found]
-
-
-async def build_key_indexes(conn: asyncpg.Connection, definitions: list[str]) -> None:
-    """Build the indexes drop_key_indexes dropped (pg_indexes' own definitions)."""
-    if definitions:
-        await conn.execute(SQL["index_build_memory"])
-        for definition in definitions:
-            await conn.execute(definition)
-
-
 async def touch(conn: asyncpg.Connection, feed_id: uuid.UUID, ids: list[uuid.UUID]) -> None:
     """Mark unchanged records as present in this feed (a full census ends the others)."""
     if ids:

@@ -1,4 +1,5 @@
--- The statements of index/demo.py (loading the synthetic demo index, issuing demo tokens).
+-- The statements of index/demo.py (loading the synthetic demo index, issuing demo tokens). Dropping
+-- match_keys' indexes stays in Python: the index names come from pg_indexes (quote_ident).
 
 -- count_children --
 SELECT count(*) FROM children
@@ -15,6 +16,17 @@ UPDATE organisations SET feed_source = true WHERE kind = ANY($1::text[])
 
 -- org_ids --
 SELECT code, id FROM organisations
+
+-- index_build_memory --
+-- At least 256 MB for building match_keys' indexes, in this transaction only (a sized server's more stays).
+SELECT set_config('maintenance_work_mem', '256MB', true)
+ WHERE (SELECT setting::bigint FROM pg_settings WHERE name = 'maintenance_work_mem') < 256 * 1024
+
+-- any_match_key --
+SELECT EXISTS (SELECT 1 FROM match_keys)
+
+-- match_key_indexes --
+SELECT quote_ident(indexname) AS name, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'match_keys' ORDER BY indexname
 
 -- demo_user --
 SELECT id FROM users WHERE name = $1 AND role = $2

@@ -94,17 +94,3 @@ ON CONFLICT (one) DO UPDATE SET rules = EXCLUDED.rules, built_at = now()
 INSERT INTO match_term_counts AS c (kind, value, n)
 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
 ON CONFLICT (kind, value) DO UPDATE SET n = c.n + EXCLUDED.n
-
--- any_match_key --
-SELECT EXISTS (SELECT 1 FROM match_keys)
-
--- match_key_indexes --
--- Dropping and building them stays in Python: the names come from here (quote_ident), the
--- definitions from pg_get_indexdef.
-SELECT quote_ident(indexname) AS name, indexdef FROM pg_indexes
- WHERE schemaname = current_schema() AND tablename = 'match_keys' ORDER BY indexname
-
--- index_build_memory --
--- At least 256 MB for building match_keys' indexes, in this transaction only.
-SELECT set_config('maintenance_work_mem', '256MB', true)
- WHERE (SELECT setting::bigint FROM pg_settings WHERE name = 'maintenance_work_mem') < 256 * 1024

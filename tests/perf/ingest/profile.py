@@ -73,7 +73,7 @@ def instrument() -> None:
                           (blocking, ("stored_keys",)), (store, ("stored_rows", "submit")),
                           (process, ("apply_rows",)),
                           (first_load, ("_source_rows", "_table", "_pairs", "_piece", "apply_all")),
-                          (records, ("drop_key_indexes", "build_key_indexes", "add_counts", "keys_csv", "copy_csv")),
+                          (records, ("add_counts", "keys_csv", "copy_csv")),
                           (registry, ("write_children", "child_rows"))):
         for name in names:
             _wrap(module, name)
