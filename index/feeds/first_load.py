@@ -61,8 +61,8 @@ def _source_rows(org_id: int, feed_id: uuid.UUID, at: dt.datetime, start: int, i
     their carers, of rows numbered from `start`. Row k is written at `at` plus k
     microseconds: as apply_rows' clock_timestamp() per row, a later row of the feed is the
     more recent record (survivorship's tie-break)."""
-    out = [(sid, org_id, r.record_id, records.content_hash(r), *(getattr(r, f) for f in records.FIELDS),
-            feed_id, at + dt.timedelta(microseconds=start + k)) for k, (sid, r) in enumerate(zip(ids, rows))]
+    out = [(*records.source_row(sid, org_id, r), feed_id, at + dt.timedelta(microseconds=start + k))
+           for k, (sid, r) in enumerate(zip(ids, rows))]
     return out, records.carer_rows(zip(ids, rows))
 
 

@@ -129,6 +129,11 @@ def ordered_ids(n: int) -> list[uuid.UUID]:
 SOURCE_COLUMNS = ("id", "source_org_id", "record_key", "content_hash", *FIELDS)
 
 
+def source_row(sid: uuid.UUID, org_id: int, row: CensusRow) -> tuple:
+    """A new source record's row for COPY (SOURCE_COLUMNS)."""
+    return (sid, org_id, row.record_id, content_hash(row), *(getattr(row, f) for f in FIELDS))
+
+
 @dataclass(slots=True)
 class NewRecords:
     """New source records ready to write (prepare_new): ids, rows for COPY, keys, name counts."""
@@ -150,8 +155,7 @@ def prepare_new(org_ids: list[int], rows: list[CensusRow], rules: tuple[blocking
     key_rows, keys = blocking.stored_keys(tbl, rules)
     return NewRecords(
         ids=ids,
-        records=[(sid, org, r.record_id, content_hash(r), *(getattr(r, f) for f in FIELDS))
-                 for sid, org, r in zip(ids, org_ids, rows)],
+        records=[source_row(sid, org, r) for sid, org, r in zip(ids, org_ids, rows)],
         carers=carer_rows(zip(ids, rows)),
         key_rows=key_rows, keys=keys, counts=name_counts(tbl, range(len(rows))))
 
