@@ -28,10 +28,13 @@ Name frequencies for term-frequency adjustment come from the whole index
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import asyncpg
 import numpy as np
@@ -43,6 +46,8 @@ from index.feeds import records
 from matching import blocking, table
 from matching.score import Frequencies
 from matching.table import Table
+
+T = TypeVar("T")
 
 BULK_FROM = 200     # incoming records at which the staging-table path is used
 
@@ -117,29 +122,33 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
     the caller's transaction (its staging tables go at commit). `before_records`: awaited
     once the join is done, before the candidate records are added to `vocabs` (work the
     caller runs in a thread meanwhile, which must not see the vocabularies grow)."""
-    for statement in STAGE:
-        await conn.execute(statement)
-    if bulk if bulk is not None else len(sids) >= BULK_FROM:
-        await records.copy_in(conn, "feed_keys", pa.table({"i": pa.array(rows, pa.int32()),
-                                                          "key": pa.array(keys, pa.int64())}))
-    else:
-        await conn.execute(STAGE_ARRAYS, rows.astype(np.int32).tolist(), keys.tolist())
-    await conn.execute(WORK_MEM)
-    wanted = np.unique(keys).tolist()
-    args = {HITS_AT: (wanted, cap)}
+    bulk = bulk if bulk is not None else len(sids) >= BULK_FROM
+    # The distinct keys are made (in a thread, for a feed's batch) while the keys are staged.
+    wanted = _aside(lambda: np.unique(keys).tolist(), bulk)
+    try:
+        for statement in STAGE:
+            await conn.execute(statement)
+        if bulk:
+            await records.copy_in(conn, "feed_keys", pa.table({"i": pa.array(rows, pa.int32()),
+                                                              "key": pa.array(keys, pa.int64())}))
+        else:
+            await conn.execute(STAGE_ARRAYS, rows.astype(np.int32).tolist(), keys.tolist())
+        await conn.execute(WORK_MEM)
+    finally:
+        args = {HITS_AT: (await wanted, cap)}
     for statement in JOIN:
         await conn.execute(statement, *args.get(statement, ()))
-    pairs = await records.copy_out(conn, PAIRS)
-    ri = pairs.column("i").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
-    li = pairs.column("idx").to_numpy().astype(np.int64) if pairs.num_rows else np.zeros(0, np.int64)
-    del pairs
-    if len(li):
-        size = int(li.max()) + 1
-        both = np.unique(ri * size + li)
-        ri, li = both // size, both % size
-    if before_records is not None:
-        await before_records
-    numbers, existing, record_child, children, shielded, same_feed = await _candidate_records(conn, vocabs, feed_id)
+    got = await records.copy_out(conn, PAIRS)
+    # Each pair once, made in a thread while the candidate records are read.
+    pairs = _aside(functools.partial(_distinct_pairs, got), bulk)
+    try:
+        del got
+        if before_records is not None:
+            await before_records
+        numbers, existing, record_child, children, shielded, same_feed = await _candidate_records(conn, vocabs,
+                                                                                                  feed_id)
+    finally:
+        ri, li = await pairs
     # A stored key can outlive its record (keys are derived data, with no foreign key): such
     # a record is not read back, and its pairs go. The others are renumbered in order.
     position = np.full(int(max(li.max(initial=-1), numbers.max(initial=-1))) + 1, -1, dtype=np.int64)
@@ -155,6 +164,26 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
         ri, li = ri[keep], li[keep]
     order = np.lexsort((li, ri))
     return Candidates(ri[order], li[order], existing, record_child, children, shielded, same_feed)
+
+
+def _aside(work: Callable[[], T], thread: bool) -> asyncio.Future:
+    """work() started in a thread, or (not thread: too little to be worth one) done now."""
+    if thread:
+        return asyncio.ensure_future(asyncio.to_thread(work))
+    done = asyncio.get_running_loop().create_future()
+    done.set_result(work())
+    return done
+
+
+def _distinct_pairs(pairs: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """(incoming row, candidate) of PAIRS' rows, each pair once, in order."""
+    if not pairs.num_rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ri = pairs.column("i").to_numpy().astype(np.int64)
+    li = pairs.column("idx").to_numpy().astype(np.int64)
+    size = int(li.max()) + 1
+    both = np.unique(ri * size + li)
+    return both // size, both % size
 
 
 async def _candidate_records(conn: asyncpg.Connection, vocabs: table.Vocabs, feed_id: uuid.UUID | None):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import uuid
 from dataclasses import dataclass, field
 
@@ -160,6 +159,12 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
     return "done"
 
 
+async def _write_keys(conn: asyncpg.Connection, csv: asyncio.Future) -> None:
+    data = await csv
+    if data:
+        await records.copy_csv(conn, "match_keys", records.KEY_COLUMNS, data)
+
+
 async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow],
                      prepared: asyncio.Future | None = None) -> Counts:
     """Resolve and apply one batch of rows (inside the caller's transaction); `prepared`,
@@ -214,22 +219,26 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     # A changed record's old keys go first, so that it cannot be its own candidate.
     await records.delete_keys(conn, [sids[k] for k, r in enumerate(changed) if not ids[r.record_id][1]])
     incoming = tbl.subset(to_match)
-    # The batch's rows are matched with each other in a thread while PostgreSQL finds their
-    # candidates; the prior for those pairs: each row's possible partners are the index and the batch.
-    within = await resolve.within_batch(conn, model, incoming, n_children=feed.n_children + len(incoming),
-                                        cap=feed.cap)
+    # The batch's own keys, as CSV made in a thread while the candidates are found, are
+    # written while it is scored (the candidates are read first, so that no row is its own).
+    keys_csv = asyncio.ensure_future(asyncio.to_thread(records.keys_csv, sids, key_rows, keys))
     try:
-        cands = await candidates.for_batch(conn, vocabs, position[key_rows[wanted]], keys[wanted],
-                                         sids=[sids[k] for k in to_match], feed_id=feed.id, cap=feed.cap,
-                                         before_records=asyncio.shield(within))
+        # The batch's rows are matched with each other in a thread while PostgreSQL finds their
+        # candidates; the prior for those pairs: each row's possible partners are the index and the batch.
+        within = await resolve.within_batch(conn, model, incoming, n_children=feed.n_children + len(incoming),
+                                            cap=feed.cap)
+        try:
+            cands = await candidates.for_batch(conn, vocabs, position[key_rows[wanted]], keys[wanted],
+                                             sids=[sids[k] for k in to_match], feed_id=feed.id, cap=feed.cap,
+                                             before_records=asyncio.shield(within))
+        finally:
+            same_batch = await within   # the thread ends before any error of the connection's goes on
+        cannot_create = np.array([apply.can_create(changed[k]) is not None for k in to_match], dtype=bool)
+        outcomes = await resolve.resolve(conn, model, incoming, cands, n_children=max(feed.n_children, 1),
+                                         same_batch=same_batch, cannot_create=cannot_create,
+                                         alongside=lambda: _write_keys(conn, keys_csv))
     finally:
-        same_batch = await within   # the thread ends before any error of the connection's goes on
-    cannot_create = np.array([apply.can_create(changed[k]) is not None for k in to_match], dtype=bool)
-    # The batch's own keys are written while it is scored (the candidates were read above,
-    # so that no row is its own candidate).
-    outcomes = await resolve.resolve(conn, model, incoming, cands, n_children=max(feed.n_children, 1),
-                                     same_batch=same_batch, cannot_create=cannot_create,
-                                     alongside=functools.partial(records.write_keys, conn, sids, key_rows, keys))
+        await asyncio.wait([keys_csv])   # as above: its thread ends first
     links, creating, reviews = [], [], []
     for k, outcome in zip(to_match, outcomes):
         row, sid = changed[k], sids[k]
@@ -257,7 +266,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
     involved = None if src.kind == "local_authority" else (
         lambda: apply.ensure_involvements(conn, src.org_id, present, feed.today))
     await apply.refresh_children(conn, refresh, records=sids, alongside=involved)
-    counts.children = sorted(set(present) | set(refresh))
+    counts.children = apply.ordered(present + refresh)
     await apply.audit_batch(conn, feed_id=feed.id, submitted_by=feed.submitted_by, org_code=src.code, rows=len(rows),
                             child_ids=counts.children)
     return counts

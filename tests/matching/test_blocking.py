@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,13 +72,40 @@ def test_day_month_swap_and_former_upn_share_a_block():
     assert 1 in set(blocking.block(L2, R).right.tolist())
 
 
+@pytest.mark.parametrize("dob, rule", [
+    ("2015-03-21", "sounds_year_month"),    # the day wrong
+    ("2015-08-14", "sounds_year_day"),      # the month wrong
+    ("2016-03-14", "sounds_month_day"),     # the year wrong
+])
+def test_names_that_sound_alike_meet_with_a_date_wrong_in_one_part(dob, rule):
+    """Moved (no postcode in common), both names misspelt, the date wrong in one part:
+    only the rule on the other two parts puts the records in one block."""
+    vocabs = table.Vocabs()
+    L = table.build(vocabs, [record(forename="Amelia", surname="Testwood", dob="2015-03-14", postcode="PE1 1AA")])
+    R = table.build(vocabs, [record(forename="Amelie", surname="Testwud", dob=dob, postcode="CB2 1AA",
+                                    upn="", address_line1="")])
+    blocked = blocking.block(L, R)
+    assert len(blocked.left) == 1
+    assert {name for name, n in blocked.pairs_by_rule.items() if n} == {rule}
+
+
+def test_a_former_surname_meets_with_day_and_month_swapped():
+    vocabs = table.Vocabs()
+    L = table.build(vocabs, [record(surname="Testwood", dob="2015-03-04")])
+    R = table.build(vocabs, [record(forename="Zed", surname="Other", former_surname="Testwood", dob="2015-04-03",
+                                    postcode="", upn="")])
+    blocked = blocking.block(L, R)
+    assert {name for name, n in blocked.pairs_by_rule.items() if n} == {"dob_unordered_surnames_sound"}
+
+
 def test_oversized_blocks_are_skipped_and_counted():
     vocabs = table.Vocabs()
     L = table.build(vocabs, [record(record_id=str(i)) for i in range(5)])
     R = table.build(vocabs, [record(record_id="in")])
     blocked = blocking.block(L, R, cap=4)
     assert len(blocked.left) == 0
-    assert blocked.capped_blocks["dob_surname_sound"] == 1 and blocked.capped_pairs["dob_surname_sound"] == 5
+    assert blocked.capped_blocks["dob_unordered_surnames_sound"] == 1
+    assert blocked.capped_pairs["dob_unordered_surnames_sound"] == 5
     assert len(blocking.block(L, R, cap=5).left) == 5
 
 
@@ -106,7 +134,6 @@ def test_swapped_names_share_a_block_only_with_the_unordered_rule():
 
 
 def test_select_names_an_unknown_rule():
-    import pytest
     with pytest.raises(ValueError, match="unknown blocking rule.*no_such_rule"):
         blocking.select(["dob", "no_such_rule"])
 
