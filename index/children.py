@@ -45,7 +45,8 @@ async def search_by_name(conn: asyncpg.Connection, q: NameQuery, model: mmodel.M
     found = await candidates.for_query(conn, vocabs, readings, rules=model.blocking_rules,
                                        dobs=msearch.dates(q), surnames=surnames,
                                        near_dates=sorted(set(normalise.near_dates(q.dob))
-                                                         | set(normalise.one_digit_dates(q.dob))),
+                                                         | set(normalise.one_digit_dates(q.dob))
+                                                         | set(normalise.days_either_side(q.dob))),
                                        forename=normalise.fold(q.forename), surname=normalise.fold(q.surname),
                                        cap=blocking.DEFAULT_CAP)
     if not found.children:

@@ -133,6 +133,18 @@ def near_dates(d: datetime.date) -> list[datetime.date]:
     return [x for x in dict.fromkeys(out) if x != d]
 
 
+def days_either_side(d: datetime.date) -> list[datetime.date]:
+    """The day before and the day after d: a date off by one across the end of a month or a
+    year differs from d in two or three parts, so near_dates does not hold it."""
+    out = []
+    for step in (-1, 1):
+        try:
+            out.append(d + datetime.timedelta(days=step))
+        except OverflowError:
+            pass
+    return out
+
+
 def one_digit_dates(d: datetime.date, earliest: datetime.date = datetime.date(1990, 1, 1),
                     latest: datetime.date | None = None) -> list[datetime.date]:
     """Real dates whose YYYYMMDD differs from d's in exactly one digit, between earliest

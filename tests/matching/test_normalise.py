@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from matching.normalise import (
-    fold, name_parts, near_dates, normalise_sex, parse_date, strip_bidi, surname_variants, swap_day_month,
-    unsafe_character,
+    days_either_side, fold, name_parts, near_dates, normalise_sex, parse_date, strip_bidi, surname_variants,
+    swap_day_month, unsafe_character,
 )
 
 
@@ -197,6 +197,16 @@ def test_near_dates_differ_in_one_part(d):
     assert d not in near and len(near) == len(set(near)) and 28 <= len(near) <= 44
     for x in near:
         assert sum((x.year != d.year, x.month != d.month, x.day != d.day)) == 1
+
+
+@pytest.mark.parametrize("d, either_side", [
+    (datetime.date(2015, 3, 31), [datetime.date(2015, 3, 30), datetime.date(2015, 4, 1)]),
+    (datetime.date(2015, 12, 31), [datetime.date(2015, 12, 30), datetime.date(2016, 1, 1)]),
+    (datetime.date(2016, 3, 1), [datetime.date(2016, 2, 29), datetime.date(2016, 3, 2)]),
+    (datetime.date.min, [datetime.date(1, 1, 2)]),
+])
+def test_days_either_side(d, either_side):
+    assert days_either_side(d) == either_side
 
 
 @pytest.mark.parametrize("text, unsafe", [

@@ -100,7 +100,7 @@ async def search_all(url: str, queries: list[dict], with_postcode: bool) -> list
             given = {k: v for k, v in given.items() if v}
             started = time.perf_counter()
             try:
-                nq = _name_query(given)
+                nq = _name_query(given.get("surname"), given.get("dob"), given.get("forename"), given.get("postcode"))
             except errors.DomainError as exc:
                 out.append({"refused": str(exc)})
                 continue
