@@ -13,6 +13,7 @@ import concurrent.futures
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -153,13 +154,37 @@ def server_url():
     shutil.rmtree(root, ignore_errors=True)
 
 
+class _Admin:
+    """One connection per server URL, kept open on an event loop of its own (a daemon
+    thread): the statements that make and drop each test's database, without a new
+    connection for each (two per test: 10-20% of a small API test's set-up)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.conns: dict[str, asyncpg.Connection] = {}
+        threading.Thread(target=self.loop.run_forever, name="test-admin", daemon=True).start()
+
+    async def _execute(self, url: str, statements: tuple[str, ...]) -> None:
+        conn = self.conns.get(url)
+        if conn is None or conn.is_closed():
+            conn = self.conns[url] = await asyncpg.connect(url)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        except (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, OSError):
+            self.conns.pop(url, None)   # the server went away under it: a new connection next time
+            conn.terminate()
+            raise
+
+    async def execute(self, url: str, *statements: str) -> None:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._execute(url, statements), self.loop))
+
+
+ADMIN = _Admin()
+
+
 async def _admin(url: str, *statements: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
+    await ADMIN.execute(url, *statements)
 
 
 @pytest.fixture(scope="session")
