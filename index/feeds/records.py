@@ -334,7 +334,7 @@ async def ensure_keys(conn: asyncpg.Connection, rules: tuple[blocking.Rule, ...]
         await conn.execute(SQL["record_key_rules"], names)
         return False
     log.info("match_keys_rebuild", rules=names)
-    await conn.execute(SQL["truncate_keys"])
+    await conn.execute(SQL["clear_keys"])
     after = uuid.UUID(int=0)
     while True:
         got = await copy_out(conn, REBUILD, after, REBUILD_BATCH, text=MATCH_TEXT)

@@ -83,8 +83,10 @@ SELECT EXISTS (SELECT 1 FROM source_records)
 -- record_key_rules --
 INSERT INTO match_key_rules (rules) VALUES ($1)
 
--- truncate_keys --
-TRUNCATE match_keys
+-- clear_keys --
+-- Every stored key, before a rebuild: deleted, not truncated, so that searches (which read
+-- match_keys) go on with the keys before until the rebuild commits instead of waiting for it.
+DELETE FROM match_keys
 
 -- rebuilt_key_rules --
 INSERT INTO match_key_rules (rules) VALUES ($1)

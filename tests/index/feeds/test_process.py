@@ -350,6 +350,20 @@ async def test_stored_keys_are_rebuilt_when_the_blocking_rules_change(conn, sour
     assert await conn.fetchval("SELECT rules FROM match_key_rules") == ",".join(r.name for r in model.blocking_rules)
 
 
+async def test_a_rebuild_of_the_stored_keys_does_not_hold_up_searches(conn, pool, sources, model):
+    """A new model's rules rebuild every key in the first feed's transaction; a search
+    reading the keys meanwhile gets the keys before at once, not a wait for the commit."""
+    from index.feeds import records
+    await submit_and_run(conn, sources["SCH1"], csv_bytes(*ROWS), model)
+    before = await conn.fetchval("SELECT count(*) FROM match_keys")
+    await conn.execute("UPDATE match_key_rules SET rules = 'upn'")
+    async with conn.transaction():
+        assert await records.ensure_keys(conn, model.blocking_rules)
+        async with pool.acquire() as other:
+            await other.execute("SET lock_timeout = '1s'")
+            assert await other.fetchval("SELECT count(*) FROM match_keys") == before
+
+
 SEARCH_KEYS = """SELECT n.surname_key FROM child_search_names n JOIN links l ON l.child_id = n.child_id
   AND l.unlinked_at IS NULL JOIN source_records sr ON sr.id = l.source_record_id WHERE sr.record_key = $1"""
 
