@@ -135,7 +135,8 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
             await conn.execute(STAGE_ARRAYS, rows.astype(np.int32).tolist(), keys.tolist())
         await conn.execute(WORK_MEM)
     finally:
-        args = {HITS_AT: (await wanted, cap)}
+        distinct = await wanted   # the thread ends before any error of the connection's goes on
+    args = {HITS_AT: (distinct, cap)}
     for statement in JOIN:
         await conn.execute(statement, *args.get(statement, ()))
     got = await records.copy_out(conn, PAIRS)

@@ -182,7 +182,7 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
 
         resolve_ahead(0)
         resolve_ahead(1)
-        await records.copy_csv(conn, "match_keys", records.KEY_COLUMNS, await take(keyed))
+        await records.copy_keys(conn, await take(keyed))
         keyed = None
         await take(paired)   # its error, if any, rather than the batches' for want of it
         created: list[uuid.UUID] = []
@@ -199,7 +199,7 @@ async def apply_all(conn: asyncpg.Connection, feed, rows: list[CensusRow], chunk
             if src.kind != "local_authority":
                 await apply.ensure_involvements(conn, src.org_id, made, feed.today)
             await apply.audit_batch(conn, feed_id=feed.id, submitted_by=feed.submitted_by, org_code=src.code,
-                                    rows=len(piece.held), child_ids=sorted(made))
+                                    rows=len(piece.held), child_ids=apply.ordered(made))
             counts.created += len(made)
             counts.review += len(review)
             created += made

@@ -159,10 +159,8 @@ async def run(conn: asyncpg.Connection, feed_id: uuid.UUID, *, model: mmodel.Mod
     return "done"
 
 
-async def _write_keys(conn: asyncpg.Connection, csv: asyncio.Future) -> None:
-    data = await csv
-    if data:
-        await records.copy_csv(conn, "match_keys", records.KEY_COLUMNS, data)
+async def _copy_keys(conn: asyncpg.Connection, csv: asyncio.Future) -> None:
+    await records.copy_keys(conn, await csv)
 
 
 async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow],
@@ -236,7 +234,7 @@ async def apply_rows(conn: asyncpg.Connection, feed: Feed, rows: list[CensusRow]
         cannot_create = np.array([apply.can_create(changed[k]) is not None for k in to_match], dtype=bool)
         outcomes = await resolve.resolve(conn, model, incoming, cands, n_children=max(feed.n_children, 1),
                                          same_batch=same_batch, cannot_create=cannot_create,
-                                         alongside=lambda: _write_keys(conn, keys_csv))
+                                         alongside=lambda: _copy_keys(conn, keys_csv))
     finally:
         await asyncio.wait([keys_csv])   # as above: its thread ends first
     links, creating, reviews = [], [], []

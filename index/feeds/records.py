@@ -186,7 +186,13 @@ async def delete_keys(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
 async def write_keys(conn: asyncpg.Connection, sids: list[uuid.UUID], rows: np.ndarray, keys: np.ndarray) -> None:
     """Store blocking keys: record sids[rows[k]] has key keys[k]."""
     if len(rows):
-        await copy_csv(conn, "match_keys", KEY_COLUMNS, keys_csv(sids, rows, keys))
+        await copy_keys(conn, keys_csv(sids, rows, keys))
+
+
+async def copy_keys(conn: asyncpg.Connection, data: bytes) -> None:
+    """Store blocking keys made as CSV by keys_csv (nothing for none)."""
+    if data:
+        await copy_csv(conn, "match_keys", KEY_COLUMNS, data)
 
 
 KEY_COLUMNS = ("source_record_id", "key")
