@@ -322,7 +322,17 @@ def connection_lost(exc: BaseException) -> bool:
         if isinstance(seen, (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, ConnectionError, OSError)):
             return True
         seen = seen.__context__
-    return any(words in str(exc) for words in ("connection is closed", "pool is closed", "pool is closing"))
+    return broken(exc) or any(words in str(exc) for words in (
+        "connection is closed", "pool is closed", "pool is closing"))
+
+
+def broken(exc: BaseException) -> bool:
+    """Whether asyncpg found a connection's protocol in a state it cannot go on from: a
+    failover can leave a pooled connection like this (its socket lost, or an operation
+    cut off part-way), and the next statement on it fails in the driver, not the server.
+    The connection is of no more use; it is not a programming error."""
+    return isinstance(exc, asyncpg.exceptions.InternalClientError) and (
+        str(exc).startswith(("cannot switch to state", 'cannot switch to "idle" state')) or str(exc) == "not connected")
 
 
 def _constraint_message(exc: asyncpg.PostgresError, what: str) -> str:
@@ -351,12 +361,27 @@ async def connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
     """A connection for a single read (no transaction), with driver errors translated."""
     with translate_errors():
         async with pool.acquire() as conn:
-            yield conn
+            with _dropped_if_broken(conn):
+                yield conn
 
 
 @contextlib.asynccontextmanager
 async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
     """A connection inside a transaction, with driver errors translated."""
     with translate_errors():
-        async with pool.acquire() as conn, conn.transaction():
-            yield conn
+        async with pool.acquire() as conn:
+            with _dropped_if_broken(conn):
+                async with conn.transaction():
+                    yield conn
+
+
+@contextlib.contextmanager
+def _dropped_if_broken(conn: asyncpg.Connection) -> Iterator[None]:
+    """A connection the driver found broken is closed before it goes back, so that the
+    pool opens a new one in its place rather than hand the broken one to the next request."""
+    try:
+        yield
+    except asyncpg.exceptions.InternalClientError as exc:
+        if broken(exc):
+            conn.terminate()
+        raise

@@ -179,10 +179,32 @@ async def test_a_transaction_whose_backend_was_terminated_is_unavailable(pool, c
         assert await work.fetchval("SELECT 1") == 1
 
 
+@pytest.mark.parametrize("enter", [db.transaction, db.connection])
+async def test_a_connection_the_driver_finds_broken_is_unavailable_and_replaced(pool, enter):
+    # What a failover once left in the pool: asyncpg refused the next statement on a
+    # connection whose protocol was part-way through an operation cut off (the message is
+    # the driver's own). The request is a 503, and that connection is not handed out again.
+    with pytest.raises(errors.Unavailable):
+        async with enter(pool) as work:
+            pid = work.get_server_pid()
+            raise asyncpg.exceptions.InternalClientError("cannot switch to state 13; another operation (2) is in progress")
+    pids = set()
+    for _ in range(pool.get_size() + 1):
+        async with enter(pool) as work:
+            assert await work.fetchval("SELECT 1") == 1
+            pids.add(work.get_server_pid())
+    assert pid not in pids
+
+
 def test_a_programming_error_is_not_taken_for_a_lost_connection():
     assert not db.connection_lost(asyncpg.InterfaceError("the server expects 2 arguments for this query, 1 was passed"))
     assert db.connection_lost(asyncpg.InterfaceError("cannot call Transaction.__aexit__(): the underlying connection "
                                                      "is closed"))
+    assert db.connection_lost(asyncpg.exceptions.InternalClientError(
+        'cannot switch to "idle" state; protocol is in the "failed" state'))
+    assert db.connection_lost(asyncpg.exceptions.InternalClientError("not connected"))
+    assert not db.connection_lost(asyncpg.exceptions.InternalClientError("PoolConnectionHolder.release() called on a "
+                                                                         "free connection holder"))
 
 
 @pytest.mark.parametrize("action", sorted(policy.ALLOWED))
