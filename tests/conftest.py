@@ -12,6 +12,7 @@ import collections
 import concurrent.futures
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import uuid
@@ -46,6 +47,23 @@ SCRATCH = _scratch()
 if SCRATCH and "TMPDIR" not in os.environ:
     os.environ["TMPDIR"] = SCRATCH      # for the servers and commands the tests start
     tempfile.tempdir = SCRATCH          # for tmp_path and mkdtemp here
+
+
+def _bytecode_in_venv() -> None:
+    """Compiled modules kept in the venv even where PYTHONDONTWRITEBYTECODE is set (which
+    keeps __pycache__ out of the source tree): the run starts about a hundred `isindex`
+    processes, and each would otherwise compile the service's modules again (0.1 s), as
+    each worker would the test modules' rewritten asserts (3.5 s). Nothing is written
+    beside the sources."""
+    if not sys.dont_write_bytecode or sys.prefix == sys.base_prefix or not os.access(sys.prefix, os.W_OK):
+        return
+    prefix = os.path.join(sys.prefix, "pycache")
+    sys.pycache_prefix, sys.dont_write_bytecode = prefix, False
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+_bytecode_in_venv()
 
 
 def run_async(coro):
