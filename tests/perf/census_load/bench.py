@@ -131,6 +131,18 @@ def _summary(samples: list[tuple[float, float]], errors: list) -> dict:
             "max_ms": round(lat[-1] * 1000, 1), "errors": len(errors), "error_sample": errors[:3]}
 
 
+def _by_tenth(samples: list[tuple[float, float]], begin: float, end: float, slow: float) -> list[dict]:
+    """The census's time in tenths: each tenth's searches, their p99 and how many took
+    longer than `slow` (twice the idle p99), to show when in the census searches wait."""
+    tenths: list[list[float]] = [[] for _ in range(10)]
+    span = max(end - begin, 1e-9)
+    for started, seconds in samples:
+        if begin <= started <= end:
+            tenths[min(9, int((started - begin) / span * 10))].append(seconds)
+    return [{"requests": len(t), "p99_ms": round(statistics.quantiles(t, n=100, method="inclusive")[98] * 1000, 1)
+             if len(t) > 1 else None, "slow": sum(s > slow for s in t)} for t in tenths]
+
+
 def _get_json(port: int, path: str, token: str | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
                                      headers={"Authorization": f"Bearer {token}"} if token else {})
@@ -223,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                                           _feed_done(port, school, feed, marks, args.timeout))
             begin = marks.get("processing", submitted)
             during = _summary([s for s in samples if begin <= s[0] <= marks["done"]], errors)
+            during["by_tenth"] = _by_tenth(samples, begin, marks["done"], 2 * idle["p99_ms"] / 1000)
             print("during the census", during, file=sys.stderr)
             return {"idle": idle, "during_census": during, "feed_status": marks["status"],
                     "feed_counts": marks["counts"], "census_seconds": round(marks["done"] - submitted, 1),
