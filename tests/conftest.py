@@ -49,21 +49,29 @@ if SCRATCH and "TMPDIR" not in os.environ:
     tempfile.tempdir = SCRATCH          # for tmp_path and mkdtemp here
 
 
-def _bytecode_in_venv() -> None:
+def _bytecode_in_venv() -> str | None:
     """Compiled modules kept in the venv even where PYTHONDONTWRITEBYTECODE is set (which
     keeps __pycache__ out of the source tree): the run starts about a hundred `isindex`
     processes, and each would otherwise compile the service's modules again (0.1 s), as
     each worker would the test modules' rewritten asserts (3.5 s). Nothing is written
     beside the sources."""
     if not sys.dont_write_bytecode or sys.prefix == sys.base_prefix or not os.access(sys.prefix, os.W_OK):
-        return
+        return None
     prefix = os.path.join(sys.prefix, "pycache")
     sys.pycache_prefix, sys.dont_write_bytecode = prefix, False
     os.environ["PYTHONPYCACHEPREFIX"] = prefix
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    return prefix
 
 
-_bytecode_in_venv()
+BYTECODE = _bytecode_in_venv()
+
+
+def _forget_temporary_bytecode() -> None:
+    """The kept bytecode of modules under the run's temporary directory (the wheel's venvs,
+    scripts the tests write) goes with it, or the cache would grow by each run's paths."""
+    if BYTECODE:
+        shutil.rmtree(os.path.join(BYTECODE, tempfile.gettempdir().lstrip(os.sep)), ignore_errors=True)
 
 
 def run_async(coro):
@@ -84,6 +92,7 @@ def pytest_sessionfinish(session, exitstatus):
     if workeroutput is not None:
         workeroutput["seen"] = [list(request) for request in seen.SEEN]
         return
+    _forget_temporary_bytecode()
     if not seen.SEEN:
         return
     from api.app import create_app
