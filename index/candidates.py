@@ -28,13 +28,11 @@ Name frequencies for term-frequency adjustment come from the whole index
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import asyncpg
 import numpy as np
@@ -42,12 +40,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from index import sql
-from index.feeds import records
+from index.feeds import records, threads
 from matching import blocking, table
 from matching.score import Frequencies
 from matching.table import Table
-
-T = TypeVar("T")
 
 BULK_FROM = 200     # incoming records at which the staging-table path is used
 
@@ -123,9 +119,8 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
     once the join is done, before the candidate records are added to `vocabs` (work the
     caller runs in a thread meanwhile, which must not see the vocabularies grow)."""
     bulk = bulk if bulk is not None else len(sids) >= BULK_FROM
-    # The distinct keys are made (in a thread, for a feed's batch) while the keys are staged.
-    wanted = _aside(lambda: np.unique(keys).tolist(), bulk)
-    try:
+
+    async def stage() -> None:
         for statement in STAGE:
             await conn.execute(statement)
         if bulk:
@@ -134,22 +129,23 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
         else:
             await conn.execute(STAGE_ARRAYS, rows.astype(np.int32).tolist(), keys.tolist())
         await conn.execute(WORK_MEM)
-    finally:
-        distinct = await wanted   # the thread ends before any error of the connection's goes on
+
+    # The distinct keys are made (in a thread, for a feed's batch) while the keys are staged.
+    distinct = await threads.beside(lambda: np.unique(keys).tolist(), stage(), thread=bulk)
     args = {HITS_AT: (distinct, cap)}
     for statement in JOIN:
         await conn.execute(statement, *args.get(statement, ()))
-    got = await records.copy_out(conn, PAIRS)
-    # Each pair once, made in a thread while the candidate records are read.
-    pairs = _aside(functools.partial(_distinct_pairs, got), bulk)
-    try:
-        del got
+    read: list[tuple] = []
+
+    async def candidate_records() -> None:
         if before_records is not None:
             await before_records
-        numbers, existing, record_child, children, shielded, same_feed = await _candidate_records(conn, vocabs,
-                                                                                                  feed_id)
-    finally:
-        ri, li = await pairs
+        read.append(await _candidate_records(conn, vocabs, feed_id))
+
+    # Each pair once, made in a thread while the candidate records are read.
+    ri, li = await threads.beside(functools.partial(_distinct_pairs, await records.copy_out(conn, PAIRS)),
+                                  candidate_records(), thread=bulk)
+    numbers, existing, record_child, children, shielded, same_feed = read[0]
     # A stored key can outlive its record (keys are derived data, with no foreign key): such
     # a record is not read back, and its pairs go. The others are renumbered in order.
     position = np.full(int(max(li.max(initial=-1), numbers.max(initial=-1))) + 1, -1, dtype=np.int64)
@@ -165,15 +161,6 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
         ri, li = ri[keep], li[keep]
     order = np.lexsort((li, ri))
     return Candidates(ri[order], li[order], existing, record_child, children, shielded, same_feed)
-
-
-def _aside(work: Callable[[], T], thread: bool) -> asyncio.Future:
-    """work() started in a thread, or (not thread: too little to be worth one) done now."""
-    if thread:
-        return asyncio.ensure_future(asyncio.to_thread(work))
-    done = asyncio.get_running_loop().create_future()
-    done.set_result(work())
-    return done
 
 
 def _distinct_pairs(pairs: pa.Table) -> tuple[np.ndarray, np.ndarray]:

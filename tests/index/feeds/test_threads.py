@@ -37,3 +37,24 @@ async def test_an_error_of_the_statements_waits_for_the_thread():
     with pytest.raises(ConnectionError):
         await threads.beside(work, statements())
     assert ended == [True]
+
+
+async def test_without_a_thread_the_statements_then_the_work_here():
+    seen = []
+
+    def work():
+        seen.append(("work", threading.current_thread() is threading.main_thread()))
+        return 42
+
+    async def statements():
+        seen.append("statements")
+
+    assert await threads.beside(work, statements(), thread=False) == 42
+    assert seen == ["statements", ("work", True)]
+
+    async def failing():
+        raise ConnectionError("lost")
+
+    with pytest.raises(ConnectionError):
+        await threads.beside(work, failing(), thread=False)
+    assert len(seen) == 2          # the work was not done after the statements failed
