@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from index import db, sessions
 from tests.api.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
-from tests.conftest import TEMPLATE
+from tests.conftest import TEMPLATE, _admin
 from tests.processes import CLI, free_port, http, stop
 
 CHROMIUM = os.environ.get("ISINDEX_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -41,14 +41,6 @@ def _run(coro):
     event loop on this thread, where asyncio.run may not start another."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
-
-
-async def _admin(url: str, statement: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 @dataclass
