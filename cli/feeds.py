@@ -156,7 +156,7 @@ def cmd_worker(args, settings) -> int:
             failed = await worker.run()
             if args.drain and chaining:     # drained: chain the last feeds' audit events before leaving
                 await audit_chain.stop(chainer)
-                async with pool.acquire() as conn:
+                async with db.acquire(pool) as conn:
                     await audit_chain.chain_all(conn)
             return failed
         finally:

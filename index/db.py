@@ -360,19 +360,26 @@ CONSTRAINT_FIELDS = {
 async def connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
     """A connection for a single read (no transaction), with driver errors translated."""
     with translate_errors():
-        async with pool.acquire() as conn:
-            with _dropped_if_broken(conn):
-                yield conn
+        async with acquire(pool) as conn:
+            yield conn
 
 
 @contextlib.asynccontextmanager
 async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
     """A connection inside a transaction, with driver errors translated."""
     with translate_errors():
-        async with pool.acquire() as conn:
-            with _dropped_if_broken(conn):
-                async with conn.transaction():
-                    yield conn
+        async with acquire(pool) as conn, conn.transaction():
+            yield conn
+
+
+@contextlib.asynccontextmanager
+async def acquire(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """pool.acquire(), except that a connection the driver found broken is closed rather
+    than put back. Driver errors pass through untranslated, for the loops that reconnect
+    by themselves (the feed worker's): use it, never pool.acquire(), on a long-lived pool."""
+    async with pool.acquire() as conn:
+        with _dropped_if_broken(conn):
+            yield conn
 
 
 @contextlib.contextmanager

@@ -65,7 +65,7 @@ async def work(pool: asyncpg.Pool, queue_conn: asyncpg.Connection, *, model: mmo
     async def run_feed(job: Job) -> None:
         feed_id = uuid.UUID(bytes=job.payload)
         try:
-            async with pool.acquire() as conn:
+            async with db.acquire(pool) as conn:
                 status = await process.run(conn, feed_id, model=model, max_bytes=max_bytes, chunk=chunk)
         except Exception as exc:
             log.warning("feed_job_failed", feed_id=str(feed_id), error_class=type(exc).__name__)
@@ -80,7 +80,7 @@ async def work(pool: asyncpg.Pool, queue_conn: asyncpg.Connection, *, model: mmo
     async def run_retention(schedule) -> None:
         from index import retention
 
-        async with pool.acquire() as conn:
+        async with db.acquire(pool) as conn:
             await retention.run(conn, retention.today(), dry_run=False)
 
     await pgq.run(mode=QueueExecutionMode.drain if drain else QueueExecutionMode.continuous,

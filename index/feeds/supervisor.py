@@ -117,12 +117,12 @@ class Supervisor:
     async def _requeue(self) -> None:
         """A job lost with a connection (its failure logged, its feed left unfinished) is queued
         again (a job still queued or picked is kept); not a feed that already failed here."""
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with db.acquire(self.pool) as conn, conn.transaction():
             for feed_id in sorted(await liveness.unfinished(conn) - self.failed):
                 await queue.enqueue(conn, feed_id)
 
     async def _drained(self) -> bool:
-        async with self.pool.acquire() as conn:
+        async with db.acquire(self.pool) as conn:
             left = await liveness.unfinished(conn)
         return not (left - self.failed)
 
@@ -131,7 +131,7 @@ class Supervisor:
             self.failed.add(feed_id)
 
     async def _beat(self) -> None:
-        async with self.pool.acquire() as conn:
+        async with db.acquire(self.pool) as conn:
             await liveness.beat(conn, self.id, kind=self.kind, timeout_s=self.timeout_s, reconnects=self.reconnects)
 
     async def _beat_loop(self) -> None:
@@ -142,5 +142,5 @@ class Supervisor:
                     await self._beat()
 
     async def _forget(self) -> None:
-        async with self.pool.acquire() as conn:
+        async with db.acquire(self.pool) as conn:
             await liveness.forget(conn, self.id)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import uuid
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -179,12 +180,16 @@ async def test_a_transaction_whose_backend_was_terminated_is_unavailable(pool, c
         assert await work.fetchval("SELECT 1") == 1
 
 
-@pytest.mark.parametrize("enter", [db.transaction, db.connection])
-async def test_a_connection_the_driver_finds_broken_is_unavailable_and_replaced(pool, enter):
+@pytest.mark.parametrize("enter, raised", [
+    (db.transaction, errors.Unavailable),
+    (db.connection, errors.Unavailable),
+    (db.acquire, asyncpg.exceptions.InternalClientError),    # the feed worker's: it reconnects by itself
+])
+async def test_a_connection_the_driver_finds_broken_is_unavailable_and_replaced(pool, enter, raised):
     # What a failover once left in the pool: asyncpg refused the next statement on a
     # connection whose protocol was part-way through an operation cut off (the message is
     # the driver's own). The request is a 503, and that connection is not handed out again.
-    with pytest.raises(errors.Unavailable):
+    with pytest.raises(raised):
         async with enter(pool) as work:
             pid = work.get_server_pid()
             raise asyncpg.exceptions.InternalClientError("cannot switch to state 13; another operation (2) is in progress")
@@ -227,3 +232,13 @@ async def test_a_403_names_the_role_and_what_it_may_not_do(module_client, module
         assert "Y" + detail[1:] in " ".join(Page(response.text).by_id("main-content").text.split())
         return
     problem(response, 403, detail=detail)
+
+
+def test_no_module_takes_a_pooled_connection_but_through_db():
+    # pool.acquire() would put a connection the driver found broken back in the pool, to
+    # be handed out again and again (its LIFO queue gives the last one back first).
+    root = Path(db.__file__).resolve().parents[1]
+    direct = [str(path.relative_to(root)) for package in ("index", "api", "cli")
+              for path in sorted((root / package).rglob("*.py"))
+              if path.name != "db.py" and re.search(r"\.acquire\(\)", path.read_text())]
+    assert direct == []
