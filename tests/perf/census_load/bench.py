@@ -14,6 +14,11 @@ and the ratio of p99 under the census to p99 idle (target: at most 2).
 
 --root runs serve from another source tree (e.g. a checkout before the feed worker
 moved out of the API's event loop) with this tree's benchmark, for a before/after.
+
+--slow-log MS, a diagnosis: once serve is up, the embedded server logs every statement
+that takes MS ms or more; the results then count the searches' slow COMMITs (the audit
+event's flush, which waits behind the census's WAL) and the slow statements' log lines are
+kept beside the results file (RESULTS.slow.log) (the run is a little slower for it).
 """
 
 from __future__ import annotations
@@ -190,6 +195,31 @@ def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 300) -> dict
     raise SystemExit("serve's feed worker did not become ready")
 
 
+async def _log_slow_statements(pgdata: Path, ms: int) -> None:
+    """Have the embedded server (its Unix socket in pgdata) log statements of ms or more."""
+    import asyncpg
+
+    conn = await asyncpg.connect(host=str(pgdata), user="postgres", database="isindex")
+    try:
+        # ALTER SYSTEM takes no bound parameters: the server formats the number in.
+        await conn.execute(await conn.fetchval(
+            "SELECT format('ALTER SYSTEM SET log_min_duration_statement = %s', $1::int)", ms))
+        await conn.execute("SELECT pg_reload_conf()")
+    finally:
+        await conn.close()
+
+
+SLOW = re.compile(r"duration: ([\d.]+) ms\s+statement: COMMIT")
+
+
+def slow_commits(log_text: str) -> dict:
+    """The COMMITs the server logged as slow (only the API's transactions commit with a
+    plain COMMIT statement here; the worker's batches are logged as their statements)."""
+    durations = sorted(float(m.group(1)) for m in SLOW.finditer(log_text))
+    return {"count": len(durations), "max_ms": durations[-1] if durations else None,
+            "median_ms": durations[len(durations) // 2] if durations else None}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--children", type=int, default=100_000, help="demo children in the index")
@@ -200,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=3600, help="most seconds to wait for the census")
     p.add_argument("--root", default=str(ROOT), help="the source tree serve runs from")
     p.add_argument("--out", help="results JSON (default: results-CHILDREN-CENSUS.json here)")
+    p.add_argument("--slow-log", type=int, metavar="MS", help="log statements of MS ms or more (a diagnosis)")
     args = p.parse_args(argv)
     root = Path(args.root).resolve()
 
@@ -222,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         serve = subprocess.Popen([sys.executable, "-c", CLI, "serve", "--port", str(port)], cwd=root, env=env,
                                  stdout=subprocess.DEVNULL, stderr=(work / "serve.log").open("w"))
         _wait_ready(port, serve)
+        if args.slow_log is not None:
+            asyncio.run(_log_slow_statements(work / "data" / "pg", args.slow_log))
         practitioner, school = tokens["practitioner"], tokens["school"]
 
         async def measure() -> dict:
@@ -245,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
                    "idle_seconds": args.seconds, "root": str(root),
                    "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                    **asyncio.run(measure())}
+        if args.slow_log is not None:
+            server_log = (work / "data" / "pg" / "log").read_text(errors="replace")
+            results["slow_log"] = {"ms": args.slow_log, "commits": slow_commits(server_log)}
     finally:
         if serve is not None:
             serve.terminate()
@@ -256,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out) if args.out else HERE / f"results-{args.children}-{args.census}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
+    if args.slow_log is not None:       # the slow statements' lines (their parameters can be huge)
+        out.with_suffix(".slow.log").write_text("".join(
+            line[:300].rstrip("\n") + "\n" for line in server_log.splitlines() if "duration:" in line))
     verdict = "within" if results["p99_ratio"] is not None and results["p99_ratio"] <= 2 else "NOT within"
     print(f"search p99 idle {results['idle'].get('p99_ms')} ms, during the census "
           f"{results['during_census'].get('p99_ms')} ms: ratio {results['p99_ratio']} ({verdict} the 2x target)")
