@@ -213,8 +213,9 @@ SLOW = re.compile(r"duration: ([\d.]+) ms\s+statement: COMMIT")
 
 
 def slow_commits(log_text: str) -> dict:
-    """The COMMITs the server logged as slow (only the API's transactions commit with a
-    plain COMMIT statement here; the worker's batches are logged as their statements)."""
+    """The COMMITs the server logged as slow: the API's transactions (searches, status
+    polls), and the worker's batch, which commits once (its own statements are logged
+    as themselves; the audit chainers' batches are single statements, no COMMIT)."""
     durations = sorted(float(m.group(1)) for m in SLOW.finditer(log_text))
     return {"count": len(durations), "max_ms": durations[-1] if durations else None,
             "median_ms": durations[len(durations) // 2] if durations else None}
