@@ -135,11 +135,18 @@ class Supervisor:
             await liveness.beat(conn, self.id, kind=self.kind, timeout_s=self.timeout_s, reconnects=self.reconnects)
 
     async def _beat_loop(self) -> None:
+        """Beats while connected, for the worker's whole life: a beat that fails never ends
+        the loop (a dead loop would leave this worker's feeds to look abandoned)."""
         while True:
             await asyncio.sleep(max(0.3, self.heartbeat.total_seconds() / 3))
             if self.connected:
-                with contextlib.suppress(*CONNECTION_ERRORS):   # the session notices and reconnects
+                try:
                     await self._beat()
+                except Exception as exc:
+                    if not (isinstance(exc, CONNECTION_ERRORS) or db.connection_lost(exc)):
+                        log.error("feed_worker_heartbeat_failed", worker_id=str(self.id),
+                                  error_class=type(exc).__name__)
+                    # A lost connection: the session notices it and reconnects.
 
     async def _forget(self) -> None:
         async with db.acquire(self.pool) as conn:

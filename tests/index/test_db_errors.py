@@ -2,6 +2,8 @@
 the database boundary; the same classes without a lost connection behind them are bugs
 and go on as they are."""
 
+import asyncio
+
 import asyncpg
 import pytest
 
@@ -52,3 +54,33 @@ def test_a_feed_whose_connection_was_lost_is_retried_not_failed(exc, retried):
     worker = supervisor.Supervisor(None, "postgresql://unused", model=None, max_bytes=1, kind="worker")
     worker._failed("00000000-0000-0000-0000-000000000001", exc)
     assert (not worker.failed) is retried
+
+
+@pytest.mark.parametrize("exc", [
+    ConnectionRefusedError(111, "refused"),                     # lost: the session reconnects
+    asyncpg.exceptions.InternalClientError("cannot switch to state 13; another operation (2) is in progress"),
+    RuntimeError("a bug"),
+], ids=lambda e: type(e).__name__)
+async def test_the_heartbeat_goes_on_after_a_beat_fails(exc):
+    # The loop beats for the worker's whole life: one beat's error, a lost or broken
+    # connection or a bug, must not end it (the worker's feeds would look abandoned).
+    worker = supervisor.Supervisor(None, "postgresql://unused", model=None, max_bytes=1, kind="worker")
+    worker.heartbeat = worker.heartbeat * 0        # the loop's shortest pause (0.3 s)
+    worker.connected = True
+    beats = []
+
+    async def beat():
+        beats.append(len(beats))
+        if len(beats) == 1:
+            raise exc
+
+    worker._beat = beat
+    loop = asyncio.create_task(worker._beat_loop())
+    try:
+        for _ in range(60):
+            if len(beats) >= 2 or loop.done():
+                break
+            await asyncio.sleep(0.05)
+        assert len(beats) >= 2 and not loop.done()
+    finally:
+        loop.cancel()
