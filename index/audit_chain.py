@@ -89,16 +89,19 @@ class Chainer:
                 self.connected, self.down_since, ever = True, None, True
                 self.backoff.reset()
                 await self._chain(conn)
-            except db.CONNECTION_ERRORS as exc:
-                self._down("audit_chainer_disconnected" if self.connected else "audit_chainer_cannot_connect", exc)
-            except Exception as exc:     # a bug, or a refusal: logged, retried after a pause, never silent
-                self._down("audit_chainer_error", exc, level="error")
+            except Exception as exc:
+                if isinstance(exc, db.CONNECTION_ERRORS) or db.connection_lost(exc):   # broken counts as lost
+                    self._down("audit_chainer_disconnected" if self.connected else "audit_chainer_cannot_connect",
+                               exc)
+                else:            # a bug, or a refusal: logged, retried after a pause, never silent
+                    self._down("audit_chainer_error", exc, level="error")
             finally:
                 self.connected = False
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(conn.close(), 2)
                     conn.terminate()
+            db.stop_if_cancelled()
             await asyncio.sleep(self.backoff.next())
 
     async def _chain(self, conn: asyncpg.Connection) -> None:

@@ -162,6 +162,16 @@ CONNECTION_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionEr
                      asyncpg.exceptions.OperatorInterventionError, asyncpg.TargetServerAttributeNotMatched)
 
 
+def stop_if_cancelled() -> None:
+    """Raise CancelledError if this task was asked to stop. Python 3.11's asyncio.wait_for
+    returns its result instead when the awaited work ends just as the cancel comes, so a
+    loop that closed a connection with it would otherwise go round again, and stopping it
+    would wait forever. The reconnecting loops call this before each pause."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Backoff:
     """Exponential delays with jitter: first, 2*first, ... up to most."""
 

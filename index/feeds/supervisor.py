@@ -64,6 +64,7 @@ class Supervisor:
                 pause = await self._session()
                 if pause is None:
                     return self.failed
+                db.stop_if_cancelled()
                 await asyncio.sleep(pause)
         finally:
             beating.cancel()

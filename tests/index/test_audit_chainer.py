@@ -267,3 +267,45 @@ async def test_the_chainer_switch_is_0_or_1():
     assert not audit_chain.enabled({"ISINDEX_AUDIT_CHAINER": "0"})
     with pytest.raises(SystemExit, match="ISINDEX_AUDIT_CHAINER must be 0 or 1"):
         audit_chain.enabled({"ISINDEX_AUDIT_CHAINER": "yes"})
+
+
+@pytest.mark.parametrize("exc, event, level", [
+    (ConnectionResetError(104, "reset"), "audit_chainer_disconnected", "warning"),
+    (asyncpg.exceptions.InternalClientError("cannot switch to state 13; another operation (2) is in progress"),
+     "audit_chainer_disconnected", "warning"),        # a connection the driver found broken
+    (asyncpg.exceptions.InternalClientError("pool connection inactivity timer already exists"),
+     "audit_chainer_error", "error"),
+    (RuntimeError("a bug"), "audit_chainer_error", "error"),
+])
+async def test_a_chainer_tells_a_lost_connection_from_a_bug(monkeypatch, exc, event, level):
+    from structlog.testing import capture_logs
+
+    class Conn:
+        async def fetchval(self, *args):
+            raise exc
+
+        async def close(self):
+            pass
+
+        def terminate(self):
+            pass
+
+    async def connect(*args, **kwargs):
+        return Conn()
+
+    async def no_codecs(conn):
+        pass
+
+    monkeypatch.setattr(db, "connect", connect)
+    monkeypatch.setattr(db, "init_connection", no_codecs)
+    chainer = audit_chain.Chainer("postgresql://unused", interval=0.01)
+    with capture_logs() as logs:
+        task = asyncio.create_task(chainer.run())
+        for _ in range(250):
+            if logs or task.done():
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()           # and it stops, even cancelled as it closes a connection
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 5)
+    assert (logs[0]["event"], logs[0]["log_level"]) == (event, level)
