@@ -395,10 +395,16 @@ async def acquire(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
 @contextlib.contextmanager
 def _dropped_if_broken(conn: asyncpg.Connection) -> Iterator[None]:
     """A connection the driver found broken is closed before it goes back, so that the
-    pool opens a new one in its place rather than hand the broken one to the next request."""
+    pool opens a new one in its place rather than hand the broken one to the next request.
+    The driver's error may come already translated (a domain function's translate_errors
+    raises Unavailable from it): the chain of causes is searched."""
     try:
         yield
-    except asyncpg.exceptions.InternalClientError as exc:
-        if broken(exc):
-            conn.terminate()
+    except BaseException as exc:
+        seen: BaseException | None = exc
+        while seen is not None:
+            if broken(seen):
+                conn.terminate()
+                break
+            seen = seen.__cause__ or seen.__context__
         raise

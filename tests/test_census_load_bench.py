@@ -1,5 +1,5 @@
-"""The census benchmark's reading of the server log (--slow-log): only the API's plain
-COMMIT statements are counted as slow commits."""
+"""The census benchmark's reading of the server log (--slow-log): only plain COMMIT
+statements are counted as slow commits, not a statement that merely names COMMIT."""
 
 import pytest
 
@@ -18,6 +18,8 @@ LOG = """\
     (LOG, {"count": 3, "max_ms": 124.7, "median_ms": 42.1}),
     ("", {"count": 0, "max_ms": None, "median_ms": None}),
     ("LOG:  statement: COMMIT;\n", {"count": 0, "max_ms": None, "median_ms": None}),
+    (LOG + "2026-12-04 23:38:52.001 UTC [27662] LOG:  duration: 20.0 ms  statement: COMMIT;\n",
+     {"count": 4, "max_ms": 124.7, "median_ms": 31.05}),
 ])
 def test_slow_commits(text, expected):
     assert slow_commits(text) == expected
