@@ -90,7 +90,7 @@ class Chainer:
                 self.backoff.reset()
                 await self._chain(conn)
             except Exception as exc:
-                if isinstance(exc, db.CONNECTION_ERRORS) or db.connection_lost(exc):   # broken counts as lost
+                if db.disconnected(exc):       # lost, refused or broken
                     self._down("audit_chainer_disconnected" if self.connected else "audit_chainer_cannot_connect",
                                exc)
                 else:            # a bug, or a refusal: logged, retried after a pause, never silent

@@ -324,14 +324,27 @@ def translate_errors() -> Iterator[None]:
         raise errors.Unavailable("the database connection was lost") from None
 
 
+def disconnected(exc: BaseException) -> bool:
+    """Whether exc is a lost, refused or broken connection, for the loops that reconnect
+    by themselves (the feed supervisor, the audit chainer); anything else is a bug."""
+    return isinstance(exc, CONNECTION_ERRORS) or connection_lost(exc)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """exc, then the exception it was raised while handling, and so on (__context__ is
+    kept where `raise ... from None` hides it: translate_errors' Unavailable)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        yield seen
+        seen = seen.__context__
+
+
 def connection_lost(exc: BaseException) -> bool:
     """Whether an asyncpg InterfaceError means the connection is gone: asyncpg raises one
     at transaction exit (commit or rollback) when the server has ended the session."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, ConnectionError, OSError)):
-            return True
-        seen = seen.__context__
+    if any(isinstance(seen, (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, ConnectionError, OSError))
+           for seen in _chain(exc)):
+        return True
     return broken(exc) or any(words in str(exc) for words in (
         "connection is closed", "pool is closed", "pool is closing"))
 
@@ -401,10 +414,6 @@ def _dropped_if_broken(conn: asyncpg.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException as exc:
-        seen: BaseException | None = exc
-        while seen is not None:
-            if broken(seen):
-                conn.terminate()
-                break
-            seen = seen.__cause__ or seen.__context__
+        if any(broken(seen) for seen in _chain(exc)):
+            conn.terminate()
         raise

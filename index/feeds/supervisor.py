@@ -29,9 +29,8 @@ from matching import model as mmodel
 
 log = structlog.get_logger()
 
-# What a lost connection looks like, and the delays between reconnections: shared with
-# the audit chainer (index/db.py).
-CONNECTION_ERRORS, Backoff = db.CONNECTION_ERRORS, db.Backoff
+# The delays between reconnections: shared with the audit chainer (index/db.py).
+Backoff = db.Backoff
 
 
 class Supervisor:
@@ -88,7 +87,7 @@ class Supervisor:
             # Drain: a feed is still picked by another worker (alive, or dead with a fresh heartbeat).
             return min(1.0, self.timeout_s / 4)
         except Exception as exc:
-            if not (isinstance(exc, CONNECTION_ERRORS) or db.connection_lost(exc)):
+            if not db.disconnected(exc):
                 # A bug must not end feed processing silently either.
                 log.error("feed_worker_error", worker_id=str(self.id), error_class=type(exc).__name__)
             elif self.down_since is None:
@@ -128,7 +127,7 @@ class Supervisor:
         return not (left - self.failed)
 
     def _failed(self, feed_id: uuid.UUID, exc: BaseException) -> None:
-        if not (isinstance(exc, CONNECTION_ERRORS) or db.connection_lost(exc)):
+        if not db.disconnected(exc):
             self.failed.add(feed_id)
 
     async def _beat(self) -> None:
@@ -144,7 +143,7 @@ class Supervisor:
                 try:
                     await self._beat()
                 except Exception as exc:
-                    if not (isinstance(exc, CONNECTION_ERRORS) or db.connection_lost(exc)):
+                    if not db.disconnected(exc):
                         log.error("feed_worker_heartbeat_failed", worker_id=str(self.id),
                                   error_class=type(exc).__name__)
                     # A lost connection: the session notices it and reconnects.
