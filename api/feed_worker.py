@@ -2,8 +2,9 @@
 
 Matching a census is CPU-bound Python; on the API's loop (or a thread of the same
 process, which shares the GIL) it made every search wait behind it. A child process is
-scheduled by the OS instead, at a lower priority (nice), it and its database sessions
-(index/priority.py), so searches come first while a census is processed. It stays in
+scheduled by the OS instead, at a lower priority (nice) and on the upper half of
+serve's CPUs, it and its database sessions (index/priority.py), so searches come first
+while a census is processed and always have CPUs the census does not use. It stays in
 serve's session, so that Linux's autogroup weighs it inside serve's scheduler group (a
 session of its own would be a group as heavy as serve's), in a process group of its
 own, so that Ctrl-C at serve's terminal reaches serve alone, and serve stops it. It
@@ -25,6 +26,8 @@ import time
 import uuid
 
 import structlog
+
+from index import priority
 
 NICE = 10                      # below the API's priority: searches first during a census
 STOP_SECONDS = 30              # a child that ignores SIGTERM this long is killed
@@ -61,8 +64,10 @@ class ChildWorker:
         return max(1, round(self.heartbeat.total_seconds()))
 
     def command(self) -> list[str]:
-        return [sys.executable, "-c", CHILD, "worker", "--heartbeat", str(self.timeout_s),
-                "--serve-worker-id", str(self.id), "--nice", str(NICE)]
+        command = [sys.executable, "-c", CHILD, "worker", "--heartbeat", str(self.timeout_s),
+                   "--serve-worker-id", str(self.id), "--nice", str(NICE)]
+        cpus = priority.worker_cpus(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        return command + ["--cpus", priority.cpu_list(cpus)] if cpus is not None else command
 
     def environment(self) -> dict[str, str]:
         env = {**os.environ, "DATABASE_URL": self.url, "ISINDEX_FEED_MAX_BYTES": str(self.max_bytes)}

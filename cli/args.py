@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 
 from matching.identifiers import LA_CODES
@@ -43,3 +44,25 @@ def nice(value: str) -> int:
     if not 0 <= number <= 19:
         raise argparse.ArgumentTypeError("must be between 0 and 19")
     return number
+
+
+def cpus(value: str) -> frozenset[int]:
+    """CPUs to run on, as taskset lists them: "1", "2,3", "0-3" (only CPUs this process
+    may use now)."""
+    chosen: set[int] = set()
+    for part in value.split(","):
+        low, _, high = part.strip().partition("-")
+        try:
+            first, last = int(low), int(high or low)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a list of CPU numbers such as 1 or 2,3 or 0-3") from None
+        if first < 0 or last < first or last - first > 4096:
+            raise argparse.ArgumentTypeError(f"{part.strip()!r} is not a CPU number or range")
+        chosen.update(range(first, last + 1))
+    if not hasattr(os, "sched_getaffinity"):
+        raise argparse.ArgumentTypeError("this system cannot keep a process to chosen CPUs")
+    allowed = os.sched_getaffinity(0)
+    if not chosen <= allowed:
+        raise argparse.ArgumentTypeError(f"CPU {min(chosen - allowed)} is not one this process may use "
+                                         f"(it may use {','.join(map(str, sorted(allowed)))})")
+    return frozenset(chosen)

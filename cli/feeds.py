@@ -136,7 +136,7 @@ def cmd_links_export(args, settings) -> int:
 
 def cmd_worker(args, settings) -> int:
     """Work the queue until stopped; a database restart is waited out (supervisor)."""
-    priority.lower_worker(args.nice)         # first: the imports and the model below run at it too
+    priority.lower_worker(args.nice, args.cpus)    # first: the imports and the model below run at it too
     from index.feeds import supervisor     # imported here: slow to import (the matching model, pgqueuer)
 
     mdl = _model(settings)
@@ -216,5 +216,8 @@ def add_parsers(sub) -> None:
     w.add_argument("--nice", type=types.nice, default=0,
                    help="run at this lower CPU priority (0-19), and so do this worker's PostgreSQL sessions when "
                         "PostgreSQL runs on this machine (so that an API beside it comes first)")
+    w.add_argument("--cpus", type=types.cpus, metavar="LIST",
+                   help="run only on these CPUs (e.g. 1 or 2,3 or 2-3), and so do this worker's PostgreSQL sessions "
+                        "when PostgreSQL runs on this machine (serve gives its own worker the upper half of its CPUs)")
     w.add_argument("--serve-worker-id", type=uuid.UUID, help=argparse.SUPPRESS)   # serve's child (api/feed_worker.py)
     w.set_defaults(func=cmd_worker)

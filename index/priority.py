@@ -18,6 +18,13 @@ another cluster cannot lead to someone else's process. Where that cannot be show
 (update_process_title off, no /proc), nothing is lowered. Lowering a process of the
 same user needs no privilege; another user's PostgreSQL refuses, and the worker says so
 once and runs on. Searches' backends are never touched.
+
+A lower priority is not enough on a small machine: a process at the lowest priority
+Linux gives still slows the API's searches while it runs beside them (on the 2-core
+machine of tests/perf/RESULTS.md two processes that only spin, at nice 19 in the
+SCHED_IDLE class, raise the searches' p99 about 1.5x). So serve also keeps its worker
+on the upper half of its CPUs (worker_cpus), and the worker's own backends with it
+(the same checks), leaving the rest to the API: on 2 CPUs the worker has one.
 """
 
 from __future__ import annotations
@@ -33,19 +40,39 @@ import structlog
 log = structlog.get_logger()
 
 _nice: int | None = None          # set by lower_worker(); the worker's connections follow it
+_cpus: frozenset[int] | None = None   # the same, for the CPUs it may run on
 _warned = False
 AUTOGROUP_TRIES = 10              # the kernel takes one autogroup change per 100 ms from a non-root caller
 WHO = "SELECT pg_backend_pid(), host(inet_server_addr()), inet_client_port(), current_user, current_database()"
 
 
-def lower_worker(nice: int) -> None:
-    """Run this process at nice (0-19; an existing higher nice is kept), and have this
-    process's later database sessions lowered to the same (lower_session)."""
-    global _nice
+def lower_worker(nice: int, cpus: frozenset[int] | None = None) -> None:
+    """Run this process at nice (0-19; an existing higher nice is kept) and on `cpus`
+    (None: wherever it may run now), and have this process's later database sessions
+    lowered and kept to the same (lower_session). Called before any thread starts:
+    later threads take the caller's priority and CPUs."""
+    global _nice, _cpus
+    if cpus is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cpus)
+        _cpus = frozenset(cpus)
     if nice <= 0:
         return
     _nice = max(os.getpriority(os.PRIO_PROCESS, 0), nice)
     os.setpriority(os.PRIO_PROCESS, 0, _nice)
+
+
+def worker_cpus(allowed: set[int] | frozenset[int]) -> frozenset[int] | None:
+    """The CPUs for a worker that runs beside the API: the upper half of those the API
+    may use (rounded down: one of 2 or 3, two of 4), or None where there is only one."""
+    ordered = sorted(allowed)
+    if len(ordered) < 2:
+        return None
+    return frozenset(ordered[len(ordered) - len(ordered) // 2:])
+
+
+def cpu_list(cpus: frozenset[int]) -> str:
+    """CPUs as `isindex worker --cpus` takes them: "1", "2,3"."""
+    return ",".join(str(c) for c in sorted(cpus))
 
 
 def local_server(address: str | None) -> bool:
@@ -69,9 +96,10 @@ def is_backend(cmdline: bytes, *, user: str, database: str, client_port: int | N
 
 
 async def lower_session(conn: asyncpg.Connection) -> bool:
-    """Lower the backend of conn to this worker's priority, if lower_worker() was called
-    and the backend is shown to be this connection's own, on this machine; True if it was."""
-    if _nice is None:
+    """Lower the backend of conn to this worker's priority and keep it to its CPUs, as
+    lower_worker() set them, if the backend is shown to be this connection's own, on this
+    machine; True if it was."""
+    if _nice is None and _cpus is None:
         return False
     pid, address, client_port, user, database = await conn.fetchrow(WHO)
     if pid != conn.get_server_pid() or not local_server(address):
@@ -80,9 +108,12 @@ async def lower_session(conn: asyncpg.Connection) -> bool:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             if not is_backend(f.read(), user=user, database=database, client_port=client_port):
                 return False    # not this connection's backend here (a tunnel, a container, no title)
-        os.setpriority(os.PRIO_PROCESS, pid, max(os.getpriority(os.PRIO_PROCESS, pid), _nice))
-        if os.path.exists(f"/proc/{pid}/autogroup") and os.getsid(pid) == pid:    # its own group only
-            await _lower_autogroup(pid, _nice)
+        if _cpus is not None:
+            os.sched_setaffinity(pid, _cpus)
+        if _nice is not None:
+            os.setpriority(os.PRIO_PROCESS, pid, max(os.getpriority(os.PRIO_PROCESS, pid), _nice))
+            if os.path.exists(f"/proc/{pid}/autogroup") and os.getsid(pid) == pid:    # its own group only
+                await _lower_autogroup(pid, _nice)
         return True
     except OSError as exc:
         _warn_once(exc)

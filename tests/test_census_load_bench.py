@@ -23,3 +23,31 @@ LOG = """\
 ])
 def test_slow_commits(text, expected):
     assert slow_commits(text) == expected
+
+
+# The floor benchmark (tests/perf/census_load/floor.py): its phases argument and its ratios.
+from tests.perf.census_load import floor  # noqa: E402
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("0,2,0,1", [0, 2, 0, 1]),
+    ("0", [0]),
+    ("2,1", None),          # no idle phase to compare with
+    ("0,x", None),
+    ("0,-1", None),
+    ("0,65", None),
+    ("", None),
+])
+def test_phases_arg(text, expected):
+    if expected is None:
+        with pytest.raises(Exception, match="idle|list|0-64"):
+            floor.phases_arg(text)
+    else:
+        assert floor.phases_arg(text) == expected
+
+
+def test_ratios_are_over_the_mean_idle_p99():
+    phases = [{"spinners": 0, "p99_ms": 10.0}, {"spinners": 2, "p99_ms": 15.0}, {"spinners": 0, "p99_ms": 12.0},
+              {"spinners": 1, "p99_ms": 13.2}, {"spinners": 2, "p99_ms": 16.5}, {"spinners": 1, "requests": 1}]
+    assert floor.ratios(phases) == {"idle_p99_mean_ms": 11.0, "p99_ratio_by_spinners": {"2": [1.36, 1.5], "1": [1.2]}}
+    assert floor.ratios([{"spinners": 1, "p99_ms": 9.0}]) == {}

@@ -1,6 +1,6 @@
 """serve's own feed worker (api/feed_worker.py) is a child process, not a task on the
 API's event loop: it beats under the id /health reports, from another pid, at a lower
-priority (its database sessions too), and the app's shutdown stops it cleanly (its row goes)."""
+priority and on half of the CPUs (its database sessions too), and the app's shutdown stops it cleanly (its row goes)."""
 
 import asyncio
 import os
@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from api import feed_worker
 from api.app import create_app
+from index import priority
 
 
 async def test_serve_own_feed_worker_is_a_child_process_stopped_with_the_app(database_url, pool):
@@ -37,6 +38,13 @@ async def test_serve_own_feed_worker_is_a_child_process_stopped_with_the_app(dat
             if os.path.exists(f"/proc/{pid}/autogroup"):
                 with open(f"/proc/{pid}/autogroup") as f:
                     assert f.read().split()[-1] == str(feed_worker.NICE)
+        # on the upper half of serve's CPUs (one of 2), its sessions too; the app's sessions anywhere
+        everywhere = os.sched_getaffinity(0)
+        half = priority.worker_cpus(everywhere)
+        assert half is None or len(half) == len(everywhere) // 2
+        assert os.sched_getaffinity(own.proc.pid) == (half or everywhere)
+        assert all(os.sched_getaffinity(pid) == (half or everywhere) for pid in lowered)
+        assert os.sched_getaffinity(mine) == everywhere
     assert own.proc.returncode in (0, 143), "stopped by SIGTERM, cleanly"
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM feed_workers") == 0

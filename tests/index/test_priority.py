@@ -10,8 +10,9 @@ from index import db, priority
 
 @pytest.fixture(autouse=True)
 def fresh(monkeypatch):
-    """Each test starts with no worker nice and no warning given (module state)."""
+    """Each test starts with no worker nice or CPUs and no warning given (module state)."""
     monkeypatch.setattr(priority, "_nice", None)
+    monkeypatch.setattr(priority, "_cpus", None)
     monkeypatch.setattr(priority, "_warned", False)
 
 
@@ -166,3 +167,55 @@ async def test_an_autogroup_change_refused_for_now_is_tried_again(database_url, 
         assert len(refusals) == 2 and _autogroup_nice(pid) == 6
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize(("allowed", "half"), [
+    ({0}, None),                    # one CPU: nothing to leave the API
+    ({0, 1}, {1}),
+    ({0, 1, 2}, {2}),
+    ({0, 1, 2, 3}, {2, 3}),
+    ({3, 5, 7, 9, 11}, {9, 11}),    # a container's CPUs need not start at 0
+])
+def test_a_worker_beside_the_api_gets_the_upper_half_of_its_cpus(allowed, half):
+    got = priority.worker_cpus(allowed)
+    assert got == (None if half is None else frozenset(half))
+    if got is not None:
+        assert priority.cpu_list(got) == ",".join(map(str, sorted(half)))
+
+
+needs_two_cpus = pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                                    reason="keeping a process to some CPUs needs two to choose from")
+
+
+@needs_two_cpus
+def test_the_worker_runs_on_its_cpus_and_so_do_its_threads():
+    before = os.sched_getaffinity(0)
+    one = frozenset({max(before)})
+    try:
+        priority.lower_worker(0, one)
+        assert os.sched_getaffinity(0) == one and priority._cpus == one and priority._nice is None
+        import threading
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(os.sched_getaffinity(0)))
+        t.start()
+        t.join()
+        assert seen == [one]
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+@needs_two_cpus
+async def test_a_workers_sessions_are_kept_to_its_cpus_and_no_other(database_url, monkeypatch):
+    everywhere = os.sched_getaffinity(0)
+    one = frozenset({max(everywhere)})
+    other = await db.connect(database_url)
+    monkeypatch.setattr(priority, "_cpus", one)       # CPUs alone, no nice: the sessions are still kept to them
+    mine = await db.connect(database_url)             # kept as it connects
+    try:
+        assert os.sched_getaffinity(mine.get_server_pid()) == one
+        assert os.getpriority(os.PRIO_PROCESS, mine.get_server_pid()) == 0
+        assert os.sched_getaffinity(other.get_server_pid()) == everywhere
+        assert await mine.fetchval("SELECT 1") == 1
+    finally:
+        await other.close()
+        await mine.close()
