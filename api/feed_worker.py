@@ -4,7 +4,7 @@ Matching a census is CPU-bound Python; on the API's loop (or a thread of the sam
 process, which shares the GIL) it made every search wait behind it. A child process is
 scheduled by the OS instead, at a lower priority (nice) and on the upper half of
 serve's CPUs, it and its database sessions (index/priority.py), so searches come first
-while a census is processed and always have CPUs the census does not use. It stays in
+while a census is processed and have CPUs the worker and its sessions never use. It stays in
 serve's session, so that Linux's autogroup weighs it inside serve's scheduler group (a
 session of its own would be a group as heavy as serve's), in a process group of its
 own, so that Ctrl-C at serve's terminal reaches serve alone, and serve stops it. It

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Callable
 
 from matching.identifiers import LA_CODES
@@ -51,13 +52,12 @@ def cpus(value: str) -> frozenset[int]:
     may use now)."""
     chosen: set[int] = set()
     for part in value.split(","):
-        low, _, high = part.strip().partition("-")
-        try:
-            first, last = int(low), int(high or low)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a list of CPU numbers such as 1 or 2,3 or 0-3") from None
-        if first < 0 or last < first or last - first > 4096:
-            raise argparse.ArgumentTypeError(f"{part.strip()!r} is not a CPU number or range")
+        matched = re.fullmatch(r"\s*(\d{1,5})(?:-(\d{1,5}))?\s*", part, re.ASCII)
+        if matched is None:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a list of CPU numbers such as 1 or 2,3 or 0-3")
+        first, last = int(matched[1]), int(matched[2] or matched[1])
+        if last < first:
+            raise argparse.ArgumentTypeError(f"{part.strip()!r} is not a CPU range (its end is before its start)")
         chosen.update(range(first, last + 1))
     if not hasattr(os, "sched_getaffinity"):
         raise argparse.ArgumentTypeError("this system cannot keep a process to chosen CPUs")

@@ -1,4 +1,4 @@
-"""A lower CPU priority for a worker and for its own database sessions.
+"""A lower CPU priority, and CPUs of its own, for a worker and for its own database sessions.
 
 serve runs its feed worker beside the API on the same machine (the embedded default).
 Lowering the worker process alone (nice) does not put the API's searches first: the
@@ -21,15 +21,21 @@ once and runs on. Searches' backends are never touched.
 
 A lower priority is not enough on a small machine: a process at the lowest priority
 Linux gives still slows the API's searches while it runs beside them (on the 2-core
-machine of tests/perf/RESULTS.md two processes that only spin, at nice 19 in the
-SCHED_IDLE class, raise the searches' p99 about 1.5x). So serve also keeps its worker
-on the upper half of its CPUs (worker_cpus), and the worker's own backends with it
-(the same checks), leaving the rest to the API: on 2 CPUs the worker has one.
+machine of tests/perf/RESULTS.md processes that only spin, at nice 19 in the
+SCHED_IDLE class, raised the searches' p99 2.2x for two of them, 1.5x for one). So
+serve also keeps its worker on the upper half of the CPUs it may use itself
+(worker_cpus), and the worker's own backends with them (the same checks), leaving the
+rest to the API: on 2 CPUs the worker has one.
+
+Linux keeps a nice value and a CPU set per thread, and a thread inherits its creator's.
+A worker lowers every thread it has by then (numpy's BLAS starts one at import), so
+the threads it starts later inherit the same.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 import re
@@ -47,18 +53,31 @@ WHO = "SELECT pg_backend_pid(), host(inet_server_addr()), inet_client_port(), cu
 
 
 def lower_worker(nice: int, cpus: frozenset[int] | None = None) -> None:
-    """Run this process at nice (0-19; an existing higher nice is kept) and on `cpus`
-    (None: wherever it may run now), and have this process's later database sessions
-    lowered and kept to the same (lower_session). Called before any thread starts:
-    later threads take the caller's priority and CPUs."""
+    """Run this process, every thread it has, at nice (0-19; an existing higher nice is
+    kept) and on `cpus` (None: wherever it may run now), and have this process's later
+    database sessions lowered and kept to the same (lower_session). Threads started
+    afterwards inherit both."""
     global _nice, _cpus
     if cpus is not None and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, cpus)
+        for tid in _threads():
+            with contextlib.suppress(ProcessLookupError):      # a thread that ended meanwhile
+                os.sched_setaffinity(tid, cpus)
         _cpus = frozenset(cpus)
     if nice <= 0:
         return
     _nice = max(os.getpriority(os.PRIO_PROCESS, 0), nice)
-    os.setpriority(os.PRIO_PROCESS, 0, _nice)
+    for tid in _threads():
+        with contextlib.suppress(ProcessLookupError):
+            os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), _nice))
+
+
+def _threads() -> list[int]:
+    """This process's threads by id (Linux: /proc/self/task), or [0], this thread, where
+    the system does not list them (there a priority is the whole process's)."""
+    try:
+        return sorted(int(tid) for tid in os.listdir("/proc/self/task"))
+    except OSError:
+        return [0]
 
 
 def worker_cpus(allowed: set[int] | frozenset[int]) -> frozenset[int] | None:
@@ -108,12 +127,12 @@ async def lower_session(conn: asyncpg.Connection) -> bool:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             if not is_backend(f.read(), user=user, database=database, client_port=client_port):
                 return False    # not this connection's backend here (a tunnel, a container, no title)
-        if _cpus is not None:
-            os.sched_setaffinity(pid, _cpus)
         if _nice is not None:
             os.setpriority(os.PRIO_PROCESS, pid, max(os.getpriority(os.PRIO_PROCESS, pid), _nice))
             if os.path.exists(f"/proc/{pid}/autogroup") and os.getsid(pid) == pid:    # its own group only
                 await _lower_autogroup(pid, _nice)
+        if _cpus is not None:       # last: a server whose own CPUs exclude these still has its priority lowered
+            os.sched_setaffinity(pid, _cpus)
         return True
     except OSError as exc:
         _warn_once(exc)

@@ -42,7 +42,9 @@ async def test_serve_own_feed_worker_is_a_child_process_stopped_with_the_app(dat
         everywhere = os.sched_getaffinity(0)
         half = priority.worker_cpus(everywhere)
         assert half is None or len(half) == len(everywhere) // 2
-        assert os.sched_getaffinity(own.proc.pid) == (half or everywhere)
+        threads = [int(tid) for tid in os.listdir(f"/proc/{own.proc.pid}/task")]   # numpy's BLAS thread among them
+        assert {tid: os.sched_getaffinity(tid) for tid in threads} == dict.fromkeys(threads, half or everywhere)
+        assert all(os.getpriority(os.PRIO_PROCESS, tid) == feed_worker.NICE for tid in threads)
         assert all(os.sched_getaffinity(pid) == (half or everywhere) for pid in lowered)
         assert os.sched_getaffinity(mine) == everywhere
     assert own.proc.returncode in (0, 143), "stopped by SIGTERM, cleanly"

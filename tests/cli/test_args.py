@@ -30,9 +30,13 @@ def test_cpus_taken(value, expected):
     ("one", "not a list of CPU numbers"),
     ("", "not a list of CPU numbers"),
     ("1,", "not a list of CPU numbers"),
-    ("2-1", "is not a CPU number or range"),
+    ("2-1", "is not a CPU range"),
     ("-1", "not a list of CPU numbers"),
-    ("0-100000", "is not a CPU number or range"),
+    ("1-", "not a list of CPU numbers"),
+    ("+1", "not a list of CPU numbers"),
+    ("1_0", "not a list of CPU numbers"),
+    ("\u0661", "not a list of CPU numbers"),       # an Arabic-Indic one: int() would take it
+    ("0-100000", "not a list of CPU numbers"),
     (str(LAST + 1000), f"CPU {LAST + 1000} is not one this process may use"),
 ])
 def test_cpus_refused_with_a_reason(value, message):

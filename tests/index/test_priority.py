@@ -1,7 +1,9 @@
 """A worker's own database sessions at its lower priority (index/priority.py)."""
 
 import builtins
+import contextlib
 import os
+import threading
 
 import pytest
 
@@ -127,8 +129,12 @@ async def test_a_pid_whose_title_is_not_this_backend_is_left_alone(database_url,
     conn = await db.connect(database_url)
     try:
         monkeypatch.setattr(priority, "_nice", 5)
+        monkeypatch.setattr(priority, "_cpus", frozenset({0}))
         monkeypatch.setattr(priority.os, "setpriority",
                             lambda *a: pytest.fail("lowered a process that is not the backend"))
+        monkeypatch.setattr(priority.os, "sched_setaffinity",
+                            lambda *a: pytest.fail("kept a process that is not the backend to the worker's CPUs"),
+                            raising=False)
         monkeypatch.setattr(builtins, "open", lambda path, *a, **k: real_open("/proc/self/cmdline", *a, **k)
                             if str(path).endswith("/cmdline") else real_open(path, *a, **k))
         assert await priority.lower_session(conn) is False
@@ -140,6 +146,7 @@ def test_the_worker_runs_at_its_nice_not_its_nice_added(monkeypatch):
     calls = []
     monkeypatch.setattr(priority.os, "getpriority", lambda which, who: 5)
     monkeypatch.setattr(priority.os, "setpriority", lambda which, who, value: calls.append((who, value)))
+    monkeypatch.setattr(priority, "_threads", lambda: [0])
     priority.lower_worker(10)
     priority.lower_worker(3)
     assert calls == [(0, 10), (0, 5)] and priority._nice == 5     # its sessions follow what it runs at
@@ -188,20 +195,52 @@ needs_two_cpus = pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(
 
 
 @needs_two_cpus
-def test_the_worker_runs_on_its_cpus_and_so_do_its_threads():
+def test_the_worker_runs_on_its_cpus_and_so_do_its_threads_before_and_after():
+    """Linux keeps CPUs per thread: a thread started before (numpy's BLAS starts one at
+    import) is moved too, and one started after inherits them."""
     before = os.sched_getaffinity(0)
     one = frozenset({max(before)})
+    started, done = threading.Event(), threading.Event()
+    early = threading.Thread(target=lambda: (started.set(), done.wait(10)))
+    early.start()
+    started.wait(10)
     try:
         priority.lower_worker(0, one)
-        assert os.sched_getaffinity(0) == one and priority._cpus == one and priority._nice is None
-        import threading
+        assert priority._cpus == one and priority._nice is None
+        assert {tid: os.sched_getaffinity(tid) for tid in priority._threads()} == dict.fromkeys(priority._threads(), one)
+        assert os.sched_getaffinity(early.native_id) == one
         seen = []
-        t = threading.Thread(target=lambda: seen.append(os.sched_getaffinity(0)))
-        t.start()
-        t.join()
+        later = threading.Thread(target=lambda: seen.append(os.sched_getaffinity(0)))
+        later.start()
+        later.join()
         assert seen == [one]
     finally:
-        os.sched_setaffinity(0, before)
+        done.set()
+        early.join()
+        for tid in priority._threads():
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(tid, before)
+
+
+async def test_a_refused_cpu_set_is_said_once_and_the_priority_still_lowered(database_url, monkeypatch):
+    """A server whose own CPUs exclude the worker's (EINVAL): the backend is still lowered."""
+    def refused(*args):
+        raise OSError(22, "Invalid argument")
+
+    warnings = []
+    monkeypatch.setattr(priority.log, "warning", lambda event, **kw: warnings.append((event, kw)))
+    monkeypatch.setattr(priority, "_nice", 5)
+    monkeypatch.setattr(priority, "_cpus", frozenset({0}))
+    monkeypatch.setattr(priority.os, "sched_setaffinity", refused, raising=False)
+    conns = [await db.connect(database_url) for _ in range(2)]
+    try:
+        assert await priority.lower_session(conns[0]) is False
+        assert [os.getpriority(os.PRIO_PROCESS, c.get_server_pid()) for c in conns] == [5, 5]
+        assert all([await c.fetchval("SELECT 1") for c in conns])
+    finally:
+        for c in conns:
+            await c.close()
+    assert warnings == [("worker_database_session_not_lowered", {"error_class": "OSError"})]
 
 
 @needs_two_cpus

@@ -224,6 +224,37 @@ def slow_commits(log_text: str) -> dict:
             "median_ms": statistics.median(durations) if durations else None}
 
 
+def demo_index(root: Path, env: dict, children: int) -> dict:
+    """A fresh index of `children` demo children with the misuse rules off (one user
+    searching non-stop is misuse by every rule); the demo's tokens by role."""
+    _cli(root, env, "migrate")
+    tokens = json.loads(_cli(root, env, "demo", "--children", str(children), "--json"))["tokens"]
+    for rule in json.loads(_cli(root, env, "misuse", "rules", "--json")):
+        _cli(root, env, "misuse", "set", rule["code"], "--disable")
+    return tokens
+
+
+def start_serve(root: Path, env: dict, log: Path) -> tuple[subprocess.Popen, int]:
+    """`isindex serve` on a free port, once /health says its feed worker is up."""
+    port = _free_port()
+    serve = subprocess.Popen([sys.executable, "-c", CLI, "serve", "--port", str(port)], cwd=root, env=env,
+                             stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    _wait_ready(port, serve)
+    return serve, port
+
+
+def stop_all(serve: subprocess.Popen | None, work: Path) -> None:
+    """Stop serve (and with it its worker), then the embedded server, and remove work."""
+    if serve is not None:
+        serve.terminate()
+        try:
+            serve.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+    stop_postgres(work)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--children", type=int, default=100_000, help="demo children in the index")
@@ -243,20 +274,14 @@ def main(argv: list[str] | None = None) -> int:
     serve = None
     try:
         started = time.monotonic()
-        _cli(root, env, "migrate")
-        tokens = json.loads(_cli(root, env, "demo", "--children", str(args.children), "--json"))["tokens"]
-        for rule in json.loads(_cli(root, env, "misuse", "rules", "--json")):
-            _cli(root, env, "misuse", "set", rule["code"], "--disable")
+        tokens = demo_index(root, env, args.children)
         census = work / "census.csv"
         write_census(census, args.census, args.children)
         paths = _search_paths(args.children)
         print(f"index of {args.children:,} children and a census of {args.census:,} rows ready in "
               f"{time.monotonic() - started:.0f} s", file=sys.stderr)
 
-        port = _free_port()
-        serve = subprocess.Popen([sys.executable, "-c", CLI, "serve", "--port", str(port)], cwd=root, env=env,
-                                 stdout=subprocess.DEVNULL, stderr=(work / "serve.log").open("w"))
-        _wait_ready(port, serve)
+        serve, port = start_serve(root, env, work / "serve.log")
         if args.slow_log is not None:
             asyncio.run(_log_slow_statements(work / "data" / "pg", args.slow_log))
         practitioner, school = tokens["practitioner"], tokens["school"]
@@ -286,14 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             server_log = (work / "data" / "pg" / "log").read_text(errors="replace")
             results["slow_log"] = {"ms": args.slow_log, "commits": slow_commits(server_log)}
     finally:
-        if serve is not None:
-            serve.terminate()
-            try:
-                serve.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                serve.kill()
-        stop_postgres(work)
-        shutil.rmtree(work, ignore_errors=True)
+        stop_all(serve, work)
     out = Path(args.out) if args.out else HERE / f"results-{args.children}-{args.census}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     if args.slow_log is not None:       # the slow statements' lines (their parameters can be huge)

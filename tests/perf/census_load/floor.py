@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,6 @@ import time
 from pathlib import Path
 
 from tests.perf.census_load import bench
-from tests.processes import stop_postgres
 
 HERE = Path(__file__).resolve().parent
 
@@ -93,16 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     env = bench._env(work / "data")
     serve, spinning = None, []
     try:
-        bench._cli(bench.ROOT, env, "migrate")
-        tokens = json.loads(bench._cli(bench.ROOT, env, "demo", "--children", str(args.children), "--json"))["tokens"]
-        for rule in json.loads(bench._cli(bench.ROOT, env, "misuse", "rules", "--json")):
-            bench._cli(bench.ROOT, env, "misuse", "set", rule["code"], "--disable")
+        token = bench.demo_index(bench.ROOT, env, args.children)["practitioner"]
         paths = bench._search_paths(args.children)
-        port = bench._free_port()
-        serve = subprocess.Popen([sys.executable, "-c", bench.CLI, "serve", "--port", str(port)], cwd=bench.ROOT,
-                                 env=env, stdout=subprocess.DEVNULL, stderr=(work / "serve.log").open("w"))
-        bench._wait_ready(port, serve)
-        token = tokens["practitioner"]
+        serve, port = bench.start_serve(bench.ROOT, env, work / "serve.log")
 
         async def measure() -> list[dict]:
             await bench._load(port, token, paths, args.concurrency, asyncio.sleep(3))
@@ -125,14 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for proc in spinning:
             proc.kill()
-        if serve is not None:
-            serve.terminate()
-            try:
-                serve.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                serve.kill()
-        stop_postgres(work)
-        shutil.rmtree(work, ignore_errors=True)
+        bench.stop_all(serve, work)
     results = {"children": args.children, "seconds": args.seconds, "concurrency": args.concurrency,
                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "phases": phases, **ratios(phases)}
