@@ -28,6 +28,7 @@ Name frequencies for term-frequency adjustment come from the whole index
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import uuid
@@ -135,17 +136,17 @@ async def for_batch(conn: asyncpg.Connection, vocabs: table.Vocabs, rows: np.nda
     args = {HITS_AT: (distinct, cap)}
     for statement in JOIN:
         await conn.execute(statement, *args.get(statement, ()))
-    read: list[tuple] = []
 
-    async def candidate_records() -> None:
+    async def candidate_records() -> tuple:
         if before_records is not None:
             await before_records
-        read.append(await _candidate_records(conn, vocabs, feed_id))
+        return await _candidate_records(conn, vocabs, feed_id)
 
     # Each pair once, made in a thread while the candidate records are read.
-    ri, li = await threads.beside(functools.partial(_distinct_pairs, await records.copy_out(conn, PAIRS)),
-                                  candidate_records(), thread=bulk)
-    numbers, existing, record_child, children, shielded, same_feed = read[0]
+    pairs = functools.partial(_distinct_pairs, await records.copy_out(conn, PAIRS))
+    reading = asyncio.ensure_future(candidate_records())    # after the copy: one statement at a time
+    ri, li = await threads.beside(pairs, reading, thread=bulk)
+    numbers, existing, record_child, children, shielded, same_feed = reading.result()
     # A stored key can outlive its record (keys are derived data, with no foreign key): such
     # a record is not read back, and its pairs go. The others are renumbered in order.
     position = np.full(int(max(li.max(initial=-1), numbers.max(initial=-1))) + 1, -1, dtype=np.int64)
