@@ -1,8 +1,12 @@
-"""The census benchmark's reading of the server log (--slow-log): only plain COMMIT
-statements are counted as slow commits, not a statement that merely names COMMIT."""
+"""The census benchmarks' pure parts: bench.py's reading of the server log (--slow-log:
+only plain COMMIT statements are counted as slow commits, not a statement that merely
+names COMMIT), and floor.py's phases argument and ratios."""
+
+import argparse
 
 import pytest
 
+from tests.perf.census_load import floor
 from tests.perf.census_load.bench import slow_commits
 
 LOG = """\
@@ -25,10 +29,6 @@ def test_slow_commits(text, expected):
     assert slow_commits(text) == expected
 
 
-# The floor benchmark (tests/perf/census_load/floor.py): its phases argument and its ratios.
-from tests.perf.census_load import floor  # noqa: E402
-
-
 @pytest.mark.parametrize("text, expected", [
     ("0,2,0,1", [0, 2, 0, 1]),
     ("0", [0]),
@@ -40,7 +40,7 @@ from tests.perf.census_load import floor  # noqa: E402
 ])
 def test_phases_arg(text, expected):
     if expected is None:
-        with pytest.raises(Exception, match="idle|list|0-64"):
+        with pytest.raises(argparse.ArgumentTypeError, match="idle|list|0-64"):
             floor.phases_arg(text)
     else:
         assert floor.phases_arg(text) == expected

@@ -224,6 +224,11 @@ def slow_commits(log_text: str) -> dict:
             "median_ms": statistics.median(durations) if durations else None}
 
 
+def machine() -> str:
+    """The machine a results file was measured on."""
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
 def demo_index(root: Path, env: dict, children: int) -> dict:
     """A fresh index of `children` demo children with the misuse rules off (one user
     searching non-stop is misuse by every rule); the demo's tokens by role."""
@@ -305,8 +310,7 @@ def main(argv: list[str] | None = None) -> int:
 
         results = {"children": args.children, "census_rows": args.census, "concurrency": args.concurrency,
                    "idle_seconds": args.seconds, "root": str(root),
-                   "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-                   **asyncio.run(measure())}
+                   "machine": machine(), **asyncio.run(measure())}
         if args.slow_log is not None:
             server_log = (work / "data" / "pg" / "log").read_text(errors="replace")
             results["slow_log"] = {"ms": args.slow_log, "commits": slow_commits(server_log)}

@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -118,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.kill()
         bench.stop_all(serve, work)
     results = {"children": args.children, "seconds": args.seconds, "concurrency": args.concurrency,
-               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-               "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "phases": phases, **ratios(phases)}
+               "machine": bench.machine(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "phases": phases, **ratios(phases)}
     out = Path(args.out) if args.out else HERE / f"floor-{args.children}.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"idle p99 {results.get('idle_p99_mean_ms')} ms (mean of the idle phases); p99 ratio by spinning "
